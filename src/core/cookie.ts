@@ -1,0 +1,118 @@
+import { ConfigError } from "./errors.js";
+
+/**
+ * Cookie parsing and serialization (RFC 6265bis), framework-free.
+ *
+ * Parsing rule for duplicates: the **first** pair with the wanted name wins. Browsers send cookies
+ * with longer paths first, so the first one is the most specific — the one a `Path=/` app wrote
+ * itself unless something else shadows it; a later duplicate is ignored rather than merged.
+ */
+
+/**
+ * Returns the value of the first cookie called `name` in a `Cookie` header, unquoted, or
+ * `undefined` when there is none.
+ *
+ * Pairs are separated by `;`. A `,` followed by `name=` also separates pairs, because the Fetch
+ * `Headers` class joins repeated `Cookie` header lines (HTTP/2 sends one per cookie) with `", "`;
+ * cookie values may not contain a comma (RFC 6265 §4.1.1 cookie-octet), so this split never cuts a
+ * conforming value.
+ */
+export function readCookie(header: string | null | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  let start = 0;
+  const length = header.length;
+  while (start < length) {
+    let end = header.indexOf(";", start);
+    if (end === -1) end = length;
+    const found = readPairs(header, start, end, name);
+    if (found !== undefined) return found;
+    start = end + 1;
+  }
+  return undefined;
+}
+
+/** Looks for `name` in `header[start, end)`, which may still hold comma-joined pairs. */
+function readPairs(header: string, start: number, end: number, name: string): string | undefined {
+  let pairStart = start;
+  while (pairStart < end) {
+    const comma = header.indexOf(",", pairStart);
+    // Only split at a comma that starts a new `name=` pair; otherwise the comma is part of a
+    // (non-conforming) value and the whole rest of the segment belongs to this pair.
+    let pairEnd = end;
+    if (comma !== -1 && comma < end && /^\s*[^\s=;,]+=/.test(header.slice(comma + 1, end))) pairEnd = comma;
+    const pair = header.slice(pairStart, pairEnd);
+    const equals = pair.indexOf("=");
+    if (equals !== -1 && pair.slice(0, equals).trim() === name) {
+      return unquote(pair.slice(equals + 1).trim());
+    }
+    pairStart = pairEnd + 1;
+  }
+  return undefined;
+}
+
+function unquote(value: string): string {
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+}
+
+/** Attributes of the session cookie. */
+export interface CookieAttributes {
+  /** `Path` attribute. @default "/" */
+  path: string;
+  /** `Domain` attribute; unset means host-only, which is safest. @default undefined */
+  domain?: string | undefined;
+  /** `SameSite` attribute. @default "Lax" */
+  sameSite: "Strict" | "Lax" | "None";
+  /** `HttpOnly`: page scripts cannot read the cookie. @default true */
+  httpOnly: boolean;
+  /** `Secure`: only sent over https. */
+  secure: boolean;
+  /** `Max-Age` in seconds; unset makes a browser-session cookie. @default undefined */
+  maxAgeSeconds?: number | undefined;
+}
+
+/** Serializes a `Set-Cookie` value. `value` must already be cookie-safe (tokens are base64url). */
+export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
+  let out = `${name}=${value}; Path=${attributes.path}`;
+  if (attributes.domain !== undefined) out += `; Domain=${attributes.domain}`;
+  if (attributes.maxAgeSeconds !== undefined) out += `; Max-Age=${Math.floor(attributes.maxAgeSeconds)}`;
+  if (attributes.httpOnly) out += "; HttpOnly";
+  if (attributes.secure) out += "; Secure";
+  out += `; SameSite=${attributes.sameSite}`;
+  return out;
+}
+
+/** A `Set-Cookie` value that deletes the cookie (same name, path and domain; `Max-Age=0`). */
+export function serializeClearingCookie(name: string, attributes: CookieAttributes): string {
+  return serializeCookie(name, "", { ...attributes, maxAgeSeconds: 0 });
+}
+
+/** RFC 9110 token characters: what a cookie name may contain. */
+const COOKIE_NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Checks a cookie configuration once, at construction, including the `__Host-` / `__Secure-`
+ * prefix rules browsers enforce (RFC 6265bis §4.1.3): a cookie that breaks them is silently
+ * dropped by the browser, which looks like "login does nothing".
+ */
+export function assertValidCookieConfig(name: string, secure: boolean | "auto", attributes: Omit<CookieAttributes, "secure">): void {
+  if (!COOKIE_NAME_PATTERN.test(name)) {
+    throw new ConfigError(`cookie.name ${JSON.stringify(name)} is not a valid cookie name: use letters, digits and !#$%&'*+-.^_\`|~ only`);
+  }
+  if (!attributes.path.startsWith("/") || /[;\s]/.test(attributes.path)) {
+    throw new ConfigError(`cookie.path ${JSON.stringify(attributes.path)} must start with "/" and contain no ";" or spaces`);
+  }
+  if (attributes.domain !== undefined && !/^[A-Za-z0-9.-]+$/.test(attributes.domain)) {
+    throw new ConfigError(`cookie.domain ${JSON.stringify(attributes.domain)} must be a bare host name such as "example.com"`);
+  }
+  if (attributes.sameSite === "None" && secure !== true) {
+    throw new ConfigError('cookie.sameSite "None" requires cookie.secure: true (browsers drop SameSite=None cookies without Secure)');
+  }
+  if (name.startsWith("__Secure-") && secure !== true) {
+    throw new ConfigError(`cookie.name ${name} uses the __Secure- prefix, which requires cookie.secure: true`);
+  }
+  if (name.startsWith("__Host-")) {
+    if (secure !== true) throw new ConfigError(`cookie.name ${name} uses the __Host- prefix, which requires cookie.secure: true`);
+    if (attributes.path !== "/") throw new ConfigError(`cookie.name ${name} uses the __Host- prefix, which requires cookie.path "/"`);
+    if (attributes.domain !== undefined) throw new ConfigError(`cookie.name ${name} uses the __Host- prefix, which forbids cookie.domain`);
+  }
+}

@@ -1,0 +1,57 @@
+import { encodeBase64Url } from "./base64url.js";
+
+/** Bytes of CSPRNG output in a session token: 256 bits. */
+export const TOKEN_BYTES = 32;
+/** Length of a token in characters: 32 bytes in unpadded base64url. */
+export const TOKEN_LENGTH = 43;
+/**
+ * Bytes of SHA-256(token) kept as the store id. 18 bytes (144 bits) is far past guessing range
+ * (finding a token for a leaked id is a 2^144 preimage search) and encodes to exactly 24
+ * characters, which keeps every Redis key short: key bytes are paid once per session.
+ */
+export const SESSION_ID_BYTES = 18;
+
+/**
+ * 43 base64url characters; the last one carries only 4 bits of the 256 (43 × 6 = 258), so its two
+ * low bits are zero and only 16 characters are possible there. Checking that too rejects every
+ * string our generator cannot produce.
+ */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+
+/** Fills a new array with cryptographically secure random bytes. */
+export type RandomBytes = (length: number) => Uint8Array;
+/** SHA-256 of the input. Sync or async, so runtimes can plug in their fastest implementation. */
+export type Sha256 = (input: Uint8Array<ArrayBuffer>) => Uint8Array | Promise<Uint8Array>;
+
+/** Web Crypto randomness: available on Node ≥ 20, Bun, Deno and Workers. */
+export const webCryptoRandomBytes: RandomBytes = (length) =>
+  globalThis.crypto.getRandomValues(new Uint8Array(length));
+
+/** Web Crypto SHA-256 (async). Node users get a faster sync one from `tessera/node`. */
+export const webCryptoSha256: Sha256 = async (input) =>
+  new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", input));
+
+/** A new session token: 256 random bits, base64url, 43 characters. */
+export function generateToken(randomBytes: RandomBytes = webCryptoRandomBytes): string {
+  const bytes = randomBytes(TOKEN_BYTES);
+  if (bytes.length !== TOKEN_BYTES) {
+    throw new TypeError(`randomBytes(${TOKEN_BYTES}) returned ${bytes.length} bytes`);
+  }
+  return encodeBase64Url(bytes);
+}
+
+/** True when `value` has the exact shape `generateToken` produces. Never throws. */
+export function isWellFormedToken(value: string): boolean {
+  return value.length === TOKEN_LENGTH && TOKEN_PATTERN.test(value);
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The store id for a token: base64url of the first 18 bytes of SHA-256(token). Only this id ever
+ * reaches the store, so a dump of Redis (or `MONITOR`) yields nothing that works as a cookie.
+ */
+export async function deriveSessionId(token: string, sha256: Sha256 = webCryptoSha256): Promise<string> {
+  const digest = await sha256(encoder.encode(token));
+  return encodeBase64Url(digest.subarray(0, SESSION_ID_BYTES));
+}

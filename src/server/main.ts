@@ -1,0 +1,67 @@
+import { existsSync } from "node:fs";
+import { serve } from "@hono/node-server";
+import { createSessionManager } from "../core/session.js";
+import { TesseraError } from "../core/errors.js";
+import { nodeSha256 } from "../runtime/node.js";
+import { createApp, type ServerSessionData } from "./app.js";
+import { readServerConfig } from "./config.js";
+import { consoleLogger as logger } from "./logger.js";
+import { openStore } from "./store-from-config.js";
+
+/** How long shutdown waits for in-flight requests before closing anyway. */
+const SHUTDOWN_GRACE_MS = 5000;
+
+async function main(): Promise<void> {
+  // Like the seed's load_dotenv(): variables already in the environment win over the file.
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const config = readServerConfig(process.env);
+  const store = await openStore(config, logger);
+  const sessions = createSessionManager<ServerSessionData>({
+    store,
+    sha256: nodeSha256,
+    idleTimeoutSeconds: config.idleTimeoutSeconds,
+    absoluteTimeoutSeconds: config.absoluteTimeoutSeconds,
+    cookie: { name: config.cookieName, secure: config.cookieSecure },
+  });
+  const app = createApp({ sessions, logger, allowedOrigins: config.allowedOrigins, accessLog: config.accessLog });
+
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+    logger.info(
+      `listening on http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port} (idle timeout ${config.idleTimeoutSeconds} s, absolute ${config.absoluteTimeoutSeconds} s)`,
+    );
+  });
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    logger.error(
+      error.code === "EADDRINUSE"
+        ? `port ${config.port} on ${config.host} is already in use: stop the other process or set PORT`
+        : `cannot listen on ${config.host}:${config.port}: ${error.message}`,
+    );
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} received, finishing in-flight requests`);
+    const force = setTimeout(() => {
+      logger.warn(`requests still open after ${SHUTDOWN_GRACE_MS} ms, closing them`);
+      if ("closeAllConnections" in server) server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(async () => {
+      await store.close().catch(() => undefined);
+      logger.info("stopped");
+      process.exit(0);
+    });
+    // Keep-alive connections with no request in flight would hold close() open.
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  logger.error(error instanceof TesseraError ? error.message : ((error as Error)?.stack ?? String(error)));
+  process.exit(1);
+});

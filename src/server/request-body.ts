@@ -1,0 +1,60 @@
+/**
+ * Reads a JSON request body with a size limit, without buffering more than the limit: a declared
+ * `Content-Length` over it is refused before reading, and a chunked body is cut off as soon as it
+ * passes it.
+ */
+
+export type JsonBodyResult =
+  | { ok: true; value: unknown }
+  | { ok: false; reason: "unsupported_media_type"; contentType: string | null }
+  | { ok: false; reason: "too_large"; limitBytes: number }
+  | { ok: false; reason: "empty" }
+  | { ok: false; reason: "malformed"; message: string };
+
+/** `application/json` or any `application/*+json`, with or without parameters. */
+export function isJsonContentType(contentType: string | null): boolean {
+  if (!contentType) return false;
+  const essence = contentType.split(";", 1)[0]!.trim().toLowerCase();
+  return essence === "application/json" || (essence.startsWith("application/") && essence.endsWith("+json"));
+}
+
+export async function readJsonBody(request: Request, limitBytes: number): Promise<JsonBodyResult> {
+  const contentType = request.headers.get("content-type");
+  if (!isJsonContentType(contentType)) return { ok: false, reason: "unsupported_media_type", contentType };
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limitBytes) return { ok: false, reason: "too_large", limitBytes };
+
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+      if (received > limitBytes) {
+        await reader.cancel().catch(() => undefined);
+        return { ok: false, reason: "too_large", limitBytes };
+      }
+      chunks.push(value);
+    }
+  }
+  if (received === 0) return { ok: false, reason: "empty" };
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, reason: "malformed", message: "body is not valid UTF-8" };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, reason: "malformed", message: (error as Error).message };
+  }
+}

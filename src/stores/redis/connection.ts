@@ -1,0 +1,37 @@
+/**
+ * The one thing the Redis store needs from a client: send some commands in one round trip.
+ * Drivers for ioredis and node-redis live beside this file; the Upstash REST driver fits the same
+ * shape. Keeping the client behind this seam is what lets one store implementation (key layout,
+ * encoding, command choice) serve every client, so the clients cannot drift apart.
+ */
+
+export type RedisArgument = string | number;
+/** A command as sent on the wire, e.g. `["GETEX", "ts:s:abc", "PX", 900000]`. */
+export type RedisCommand = readonly [name: string, ...args: RedisArgument[]];
+/** A decoded reply: bulk strings as strings, integers as numbers, nil as null. */
+export type RedisReply = string | number | null | RedisReply[];
+
+/** Sends commands to Redis. */
+export interface RedisConnection {
+  /** For logs, e.g. `"ioredis 127.0.0.1:6379"`. Must never contain a password or token. */
+  readonly description: string;
+  /**
+   * Sends `commands` in order in **one** round trip (a pipeline, not a transaction) and resolves
+   * with one entry per command: its reply, or an `Error` when Redis answered that command with an
+   * error. Rejects when the round trip itself failed (connection lost, client closed).
+   */
+  send(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>>;
+  /** Closes the client if the connection owns it. */
+  close(): Promise<void>;
+}
+
+/** Removes `user:password@` from a Redis URL so it can be logged. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const credentials = parsed.username || parsed.password ? "***@" : "";
+    return `${parsed.protocol}//${credentials}${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
+  } catch {
+    return "(unparseable URL)";
+  }
+}

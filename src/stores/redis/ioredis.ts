@@ -1,0 +1,54 @@
+import type { Redis, RedisOptions } from "ioredis";
+import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+
+/**
+ * ioredis options that keep a session store fail-fast. ioredis's defaults queue commands while
+ * disconnected and retry each up to 20 times, which turns a Redis outage into requests that hang
+ * for seconds; with these, a command fails at once while Redis is away and the client keeps
+ * reconnecting in the background (backoff capped at 1 s), so service resumes by itself.
+ */
+export const recommendedIoredisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 1000,
+  commandTimeout: 1000,
+  retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 1000),
+} satisfies RedisOptions;
+
+/**
+ * Wraps an ioredis client. Create the client with {@link recommendedIoredisOptions} unless you
+ * have reasons not to; the store enforces its own deadline either way.
+ *
+ * @param client a connected or connecting `Redis` instance (not `Cluster`).
+ * @param options.ownsClient `close()` quits the client too. @default true
+ */
+export function ioredisConnection(client: Redis, options: { ownsClient?: boolean } = {}): RedisConnection {
+  const ownsClient = options.ownsClient ?? true;
+  const { host, port } = client.options;
+  return {
+    description: `ioredis ${host ?? "?"}:${port ?? "?"}`,
+    async send(commands: readonly RedisCommand[]) {
+      if (commands.length === 1) {
+        const [name, ...args] = commands[0]!;
+        try {
+          return [(await client.call(name, ...args)) as RedisReply];
+        } catch (error) {
+          // A reply error (WRONGTYPE, OOM…) belongs to the command; anything else to the round trip.
+          if ((error as Error)?.name === "ReplyError") return [error as Error];
+          throw error;
+        }
+      }
+      const results = await client.pipeline(commands.map((command) => [...command])).exec();
+      if (results === null) throw new Error("ioredis pipeline returned no results");
+      return results.map(([error, reply]) => (error ? error : (reply as RedisReply)));
+    },
+    async close() {
+      if (!ownsClient || client.status === "end") return;
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { RedisClientType } from "redis";
+import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+
+/** The subset of a node-redis v5+ client this driver uses, so any module/script flavour fits. */
+type NodeRedisClient = Pick<RedisClientType, "sendCommand" | "multi" | "isOpen" | "close" | "options">;
+
+/**
+ * node-redis options that keep a session store fail-fast: no offline queue (commands fail at once
+ * while Redis is away instead of piling up) and reconnection with backoff capped at 1 s.
+ */
+export const recommendedNodeRedisOptions = {
+  disableOfflineQueue: true,
+  socket: {
+    connectTimeout: 1000,
+    reconnectStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 1000),
+  },
+};
+
+/**
+ * Wraps a node-redis client (the `redis` package, v5 or later). The client must be connected
+ * (`await client.connect()`); it must not be in RESP3 mode with type mapping that returns Buffers.
+ *
+ * @param options.ownsClient `close()` closes the client too. @default true
+ */
+export function nodeRedisConnection(client: NodeRedisClient, options: { ownsClient?: boolean } = {}): RedisConnection {
+  const ownsClient = options.ownsClient ?? true;
+  const url = client.options?.url;
+  const socket = client.options?.socket as { host?: string; port?: number } | undefined;
+  const where = url ? new URL(url).host : `${socket?.host ?? "localhost"}:${socket?.port ?? 6379}`;
+  const stringify = (command: RedisCommand) => command.map(String);
+  return {
+    description: `node-redis ${where}`,
+    async send(commands) {
+      if (commands.length === 1) {
+        try {
+          return [(await client.sendCommand(stringify(commands[0]!))) as RedisReply];
+        } catch (error) {
+          if ((error as Error)?.name === "ErrorReply" || (error as Error)?.constructor?.name === "ErrorReply") return [error as Error];
+          throw error;
+        }
+      }
+      const multi = client.multi();
+      for (const command of commands) multi.addCommand(stringify(command));
+      try {
+        return (await multi.execAsPipeline()) as unknown as Array<RedisReply | Error>;
+      } catch (error) {
+        // node-redis rejects the whole pipeline when one command failed, with each reply attached.
+        const replies = (error as { replies?: unknown[] })?.replies;
+        if (Array.isArray(replies)) return replies as Array<RedisReply | Error>;
+        throw error;
+      }
+    },
+    async close() {
+      if (ownsClient && client.isOpen) await client.close();
+    },
+  };
+}
