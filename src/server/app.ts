@@ -43,7 +43,8 @@ export function createApp(options: AppOptions): Hono<SessionEnv<ServerSessionDat
       const started = performance.now();
       await next();
       // Path only: a query string could carry anything, and this line must never hold a token.
-      logger.info(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
+      // (c.req.path has the trailing slash removed under strict: false; log what was asked.)
+      logger.info(`${c.req.method} ${new URL(c.req.url).pathname} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
     });
   }
   app.use(securityHeaders());

@@ -18,9 +18,10 @@ export function sameOriginGuard(options: { allowedOrigins: readonly string[] }):
       const fetchSite = c.req.header("sec-fetch-site");
       const origin = c.req.header("origin");
       const ownOrigin = new URL(c.req.url).origin;
-      const originRefused = origin !== undefined && origin !== ownOrigin && !allowed.has(origin);
-      // `same-site` is another origin of the same site (a sibling subdomain): refused unless its Origin is allowed.
-      const fetchSiteRefused = fetchSite === "cross-site" || (fetchSite === "same-site" && !(origin !== undefined && allowed.has(origin)));
+      const explicitlyAllowed = origin !== undefined && allowed.has(origin);
+      const originRefused = origin !== undefined && origin !== ownOrigin && !explicitlyAllowed;
+      // `same-site` is another origin of the same site (a sibling subdomain), refused like cross-site.
+      const fetchSiteRefused = (fetchSite === "cross-site" || fetchSite === "same-site") && !explicitlyAllowed;
       if (originRefused || fetchSiteRefused) {
         return c.json({ detail: "Cross-site request refused: this endpoint only accepts requests from its own origin" }, 403);
       }

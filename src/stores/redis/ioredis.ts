@@ -38,7 +38,8 @@ export function ioredisConnection(client: Redis, options: { ownsClient?: boolean
           throw error;
         }
       }
-      const results = await client.pipeline(commands.map((command) => [...command])).exec();
+      // `call` accepts any command name; ioredis's own pipeline entries must name one of its methods.
+      const results = await client.pipeline(commands.map((command) => ["call", ...command])).exec();
       if (results === null) throw new Error("ioredis pipeline returned no results");
       return results.map(([error, reply]) => (error ? error : (reply as RedisReply)));
     },

@@ -35,7 +35,7 @@ export function nodeRedisConnection(client: NodeRedisClient, options: { ownsClie
         try {
           return [(await client.sendCommand(stringify(commands[0]!))) as RedisReply];
         } catch (error) {
-          if ((error as Error)?.name === "ErrorReply" || (error as Error)?.constructor?.name === "ErrorReply") return [error as Error];
+          if (isReplyError(error)) return [error];
           throw error;
         }
       }
@@ -54,4 +54,16 @@ export function nodeRedisConnection(client: NodeRedisClient, options: { ownsClie
       if (ownsClient && client.isOpen) await client.close();
     },
   };
+}
+
+/**
+ * node-redis answers a command error with a subclass of its `ErrorReply` (whose `name` is just
+ * "Error"). Matching on the class name up the prototype chain avoids importing `redis` at runtime,
+ * so `tessera/redis` loads without node-redis installed.
+ */
+function isReplyError(error: unknown): error is Error {
+  for (let proto = error instanceof Error ? Object.getPrototypeOf(error) : null; proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+    if (proto.constructor?.name === "ErrorReply") return true;
+  }
+  return false;
 }

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../core/errors.js";
+import { readServerConfig } from "./config.js";
+
+describe("readServerConfig", () => {
+  it("defaults to the seed's setup: 127.0.0.1:8000, embedded store, 900 s idle, 12 h absolute", () => {
+    expect(readServerConfig({})).toEqual({
+      host: "127.0.0.1",
+      port: 8000,
+      redisUrl: undefined,
+      idleTimeoutSeconds: 900,
+      absoluteTimeoutSeconds: 43_200,
+      cookieName: "session_id",
+      cookieSecure: "auto",
+      allowedOrigins: [],
+      memoryMaxSessions: 100_000,
+      accessLog: false,
+    });
+  });
+
+  it("reads every variable", () => {
+    const config = readServerConfig({
+      HOST: "0.0.0.0",
+      PORT: "9000",
+      REDIS_URL: "redis://:secret@127.0.0.1:6380/2",
+      SESSION_TIMEOUT_SECONDS: "60",
+      SESSION_ABSOLUTE_TIMEOUT_SECONDS: "3600",
+      SESSION_COOKIE_NAME: "__Host-sid",
+      SESSION_COOKIE_SECURE: "true",
+      ALLOWED_ORIGINS: "https://a.example, http://localhost:5173",
+      MEMORY_MAX_SESSIONS: "10",
+      ACCESS_LOG: "yes",
+    });
+    expect(config).toMatchObject({
+      host: "0.0.0.0",
+      port: 9000,
+      redisUrl: "redis://:secret@127.0.0.1:6380/2",
+      idleTimeoutSeconds: 60,
+      absoluteTimeoutSeconds: 3600,
+      cookieName: "__Host-sid",
+      cookieSecure: true,
+      allowedOrigins: ["https://a.example", "http://localhost:5173"],
+      memoryMaxSessions: 10,
+      accessLog: true,
+    });
+  });
+
+  it.each([
+    [{ PORT: "80a" }, /PORT="80a" is invalid: set a whole number from 0 to 65535/],
+    [{ PORT: "70000" }, /PORT/],
+    [{ SESSION_TIMEOUT_SECONDS: "0" }, /SESSION_TIMEOUT_SECONDS/],
+    [{ SESSION_TIMEOUT_SECONDS: "-5" }, /SESSION_TIMEOUT_SECONDS/],
+    [{ SESSION_ABSOLUTE_TIMEOUT_SECONDS: "1e3" }, /SESSION_ABSOLUTE_TIMEOUT_SECONDS/],
+    [{ REDIS_URL: "127.0.0.1:6379" }, /REDIS_URL must start with redis:\/\//],
+    [{ SESSION_COOKIE_SECURE: "maybe" }, /SESSION_COOKIE_SECURE/],
+    [{ ALLOWED_ORIGINS: "https://a.example/path" }, /not an origin/],
+    [{ ACCESS_LOG: "sometimes" }, /ACCESS_LOG/],
+    [{ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" }, /reserved for the Upstash store/],
+  ])("rejects %o with a message naming the variable", (env, message) => {
+    expect(() => readServerConfig(env)).toThrow(ConfigError);
+    expect(() => readServerConfig(env)).toThrow(message);
+  });
+});

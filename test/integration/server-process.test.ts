@@ -1,0 +1,210 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, sleep } from "../support/ports.js";
+import { commandsDuring } from "../support/redis-harness.js";
+import { startRedisServer, type RedisServer } from "../support/redis-server.js";
+import { startServerProcess, type ServerProcess } from "../support/server-process.js";
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
+
+/** A Python that can run the seed's client (which needs `requests`). */
+function pythonWithRequests(): string {
+  for (const candidate of ["python3", "/usr/bin/python3", "python"]) {
+    if (spawnSync(candidate, ["-c", "import requests"]).status === 0) return candidate;
+  }
+  throw new Error("no Python with the `requests` module found: install it (`apt-get install -y python3-requests`; .ci/run does)");
+}
+
+async function loginOver(baseUrl: string, username = "abdullah", cookie?: string) {
+  const response = await fetch(`${baseUrl}/login/`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify({ username }),
+  });
+  const body = (await response.json()) as { session_id: string };
+  return { status: response.status, token: body.session_id, cookie: `session_id=${body.session_id}` };
+}
+
+const profile = (baseUrl: string, cookie: string) => fetch(`${baseUrl}/profile/`, { headers: { cookie }, signal: AbortSignal.timeout(5000) });
+
+describe("the reference server process on Redis", () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.dispose();
+  });
+
+  it("runs the seed's test_script.py unmodified on port 8000 and prints the seed's expected output", async () => {
+    const python = pythonWithRequests();
+    const server = await startServerProcess({ PORT: "8000", REDIS_URL: redis.url });
+    try {
+      let output = "";
+      const stats = await commandsDuring(redis, async () => {
+        const run = spawnSync(python, [new URL("../fixtures/seed_test_script.py", import.meta.url).pathname], { encoding: "utf8", timeout: 20_000 });
+        expect(run.stderr).toBe("");
+        output = run.stdout;
+      });
+      const token = /'session_id': '([^']+)'/.exec(output)?.[1];
+      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // The seed's expected output, with its example UUID replaced by the token we issued.
+      const expected = fixture("seed_expected_output.txt").replaceAll("68223c50-ede4-48eb-9d26-4a4dd735c10d", token!);
+      expect(output).toBe(expected);
+      // login SET, profile GETEX, logout DEL, profile GETEX: one command per request.
+      expect(Object.fromEntries(stats)).toEqual({ set: 1, getex: 2, del: 1 });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  describe("one running server", () => {
+    let server: ServerProcess;
+    beforeAll(async () => {
+      server = await startServerProcess({ PORT: String(await freePort()), REDIS_URL: redis.url, ACCESS_LOG: "true" });
+    });
+    afterAll(async () => {
+      await server?.stop("SIGKILL");
+    });
+
+    it("says in its first log line which store it uses, without credentials", () => {
+      expect(server.lines[0]).toBe(`tessera: session store: redis at redis://127.0.0.1:${redis.port} (ioredis)`);
+    });
+
+    it("costs exactly one Redis command per authenticated GET /profile/, login and logout", async () => {
+      const { cookie } = await loginOver(server.baseUrl);
+      expect(Object.fromEntries(await commandsDuring(redis, () => profile(server.baseUrl, cookie)))).toEqual({ getex: 1 });
+      expect(Object.fromEntries(await commandsDuring(redis, () => loginOver(server.baseUrl)))).toEqual({ set: 1 });
+      let rotated = "";
+      expect(Object.fromEntries(await commandsDuring(redis, async () => void (rotated = (await loginOver(server.baseUrl, "b", cookie)).cookie)))).toEqual({ del: 1, set: 1 });
+      expect(Object.fromEntries(await commandsDuring(redis, () => fetch(`${server.baseUrl}/logout/`, { method: "POST", headers: { cookie: rotated } })))).toEqual({ del: 1 });
+      // No cookie, no store traffic at all.
+      expect(Object.fromEntries(await commandsDuring(redis, () => fetch(`${server.baseUrl}/profile/`)))).toEqual({});
+    });
+
+    it("never lets a token reach Redis: MONITOR sees only hashed ids", async () => {
+      const seen: string[] = [];
+      const { Redis } = await import("ioredis");
+      const client = new Redis(redis.url);
+      const stream = await client.monitor();
+      stream.on("monitor", (_time: string, args: string[]) => seen.push(args.join(" ")));
+      await sleep(50);
+      const { token, cookie } = await loginOver(server.baseUrl);
+      await profile(server.baseUrl, cookie);
+      await fetch(`${server.baseUrl}/logout/`, { method: "POST", headers: { cookie } });
+      await sleep(100);
+      stream.disconnect();
+      client.disconnect();
+      expect(seen.some((line) => /^set ts:s:/i.test(line))).toBe(true);
+      expect(seen.some((line) => /^getex ts:s:/i.test(line))).toBe(true);
+      expect(seen.join("\n")).not.toContain(token);
+    });
+
+    it("reads the session cookie from repeated Cookie header lines over real HTTP; the first duplicate wins", async () => {
+      const { cookie } = await loginOver(server.baseUrl);
+      const statusFor = (...cookieLines: string[]) =>
+        new Promise<number>((resolve, reject) => {
+          const url = new URL(`${server.baseUrl}/profile/`);
+          const headers = ["Host", url.host, ...cookieLines.flatMap((line) => ["Cookie", line])];
+          const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, headers }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on("error", reject);
+          req.end();
+        });
+      expect(await statusFor("theme=dark", cookie)).toBe(200);
+      expect(await statusFor(cookie, "session_id=junk")).toBe(200);
+      expect(await statusFor("session_id=junk", cookie)).toBe(404);
+    });
+
+    it("answers 503 while Redis is down, stays up, and recovers every acknowledged session when Redis is back", async () => {
+      const { cookie } = await loginOver(server.baseUrl);
+      await redis.stop(); // SHUTDOWN SAVE: a clean Redis restart, data kept on disk
+
+      const started = performance.now();
+      const down = await profile(server.baseUrl, cookie);
+      const elapsedMs = performance.now() - started;
+      expect(down.status).toBe(503);
+      expect(down.headers.get("retry-after")).toBe("1");
+      expect(await down.json()).toEqual({ detail: "Session store unavailable, please retry shortly" });
+      console.log(`GET /profile/ with Redis stopped answered 503 in ${elapsedMs.toFixed(0)} ms`);
+      const loginDown = await fetch(`${server.baseUrl}/login/`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"username":"x"}' });
+      expect(loginDown.status).toBe(503);
+      expect((await fetch(`${server.baseUrl}/nope`)).status).toBe(404); // the process is still serving
+
+      await redis.start();
+      let status = 0;
+      for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+        status = (await profile(server.baseUrl, cookie)).status;
+        if (status !== 200) await sleep(100);
+      }
+      expect(status).toBe(200); // the session from before the outage, not a new one
+      expect((await loginOver(server.baseUrl)).status).toBe(200);
+      expect(server.child.exitCode).toBeNull();
+    });
+
+    it("answers 503 when Redis hangs (SIGSTOP) instead of hanging with it", async () => {
+      const { cookie } = await loginOver(server.baseUrl);
+      redis.freeze();
+      try {
+        const response = await profile(server.baseUrl, cookie);
+        expect(response.status).toBe(503);
+      } finally {
+        redis.thaw();
+      }
+      let status = 0;
+      for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
+        status = (await profile(server.baseUrl, cookie)).status;
+        if (status !== 200) await sleep(100);
+      }
+      expect(status).toBe(200);
+    });
+
+    it("never writes a token to its log", async () => {
+      const { token, cookie } = await loginOver(server.baseUrl);
+      await profile(server.baseUrl, cookie);
+      await fetch(`${server.baseUrl}/profile/?session_id=${token}`, { headers: { cookie } });
+      await sleep(50);
+      expect(server.lines.filter((line) => line.includes("GET /profile/ 200")).length).toBeGreaterThanOrEqual(2);
+      expect(server.lines.join("\n")).not.toContain(token);
+    });
+  });
+
+  it("shuts down gracefully on SIGTERM: exit code 0 after closing the store", async () => {
+    const server = await startServerProcess({ PORT: String(await freePort()), REDIS_URL: redis.url });
+    await loginOver(server.baseUrl);
+    expect(await server.stop("SIGTERM")).toBe(0);
+    expect(server.lines.at(-1)).toBe("tessera: stopped");
+  });
+});
+
+describe("the reference server process without Redis", () => {
+  it("runs on the embedded store by default and says so first", async () => {
+    const server = await startServerProcess({ PORT: String(await freePort()) });
+    try {
+      expect(server.lines[0]).toMatch(/^tessera: session store: memory \(embedded/);
+      const { cookie } = await loginOver(server.baseUrl);
+      const response = await profile(server.baseUrl, cookie);
+      expect(await response.json()).toMatchObject({ session_data: { user: "abdullah", status: "active" } });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("refuses to start on a bad setting, naming the variable", async () => {
+    await expect(startServerProcess({ PORT: String(await freePort()), SESSION_TIMEOUT_SECONDS: "soon" })).rejects.toThrow(/SESSION_TIMEOUT_SECONDS="soon" is invalid/);
+  });
+
+  it("reports a busy port clearly", async () => {
+    const first = await startServerProcess({ PORT: String(await freePort()) });
+    try {
+      const port = new URL(first.baseUrl).port;
+      await expect(startServerProcess({ PORT: port })).rejects.toThrow(new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+    } finally {
+      await first.stop();
+    }
+  });
+});

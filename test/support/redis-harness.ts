@@ -1,0 +1,75 @@
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import type { SessionStore } from "../../src/core/store.js";
+import type { RedisConnection } from "../../src/stores/redis/connection.js";
+import { createRedisStore, ioredisConnection, nodeRedisConnection, recommendedIoredisOptions, recommendedNodeRedisOptions } from "../../src/stores/redis/index.js";
+import { freePort } from "./ports.js";
+import { parseCommandStats, type RedisServer } from "./redis-server.js";
+
+export type RedisClientKind = "ioredis" | "node-redis";
+
+/** A connection of the given client kind to `url`, connected and ready. */
+export async function connectTo(kind: RedisClientKind, url: string): Promise<RedisConnection> {
+  if (kind === "ioredis") {
+    const client = new Redis(url, recommendedIoredisOptions);
+    client.on("error", () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      client.once("ready", resolve);
+      setTimeout(() => reject(new Error(`ioredis did not connect to ${url}`)), 5000).unref();
+    });
+    return ioredisConnection(client);
+  }
+  const client = createClient({ url, ...recommendedNodeRedisOptions });
+  client.on("error", () => undefined);
+  await client.connect();
+  return nodeRedisConnection(client);
+}
+
+/** A connection of the given kind to a port where nothing listens (it keeps trying to reconnect). */
+export async function connectToNothing(kind: RedisClientKind): Promise<RedisConnection> {
+  const url = `redis://127.0.0.1:${await freePort()}`;
+  if (kind === "ioredis") {
+    const client = new Redis(url, recommendedIoredisOptions);
+    client.on("error", () => undefined);
+    return ioredisConnection(client);
+  }
+  const client = createClient({ url, ...recommendedNodeRedisOptions });
+  client.on("error", () => undefined);
+  client.connect().catch(() => undefined);
+  return {
+    ...nodeRedisConnection(client),
+    // node-redis rejects close() on a client that never connected; destroy() stops its retries.
+    close: async () => {
+      if (client.isOpen) client.destroy();
+    },
+  };
+}
+
+/** Counts round trips: each `send` is one. */
+export function countingConnection(inner: RedisConnection): RedisConnection & { roundTrips: number } {
+  const counting = {
+    description: inner.description,
+    roundTrips: 0,
+    send(commands: Parameters<RedisConnection["send"]>[0]) {
+      counting.roundTrips++;
+      return inner.send(commands);
+    },
+    close: () => inner.close(),
+  };
+  return counting;
+}
+
+/** Commands Redis itself counted (INFO commandstats) during `operation`, by name. */
+export async function commandsDuring(redis: RedisServer, operation: () => Promise<unknown>): Promise<Map<string, number>> {
+  await redis.command("CONFIG", "RESETSTAT");
+  await operation();
+  const stats = parseCommandStats(await redis.command("INFO", "commandstats"));
+  // The bookkeeping commands of this helper are not the operation's.
+  for (const name of [...stats.keys()]) if (name === "info" || name.startsWith("config")) stats.delete(name);
+  return stats;
+}
+
+export const total = (stats: Map<string, number>) => [...stats.values()].reduce((sum, calls) => sum + calls, 0);
+
+export type { SessionStore };
+export { createRedisStore };
