@@ -8,6 +8,7 @@ describe("readServerConfig", () => {
       host: "127.0.0.1",
       port: 8000,
       redisUrl: undefined,
+      upstash: undefined,
       idleTimeoutSeconds: 900,
       absoluteTimeoutSeconds: 43_200,
       cookieName: "session_id",
@@ -45,6 +46,26 @@ describe("readServerConfig", () => {
     });
   });
 
+  it("selects Upstash from the seed's two variables", () => {
+    expect(readServerConfig({ UPSTASH_REDIS_REST_URL: "https://eu1-x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "secret" }).upstash).toEqual({
+      url: "https://eu1-x.upstash.io",
+      token: "secret",
+    });
+  });
+
+  it("never puts the Upstash token in an error message", () => {
+    const error = (() => {
+      try {
+        readServerConfig({ REDIS_URL: "redis://h:1", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "s3cr3t-token" });
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toBeDefined();
+    expect(error?.message).not.toContain("s3cr3t-token");
+  });
+
   it.each([
     [{ PORT: "80a" }, /PORT="80a" is invalid: set a whole number from 0 to 65535/],
     [{ PORT: "70000" }, /PORT/],
@@ -55,7 +76,10 @@ describe("readServerConfig", () => {
     [{ SESSION_COOKIE_SECURE: "maybe" }, /SESSION_COOKIE_SECURE/],
     [{ ALLOWED_ORIGINS: "https://a.example/path" }, /not an origin/],
     [{ ACCESS_LOG: "sometimes" }, /ACCESS_LOG/],
-    [{ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" }, /reserved for the Upstash store/],
+    [{ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" }, /UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not/],
+    [{ UPSTASH_REDIS_REST_TOKEN: "t" }, /UPSTASH_REDIS_REST_TOKEN is set but UPSTASH_REDIS_REST_URL is not/],
+    [{ UPSTASH_REDIS_REST_URL: "x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }, /must be an https:\/\/ URL/],
+    [{ REDIS_URL: "redis://127.0.0.1:6379", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }, /both REDIS_URL and UPSTASH_REDIS_REST_URL are set/],
   ])("rejects %o with a message naming the variable", (env, message) => {
     expect(() => readServerConfig(env)).toThrow(ConfigError);
     expect(() => readServerConfig(env)).toThrow(message);

@@ -4,8 +4,10 @@ import { ConfigError } from "../core/errors.js";
 export interface ServerConfig {
   host: string;
   port: number;
-  /** `REDIS_URL`; `undefined` selects the embedded memory store. */
+  /** `REDIS_URL`: Redis over TCP. */
   redisUrl: string | undefined;
+  /** `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN`: Upstash over REST. Neither set: the embedded store. */
+  upstash: { url: string; token: string } | undefined;
   idleTimeoutSeconds: number;
   absoluteTimeoutSeconds: number;
   cookieName: string;
@@ -49,19 +51,30 @@ function flag(env: Environment, name: "ACCESS_LOG"): boolean {
   throw new ConfigError(`${name}=${JSON.stringify(raw)} is invalid: use true or false`);
 }
 
+function readUpstash(env: Environment): { url: string; token: string } | undefined {
+  const url = env.UPSTASH_REDIS_REST_URL?.trim() || undefined;
+  const token = env.UPSTASH_REDIS_REST_TOKEN?.trim() || undefined;
+  if (url === undefined && token === undefined) return undefined;
+  if (url === undefined) throw new ConfigError("UPSTASH_REDIS_REST_TOKEN is set but UPSTASH_REDIS_REST_URL is not: set both (from the Upstash console) or neither");
+  if (token === undefined) throw new ConfigError("UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not: set both (from the Upstash console) or neither");
+  if (!/^https?:\/\/[^\s/]+/.test(url)) {
+    throw new ConfigError(`UPSTASH_REDIS_REST_URL must be an https:// URL such as https://eu1-example.upstash.io (http:// for a local server)`);
+  }
+  return { url, token };
+}
+
 /**
  * Reads and validates the server configuration. Throws `ConfigError` naming the variable and the
  * fix, so a typo stops the server at startup rather than surfacing as odd behaviour later.
  */
 export function readServerConfig(env: Environment): ServerConfig {
-  if (env.UPSTASH_REDIS_REST_URL || env.UPSTASH_REDIS_REST_TOKEN) {
-    throw new ConfigError(
-      "UPSTASH_REDIS_REST_URL / UPSTASH_REDIS_REST_TOKEN are reserved for the Upstash store, which this version does not ship yet; unset them and use REDIS_URL or the embedded store",
-    );
-  }
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, e.g. redis://127.0.0.1:6379`);
+  }
+  const upstash = readUpstash(env);
+  if (redisUrl !== undefined && upstash !== undefined) {
+    throw new ConfigError("both REDIS_URL and UPSTASH_REDIS_REST_URL are set: unset one of them, so it is clear which store holds the sessions");
   }
   const secureRaw = (env.SESSION_COOKIE_SECURE ?? "").trim().toLowerCase() || ENVIRONMENT_DEFAULTS.SESSION_COOKIE_SECURE;
   if (!["auto", "true", "false"].includes(secureRaw)) {
@@ -86,6 +99,7 @@ export function readServerConfig(env: Environment): ServerConfig {
     host: (env.HOST ?? "").trim() || ENVIRONMENT_DEFAULTS.HOST,
     port: integer(env, "PORT", 0, 65_535),
     redisUrl,
+    upstash,
     idleTimeoutSeconds: integer(env, "SESSION_TIMEOUT_SECONDS", 1, 34_560_000),
     absoluteTimeoutSeconds: integer(env, "SESSION_ABSOLUTE_TIMEOUT_SECONDS", 1, 34_560_000),
     cookieName: (env.SESSION_COOKIE_NAME ?? "").trim() || ENVIRONMENT_DEFAULTS.SESSION_COOKIE_NAME,

@@ -2,14 +2,24 @@ import { Redis } from "ioredis";
 import type { SessionStore } from "../core/store.js";
 import { createMemoryStore } from "../stores/memory/index.js";
 import { createRedisStore, ioredisConnection, recommendedIoredisOptions, redactRedisUrl } from "../stores/redis/index.js";
+import { createUpstashStore } from "../stores/upstash/index.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 
 /** How long startup waits for Redis before serving anyway (requests then get 503 until it is up). */
 const STARTUP_WAIT_MS = 2000;
 
-/** Opens the store the configuration selects: Redis when `REDIS_URL` is set, else the embedded one. */
+/**
+ * Opens the store the configuration selects: Redis when `REDIS_URL` is set, Upstash when
+ * `UPSTASH_REDIS_REST_URL`/`_TOKEN` are, else the embedded one.
+ */
 export async function openStore(config: ServerConfig, logger: Logger): Promise<SessionStore> {
+  if (config.upstash !== undefined) {
+    const store = await createUpstashStore(config.upstash);
+    // The URL names the database; the token is a secret and is never logged.
+    logger.info(`session store: upstash at ${new URL(config.upstash.url).origin} (REST)`);
+    return store;
+  }
   if (config.redisUrl === undefined) {
     const store = createMemoryStore({ maxSessions: config.memoryMaxSessions });
     logger.info(`session store: ${store.description}; sessions are lost on restart (set REDIS_URL to use Redis)`);

@@ -14,12 +14,16 @@ export interface ServerProcess {
   readonly child: ChildProcess;
 }
 
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts `node dist/server/main.js` with only `env` (plus PATH) as its environment, in `cwd`
+ * (default: an empty folder, so no developer's `.env` leaks into a test).
+ */
+export async function startServerProcess(env: Record<string, string>, options: { cwd?: string } = {}): Promise<ServerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (\`npm test\` does)`);
   const child = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
-    cwd: fileURLToPath(new URL("../fixtures/empty-cwd/", import.meta.url)),
+    cwd: options.cwd ?? fileURLToPath(new URL("../fixtures/empty-cwd/", import.meta.url)),
   });
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

@@ -1,0 +1,2 @@
+export { createUpstashStore, recommendedUpstashOptions, upstashConnection } from "./upstash.js";
+export type { UpstashStoreOptions } from "./upstash.js";

@@ -1,0 +1,57 @@
+/**
+ * Which commands the local REST server refuses, and which count as reads.
+ *
+ * Refused: commands that change the state of the shared connection (a `SELECT` or `SUBSCRIBE`
+ * would leak into every later request) or block it (a `BLPOP` would stall every other client),
+ * and `MULTI`/`EXEC`, which go through `/multi-exec` instead. Upstash refuses these over REST too.
+ */
+const REFUSED = new Set([
+  "multi", "exec", "discard", "watch", "unwatch", "select", "swapdb", "subscribe", "psubscribe", "ssubscribe",
+  "unsubscribe", "punsubscribe", "sunsubscribe", "monitor", "quit", "reset", "hello", "auth", "client", "sync", "psync",
+  "replicaof", "slaveof", "shutdown", "debug", "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax",
+  "bzmpop", "wait", "waitaof", "failover",
+]);
+
+/** Commands that never write; anything else advances the `upstash-sync-token`. */
+const READS = new Set([
+  "get", "mget", "getrange", "strlen", "exists", "ttl", "pttl", "expiretime", "pexpiretime", "type", "keys", "scan",
+  "hget", "hgetall", "hmget", "hkeys", "hvals", "hlen", "hexists", "hscan", "hstrlen", "hrandfield", "lrange", "llen",
+  "lindex", "lpos", "smembers", "sismember", "smismember", "scard", "srandmember", "sscan", "sinter", "sunion", "sdiff",
+  "sintercard", "zrange", "zrangebyscore", "zrevrange", "zrevrangebyscore", "zrangebylex", "zrevrangebylex", "zscore",
+  "zmscore", "zrank", "zrevrank", "zcard", "zcount", "zlexcount", "zscan", "zrandmember", "zinter", "zunion", "zdiff",
+  "xrange", "xrevrange", "xlen", "xread", "xinfo", "dbsize", "ping", "echo", "time", "info", "dump", "randomkey",
+  "bitcount", "bitpos", "getbit", "pfcount", "geopos", "geodist", "geohash", "geosearch", "georadius_ro",
+  "georadiusbymember_ro", "object", "memory", "lcs", "touch", "evalsha_ro", "eval_ro", "fcall_ro", "script",
+]);
+
+export type CommandArgument = string | number | boolean;
+
+/** Why a command cannot run here, or `undefined` when it can. */
+export function refusalOf(command: readonly CommandArgument[]): string | undefined {
+  const name = String(command[0]).toLowerCase();
+  if (REFUSED.has(name)) {
+    return name === "multi" || name === "exec"
+      ? `ERR ${name.toUpperCase()} is not supported as a command: send the transaction to /multi-exec`
+      : `ERR ${name.toUpperCase()} is not supported over REST (it would block or change the shared connection)`;
+  }
+  return undefined;
+}
+
+export function isWrite(command: readonly CommandArgument[]): boolean {
+  return !READS.has(String(command[0]).toLowerCase());
+}
+
+/** A command as received: a non-empty array of strings, numbers and booleans, the first a string. */
+export function isCommand(value: unknown): value is CommandArgument[] {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    typeof value[0] === "string" &&
+    value.every((part) => typeof part === "string" || typeof part === "number" || typeof part === "boolean")
+  );
+}
+
+/** Redis takes every argument as a string; JSON numbers and booleans are sent as their text. */
+export function toRedisArguments(command: readonly CommandArgument[]): string[] {
+  return command.map((part) => String(part));
+}
