@@ -3,10 +3,33 @@
  * runtime-free (Web `Request`/`Headers`, Web Crypto; no `node:*` imports).
  */
 export { createSessionManager } from "./session.js";
-export type { LoginResult, Session, SessionCookieOptions, SessionLookup, SessionManager, SessionManagerOptions } from "./session.js";
-export type { SessionStore } from "./store.js";
-export { decodeSessionRecord, encodeSessionRecord } from "./record.js";
-export type { SessionData, SessionRecord } from "./record.js";
+export type { LoginInput, LoginResult, Session, SessionLookup, SessionManager, SessionSummary } from "./session.js";
+export type { SessionCookieOptions, SessionManagerOptions } from "./options.js";
+export type { SessionEvent, SessionEventListener } from "./events.js";
+export type {
+  CreateSessionOptions,
+  CreateSessionResult,
+  ExpiredSession,
+  PatchOutcome,
+  SessionStore,
+  StoredSessionSummary,
+  UserRef,
+} from "./store.js";
+export { BUCKET_LENGTH, bucketOfSessionId } from "./store.js";
+export {
+  applyEncodedPatch,
+  decodeIndexEntry,
+  decodeSessionRecord,
+  encodeDataPatch,
+  encodeIndexEntry,
+  encodeLastSeenOffset,
+  encodeSessionRecord,
+  LAST_SEEN_OFFSET_WIDTH,
+  RECORD_SEPARATOR,
+} from "./record.js";
+export type { DataPatch, EncodedPatch, IndexEntry, SessionData, SessionRecord } from "./record.js";
+export { describeUserAgent, sanitizeIp } from "./device.js";
+export type { DeviceInfo } from "./device.js";
 export { readCookie, serializeCookie, serializeClearingCookie } from "./cookie.js";
 export type { CookieAttributes } from "./cookie.js";
 export {
@@ -14,8 +37,10 @@ export {
   generateToken,
   isWellFormedToken,
   SESSION_ID_BYTES,
+  TOKEN_BUCKET_LENGTH,
   TOKEN_BYTES,
   TOKEN_LENGTH,
+  userBucket,
   webCryptoRandomBytes,
   webCryptoSha256,
 } from "./token.js";

@@ -1,10 +1,26 @@
+import type { DeviceInfo } from "./device.js";
+
 /**
- * What a store keeps per session, and its wire encoding.
+ * What a store keeps per session, and its wire encodings.
  *
- * The encoding is a JSON array, `[1, userId, createdAtSeconds, absoluteExpiresAtSeconds, data?]`:
- * positional (no repeated field names) because every byte is paid per session in Redis, and
- * versioned by its first element so a later layout can be read beside this one. Times are whole
- * unix seconds; `data` is left out when empty.
+ * Session value (what `GETEX` returns on every authenticated request):
+ *
+ *     <lastSeen offset> RS <header> ( RS <member> )*
+ *
+ * - `lastSeen offset`: seconds from creation to the last recorded activity, base36, exactly 5
+ *   characters, *first* so a store can overwrite it in place (Redis `SETRANGE key 0`) without
+ *   reading or re-encoding anything else;
+ * - `header`: JSON `[2, userId, createdAtSeconds, absoluteExpiresAtSeconds]`;
+ * - each `member`: one data entry as a JSON object member, `"key":value`, so a store can replace,
+ *   add or delete one key by string operations (a merge in one Lua call) without parsing any JSON
+ *   — two requests changing different keys at once both survive;
+ * - `RS` is U+001E, which never appears raw in JSON text (control characters are escaped).
+ *
+ * Index entry (one per session in its user's bucket, read when listing or revoking):
+ *
+ *     <absoluteExpiresAt base36> RS <createdAt base36> RS <userId as JSON> RS <device as JSON>
+ *
+ * Deadlines first and in base36 so a Lua script can prune by time with `tonumber(x, 36)`.
  */
 
 /** Data kept in a session: a JSON-serializable object (Dates become strings, like `JSON.stringify`). */
@@ -14,51 +30,140 @@ export type SessionData = object;
 export interface SessionRecord<Data extends SessionData = SessionData> {
   /** Whom the session belongs to. */
   userId: string;
-  /** When the session was created (login), unix seconds. */
+  /** When the session was created (login). */
   createdAtSeconds: number;
-  /** When the session ends regardless of activity, unix seconds. */
+  /** When the session ends regardless of activity. */
   absoluteExpiresAtSeconds: number;
+  /** Last recorded activity (updated at most once per touch interval). */
+  lastSeenAtSeconds: number;
   /** Application data. */
   data: Data;
 }
 
-const FORMAT_VERSION = 1;
+/** A change to session data: keys to set (any JSON value) and keys to delete. `clear` drops every other key first. */
+export interface DataPatch {
+  set?: Record<string, unknown>;
+  delete?: readonly string[];
+  clear?: boolean;
+}
 
-/** Encodes a record for a store. Throws `TypeError` if `data` is not JSON-serializable. */
+/** A patch encoded for a store: the member strings to write and the JSON-encoded keys to remove. */
+export interface EncodedPatch {
+  /** `"key":value` members, one per key set. */
+  members: string[];
+  /** Keys (JSON-encoded, with quotes) whose members are removed before `members` are added. */
+  removeKeys: string[];
+  clear: boolean;
+}
+
+export const RECORD_SEPARATOR = "\u001e";
+const FORMAT_VERSION = 2;
+/** Width of the last-seen offset: 36^5 s ≈ 700 days, past the longest allowed lifetime (400 days). */
+export const LAST_SEEN_OFFSET_WIDTH = 5;
+
+/** The fixed-width last-seen prefix of a session value. */
+export function encodeLastSeenOffset(createdAtSeconds: number, lastSeenAtSeconds: number): string {
+  const offset = Math.max(0, Math.min(36 ** LAST_SEEN_OFFSET_WIDTH - 1, lastSeenAtSeconds - createdAtSeconds));
+  return offset.toString(36).padStart(LAST_SEEN_OFFSET_WIDTH, "0");
+}
+
+function encodeMember(key: string, value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError(`the value of ${JSON.stringify(key)} is not JSON-serializable`);
+  return `${JSON.stringify(key)}:${json}`;
+}
+
+/** Encodes a record as a session value. Throws `TypeError` if `data` is not JSON-serializable. */
 export function encodeSessionRecord(record: SessionRecord): string {
-  const hasData = Object.keys(record.data).length > 0;
-  const tuple: unknown[] = [FORMAT_VERSION, record.userId, record.createdAtSeconds, record.absoluteExpiresAtSeconds];
-  if (hasData) tuple.push(record.data);
-  return JSON.stringify(tuple);
+  let out = encodeLastSeenOffset(record.createdAtSeconds, record.lastSeenAtSeconds);
+  out += RECORD_SEPARATOR + JSON.stringify([FORMAT_VERSION, record.userId, record.createdAtSeconds, record.absoluteExpiresAtSeconds]);
+  for (const [key, value] of Object.entries(record.data)) {
+    if (value !== undefined) out += RECORD_SEPARATOR + encodeMember(key, value);
+  }
+  return out;
 }
 
 /**
- * Decodes a stored value; `null` for anything that is not a record this version wrote (a foreign
- * key, a truncated value), so a corrupt entry reads as "no session" instead of crashing a request.
+ * Decodes a session value; `null` for anything this version did not write (a foreign key, a
+ * truncated value), so a corrupt entry reads as "no session" instead of crashing a request.
  */
 export function decodeSessionRecord<Data extends SessionData = SessionData>(encoded: string): SessionRecord<Data> | null {
-  let tuple: unknown;
+  if (encoded.charAt(LAST_SEEN_OFFSET_WIDTH) !== RECORD_SEPARATOR) return null;
+  const offset = Number.parseInt(encoded.slice(0, LAST_SEEN_OFFSET_WIDTH), 36);
+  const parts = encoded.slice(LAST_SEEN_OFFSET_WIDTH + 1).split(RECORD_SEPARATOR);
+  let header: unknown;
+  let data: unknown;
   try {
-    tuple = JSON.parse(encoded);
+    header = JSON.parse(parts[0]!);
+    data = JSON.parse(`{${parts.slice(1).join(",")}}`);
   } catch {
     return null;
   }
-  if (!Array.isArray(tuple) || tuple.length < 4 || tuple.length > 5 || tuple[0] !== FORMAT_VERSION) return null;
-  const [, userId, createdAtSeconds, absoluteExpiresAtSeconds, data = {}] = tuple as unknown[];
-  if (
-    typeof userId !== "string" ||
-    !Number.isSafeInteger(createdAtSeconds) ||
-    !Number.isSafeInteger(absoluteExpiresAtSeconds) ||
-    typeof data !== "object" ||
-    data === null ||
-    Array.isArray(data)
-  ) {
+  if (!Array.isArray(header) || header.length !== 4 || header[0] !== FORMAT_VERSION) return null;
+  const [, userId, createdAtSeconds, absoluteExpiresAtSeconds] = header as unknown[];
+  if (typeof userId !== "string" || !Number.isSafeInteger(createdAtSeconds) || !Number.isSafeInteger(absoluteExpiresAtSeconds) || !Number.isSafeInteger(offset)) {
     return null;
   }
   return {
     userId,
     createdAtSeconds: createdAtSeconds as number,
     absoluteExpiresAtSeconds: absoluteExpiresAtSeconds as number,
+    lastSeenAtSeconds: (createdAtSeconds as number) + offset,
     data: data as Data,
   };
+}
+
+/** Encodes a data patch for a store. Throws `TypeError` for a value that is not JSON-serializable. */
+export function encodeDataPatch(patch: DataPatch): EncodedPatch {
+  const set = Object.entries(patch.set ?? {}).filter(([, value]) => value !== undefined);
+  const removed = new Set([...(patch.delete ?? []), ...set.map(([key]) => key)]);
+  return {
+    members: set.map(([key, value]) => encodeMember(key, value)),
+    removeKeys: [...removed].map((key) => JSON.stringify(key)),
+    clear: patch.clear ?? false,
+  };
+}
+
+/**
+ * Applies an encoded patch to a session value, by the same string rules the Redis script uses, so
+ * the memory store and Redis cannot disagree about a merge.
+ */
+export function applyEncodedPatch(encoded: string, patch: EncodedPatch): string {
+  const [lastSeen, header, ...members] = encoded.split(RECORD_SEPARATOR);
+  const kept = patch.clear ? [] : members.filter((member) => !patch.removeKeys.some((key) => member.startsWith(`${key}:`)));
+  return [lastSeen, header, ...kept, ...patch.members].join(RECORD_SEPARATOR);
+}
+
+/** One session's entry in its user's index. */
+export interface IndexEntry {
+  userId: string;
+  createdAtSeconds: number;
+  absoluteExpiresAtSeconds: number;
+  device: DeviceInfo;
+}
+
+export function encodeIndexEntry(entry: IndexEntry): string {
+  return [
+    entry.absoluteExpiresAtSeconds.toString(36),
+    entry.createdAtSeconds.toString(36),
+    JSON.stringify(entry.userId),
+    JSON.stringify([entry.device.userAgent, entry.device.ip]),
+  ].join(RECORD_SEPARATOR);
+}
+
+export function decodeIndexEntry(encoded: string): IndexEntry | null {
+  const [absolute, created, userIdJson, deviceJson] = encoded.split(RECORD_SEPARATOR);
+  try {
+    const userId: unknown = JSON.parse(userIdJson ?? "");
+    const device: unknown = JSON.parse(deviceJson ?? "");
+    if (typeof userId !== "string" || !Array.isArray(device)) return null;
+    return {
+      userId,
+      absoluteExpiresAtSeconds: Number.parseInt(absolute ?? "", 36),
+      createdAtSeconds: Number.parseInt(created ?? "", 36),
+      device: { userAgent: String(device[0] ?? ""), ip: String(device[1] ?? "") },
+    };
+  } catch {
+    return null;
+  }
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryStore } from "../stores/memory/memory-store.js";
 import { ConfigError, SessionInputError, StoreUnavailableError } from "./errors.js";
-import { createSessionManager, type SessionManagerOptions } from "./session.js";
+import type { SessionEvent } from "./events.js";
+import { createSessionManager } from "./session.js";
+import type { SessionManagerOptions } from "./options.js";
 import type { SessionStore } from "./store.js";
 import { deriveSessionId } from "./token.js";
 
@@ -10,30 +12,41 @@ function setup(options: Partial<SessionManagerOptions> = {}) {
   const clock = { now: () => nowMs, advanceSeconds: (seconds: number) => (nowMs += seconds * 1000) };
   const inner = createMemoryStore({ now: clock.now });
   const calls: string[] = [];
+  const events: SessionEvent[] = [];
   // Records which store methods ran, to prove what does and does not reach the store.
-  const store: SessionStore = {
-    description: inner.description,
-    create: (...args) => (calls.push("create"), inner.create(...args)),
-    readAndExtend: (...args) => (calls.push("readAndExtend"), inner.readAndExtend(...args)),
-    update: (...args) => (calls.push("update"), inner.update(...args)),
-    destroy: (...args) => (calls.push("destroy"), inner.destroy(...args)),
-    close: () => inner.close(),
-  };
-  const sessions = createSessionManager<{ theme?: string }>({ store, now: clock.now, ...options });
-  return { sessions, clock, calls, store };
+  const store = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function" || property === "close") return value;
+      return (...args: unknown[]) => {
+        calls.push(String(property));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as SessionStore;
+  const sessions = createSessionManager<{ theme?: string; cart?: string[] }>({ store, now: clock.now, onEvent: (event) => events.push(event), ...options });
+  return { sessions, clock, calls, events, store };
 }
 
-const request = (cookie?: string, url = "http://localhost/") => new Request(url, cookie === undefined ? {} : { headers: { cookie } });
+const request = (cookie?: string, url = "http://localhost/", userAgent?: string) => {
+  const headers: Record<string, string> = {};
+  if (cookie !== undefined) headers.cookie = cookie;
+  if (userAgent !== undefined) headers["user-agent"] = userAgent;
+  return new Request(url, { headers });
+};
+const cookieOf = (token: string) => `session_id=${token}`;
 
 describe("login", () => {
   it("creates a session and a cookie with the secure defaults", async () => {
-    const { sessions } = setup();
+    const { sessions, events } = setup();
     const { session, token, setCookie } = await sessions.login(request(), { userId: "abdullah" });
     expect(setCookie).toBe(`session_id=${token}; Path=/; HttpOnly; SameSite=Lax`);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{45}$/);
     expect(session.userId).toBe("abdullah");
     expect(session.id).toBe(await deriveSessionId(token));
     expect(session.expiresAt.getTime() - session.createdAt.getTime()).toBe(900_000);
     expect(session.absoluteExpiresAt.getTime() - session.createdAt.getTime()).toBe(43_200_000);
+    expect(events).toEqual([{ type: "created", sessionId: session.id, userId: "abdullah" }]);
   });
 
   it("sets Secure when the request is https, and when configured", async () => {
@@ -48,12 +61,13 @@ describe("login", () => {
   });
 
   it("rotates: the session the request carried is destroyed, its id never adopted", async () => {
-    const { sessions } = setup();
+    const { sessions, events } = setup();
     const first = await sessions.login(request(), { userId: "a" });
-    const second = await sessions.login(request(`session_id=${first.token}`), { userId: "b" });
+    const second = await sessions.login(request(cookieOf(first.token)), { userId: "b" });
     expect(second.token).not.toBe(first.token);
     expect(await sessions.validateToken(first.token)).toBeNull();
     expect((await sessions.validateToken(second.token))?.userId).toBe("b");
+    expect(events).toContainEqual({ type: "rotated", sessionId: second.session.id, previousSessionId: first.session.id, userId: "b" });
   });
 
   it("ignores a client-chosen (malformed) session id entirely", async () => {
@@ -63,12 +77,33 @@ describe("login", () => {
     expect(calls).toEqual(["create"]);
   });
 
+  it("records the device as a short label and a sanitized IP", async () => {
+    const { sessions } = setup();
+    const ua = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0";
+    const { session } = await sessions.login(request(undefined, undefined, ua), { userId: "a", ip: "203.0.113.9" });
+    const [listed] = await sessions.listSessions(session);
+    expect(listed).toMatchObject({ userAgent: "Firefox 132 on Linux", ip: "203.0.113.9", current: true });
+  });
+
   it("refuses an empty or over-long user id and oversized data before touching the store", async () => {
     const { sessions, calls } = setup({ maxUserIdLength: 8, maxRecordBytes: 100 });
     await expect(sessions.login(request(), { userId: "" })).rejects.toThrow(SessionInputError);
     await expect(sessions.login(request(), { userId: "123456789" })).rejects.toThrow(/at most 8 characters/);
     await expect(sessions.login(request(), { userId: "a", data: { theme: "x".repeat(200) } })).rejects.toThrow(/bytes encoded, limit is maxRecordBytes = 100/);
     expect(calls).toEqual([]);
+  });
+
+  it("with maxSessionsPerUser, a new login evicts the user's oldest session", async () => {
+    const { sessions, clock, events } = setup({ maxSessionsPerUser: 2 });
+    const first = await sessions.login(request(), { userId: "a" });
+    clock.advanceSeconds(1);
+    const second = await sessions.login(request(), { userId: "a" });
+    clock.advanceSeconds(1);
+    const third = await sessions.login(request(), { userId: "a" });
+    expect(await sessions.validateToken(first.token)).toBeNull();
+    expect(await sessions.validateToken(second.token)).not.toBeNull();
+    expect(await sessions.validateToken(third.token)).not.toBeNull();
+    expect(events).toContainEqual({ type: "revoked", sessionId: first.session.id, userId: "a", reason: "evicted" });
   });
 });
 
@@ -82,7 +117,7 @@ describe("authenticate", () => {
 
   it("rejects a malformed cookie before any store call, and clears it", async () => {
     const { sessions, calls } = setup();
-    for (const value of ["68223c50-ede4-48eb-9d26-4a4dd735c10d", "x".repeat(4000), "'; DROP TABLE", `${"A".repeat(42)}B`]) {
+    for (const value of ["68223c50-ede4-48eb-9d26-4a4dd735c10d", "x".repeat(4000), "'; DROP TABLE", `${"A".repeat(44)}B`]) {
       const lookup = await sessions.authenticate(request(`session_id=${value}`));
       expect(lookup).toEqual({ status: "invalid", clearCookie: "session_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" });
     }
@@ -93,7 +128,7 @@ describe("authenticate", () => {
     const { sessions, calls } = setup();
     const { token } = await sessions.login(request(), { userId: "a", data: { theme: "dark" } });
     calls.length = 0;
-    const lookup = await sessions.authenticate(request(`session_id=${token}`));
+    const lookup = await sessions.authenticate(request(cookieOf(token)));
     expect(lookup.status).toBe("active");
     if (lookup.status === "active") {
       expect(lookup.token).toBe(token);
@@ -102,58 +137,80 @@ describe("authenticate", () => {
     expect(calls).toEqual(["readAndExtend"]);
   });
 
+  it("records activity at most once per touch interval: one extra store call then, none otherwise", async () => {
+    const { sessions, clock, calls } = setup({ touchIntervalSeconds: 60 });
+    const { token } = await sessions.login(request(), { userId: "a" });
+    calls.length = 0;
+    clock.advanceSeconds(30);
+    await sessions.authenticate(request(cookieOf(token)));
+    expect(calls).toEqual(["readAndExtend"]);
+    clock.advanceSeconds(31);
+    const lookup = await sessions.authenticate(request(cookieOf(token)));
+    expect(calls).toEqual(["readAndExtend", "readAndExtend", "touch"]);
+    if (lookup.status === "active") expect(lookup.session.lastSeenAt.getTime() - lookup.session.createdAt.getTime()).toBe(61_000);
+    clock.advanceSeconds(10);
+    await sessions.authenticate(request(cookieOf(token)));
+    expect(calls.filter((call) => call === "touch")).toHaveLength(1);
+  });
+
   it("slides the idle timeout on use and ends the session after 900 s idle", async () => {
     const { sessions, clock } = setup();
     const { token } = await sessions.login(request(), { userId: "a" });
     for (let i = 0; i < 5; i++) {
       clock.advanceSeconds(899);
-      expect((await sessions.authenticate(request(`session_id=${token}`))).status).toBe("active");
+      expect((await sessions.authenticate(request(cookieOf(token)))).status).toBe("active");
     }
     clock.advanceSeconds(900);
-    expect((await sessions.authenticate(request(`session_id=${token}`))).status).toBe("invalid");
+    expect((await sessions.authenticate(request(cookieOf(token)))).status).toBe("invalid");
   });
 
-  it("ends an active session at the absolute timeout however busy it is, and deletes it", async () => {
-    const { sessions, clock, calls } = setup({ idleTimeoutSeconds: 600, absoluteTimeoutSeconds: 3600 });
-    const { token } = await sessions.login(request(), { userId: "a" });
+  it("ends an active session at the absolute timeout however busy it is, deletes it and says so", async () => {
+    const { sessions, clock, calls, events } = setup({ idleTimeoutSeconds: 600, absoluteTimeoutSeconds: 3600, touchIntervalSeconds: 10_000 });
+    const { token, session } = await sessions.login(request(), { userId: "a" });
     for (let elapsed = 0; elapsed < 3000; elapsed += 500) {
       clock.advanceSeconds(500);
-      const lookup = await sessions.authenticate(request(`session_id=${token}`));
+      const lookup = await sessions.authenticate(request(cookieOf(token)));
       expect(lookup.status).toBe("active");
       // expiresAt never promises more than the absolute deadline allows.
       if (lookup.status === "active") expect(lookup.session.expiresAt.getTime()).toBeLessThanOrEqual(lookup.session.absoluteExpiresAt.getTime());
     }
     clock.advanceSeconds(500); // 3500 s: still inside
-    expect((await sessions.authenticate(request(`session_id=${token}`))).status).toBe("active");
+    expect((await sessions.authenticate(request(cookieOf(token)))).status).toBe("active");
     clock.advanceSeconds(100); // 3600 s: over
     calls.length = 0;
-    expect((await sessions.authenticate(request(`session_id=${token}`))).status).toBe("invalid");
+    expect((await sessions.authenticate(request(cookieOf(token)))).status).toBe("invalid");
     expect(calls).toEqual(["readAndExtend", "destroy"]);
+    expect(events.at(-1)).toEqual({ type: "expired", sessionId: session.id, userId: "a", reason: "absolute" });
   });
 
   it("propagates a store outage as StoreUnavailableError, never as 'invalid'", async () => {
+    const down = () => Promise.reject(new StoreUnavailableError("STORE_UNAVAILABLE", "down"));
     const failing: SessionStore = {
       description: "failing",
-      create: async () => Promise.reject(new StoreUnavailableError("STORE_UNAVAILABLE", "down")),
-      readAndExtend: async () => Promise.reject(new StoreUnavailableError("STORE_UNAVAILABLE", "down")),
-      update: async () => Promise.reject(new StoreUnavailableError("STORE_UNAVAILABLE", "down")),
-      destroy: async () => Promise.reject(new StoreUnavailableError("STORE_UNAVAILABLE", "down")),
+      create: down,
+      readAndExtend: down,
+      touch: down,
+      patch: down,
+      destroy: down,
+      listForUser: down,
+      destroyForUser: down,
       close: async () => undefined,
     };
     const sessions = createSessionManager({ store: failing });
     const { token } = await setup().sessions.login(request(), { userId: "a" });
-    await expect(sessions.authenticate(request(`session_id=${token}`))).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(sessions.logout(request(`session_id=${token}`))).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(sessions.authenticate(request(cookieOf(token)))).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(sessions.logout(request(cookieOf(token)))).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(sessions.login(request(), { userId: "a" })).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });
 
 describe("logout", () => {
-  it("destroys the session and clears the cookie", async () => {
-    const { sessions } = setup();
-    const { token } = await sessions.login(request(), { userId: "a" });
-    expect(await sessions.logout(request(`session_id=${token}`))).toEqual({ clearCookie: "session_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" });
+  it("destroys the session, clears the cookie and reports the revocation", async () => {
+    const { sessions, events } = setup();
+    const { token, session } = await sessions.login(request(), { userId: "a" });
+    expect(await sessions.logout(request(cookieOf(token)))).toEqual({ clearCookie: "session_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" });
     expect(await sessions.validateToken(token)).toBeNull();
+    expect(events.at(-1)).toEqual({ type: "revoked", sessionId: session.id, userId: "a", reason: "logout" });
   });
 
   it("without a cookie does nothing; with a malformed one only clears it", async () => {
@@ -164,23 +221,80 @@ describe("logout", () => {
   });
 });
 
-describe("update", () => {
-  it("replaces data, and returns null without recreating a session that ended", async () => {
+describe("session data", () => {
+  it("patch writes only the named keys; update replaces everything; neither recreates an ended session", async () => {
     const { sessions } = setup();
-    const { token, session } = await sessions.login(request(), { userId: "a" });
-    const updated = await sessions.update(session, { theme: "dark" });
-    expect(updated?.data).toEqual({ theme: "dark" });
-    expect((await sessions.validateToken(token))?.data).toEqual({ theme: "dark" });
-    await sessions.destroy(session.id);
-    expect(await sessions.update(session, { theme: "light" })).toBeNull();
+    const { token, session } = await sessions.login(request(), { userId: "a", data: { theme: "dark" } });
+    const patched = await sessions.patch(session, { set: { cart: ["book"] } });
+    expect(patched?.data).toEqual({ theme: "dark", cart: ["book"] });
+    expect((await sessions.validateToken(token))?.data).toEqual({ theme: "dark", cart: ["book"] });
+    expect((await sessions.patch(session, { delete: ["theme"] }))?.data).toEqual({ cart: ["book"] });
+    expect((await sessions.update(session, { theme: "light" }))?.data).toEqual({ theme: "light" });
+    expect((await sessions.validateToken(token))?.data).toEqual({ theme: "light" });
+    await sessions.logout(request(cookieOf(token)));
+    expect(await sessions.patch(session, { set: { theme: "x" } })).toBeNull();
     expect(await sessions.validateToken(token)).toBeNull();
+  });
+
+  it("refuses a patch that would pass maxRecordBytes, with the limit in the message", async () => {
+    const { sessions } = setup({ maxRecordBytes: 200 });
+    const { session } = await sessions.login(request(), { userId: "a" });
+    await expect(sessions.patch(session, { set: { cart: ["x".repeat(300)] } })).rejects.toThrow(/maxRecordBytes = 200/);
+    await expect(sessions.patch(session, { set: { theme: (() => 1) as unknown as string } })).rejects.toThrow(SessionInputError);
+  });
+});
+
+describe("devices", () => {
+  it("lists the user's sessions newest first, marks the caller's own, and revokes by handle for the owner only", async () => {
+    const { sessions, clock, events } = setup();
+    const phone = await sessions.login(request(undefined, undefined, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Version/18.0 Mobile/15E148 Safari/604.1"), { userId: "ada" });
+    clock.advanceSeconds(5);
+    const laptop = await sessions.login(request(), { userId: "ada" });
+    const mallory = await sessions.login(request(), { userId: "mallory" });
+
+    const list = await sessions.listSessions(laptop.session);
+    expect(list.map((entry) => [entry.handle, entry.current, entry.userAgent])).toEqual([
+      [laptop.session.id, true, "Unknown"],
+      [phone.session.id, false, "Safari 18 on iOS"],
+    ]);
+    expect(JSON.stringify(list)).not.toContain(phone.token.slice(2));
+
+    expect(await sessions.revokeSession(mallory.session, phone.session.id)).toBe(false);
+    expect(await sessions.validateToken(phone.token)).not.toBeNull();
+    expect(await sessions.revokeSession(laptop.session, phone.session.id)).toBe(true);
+    expect(await sessions.validateToken(phone.token)).toBeNull();
+    expect(events.at(-1)).toEqual({ type: "revoked", sessionId: phone.session.id, userId: "ada", reason: "revoke" });
+    expect(await sessions.revokeSession(laptop.session, phone.session.id)).toBe(false);
+  });
+
+  it("revokes all other sessions, or all sessions of a user", async () => {
+    const { sessions } = setup();
+    const logins = [];
+    for (let i = 0; i < 4; i++) logins.push(await sessions.login(request(), { userId: "ada" }));
+    const other = await sessions.login(request(), { userId: "bob" });
+    expect(await sessions.revokeOtherSessions(logins[0]!.session)).toBe(3);
+    expect((await sessions.listUserSessions("ada")).map((entry) => entry.handle)).toEqual([logins[0]!.session.id]);
+    expect(await sessions.revokeAllSessions("ada")).toBe(1);
+    expect(await sessions.validateToken(logins[0]!.token)).toBeNull();
+    expect(await sessions.validateToken(other.token)).not.toBeNull();
+  });
+
+  it("a listener that throws does not break the session flow", async () => {
+    const store = createMemoryStore();
+    const sessions = createSessionManager({ store, onEvent: () => {
+      throw new Error("audit log down");
+    } });
+    const { token } = await sessions.login(request(), { userId: "a" });
+    expect(await sessions.validateToken(token)).not.toBeNull();
   });
 });
 
 describe("configuration", () => {
   it.each([
-    [{ idleTimeoutSeconds: 0 }, /idleTimeoutSeconds must be a whole number/],
+    [{ idleTimeoutSeconds: 0 }, /idleTimeoutSeconds \(seconds\) must be a whole number/],
     [{ absoluteTimeoutSeconds: 1.5 }, /absoluteTimeoutSeconds/],
+    [{ touchIntervalSeconds: -1 }, /touchIntervalSeconds/],
+    [{ maxSessionsPerUser: 0.5 }, /maxSessionsPerUser/],
     [{ cookie: { name: "__Host-sid" } }, /__Host- prefix/],
     [{ store: undefined as unknown as SessionStore }, /options.store is required/],
   ])("rejects %o at construction", (options, message) => {

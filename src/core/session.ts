@@ -1,65 +1,42 @@
-import { assertValidCookieConfig, readCookie, serializeClearingCookie, serializeCookie, type CookieAttributes } from "./cookie.js";
-import { ConfigError, SessionInputError } from "./errors.js";
-import { encodeSessionRecord, type SessionData, type SessionRecord } from "./record.js";
-import type { SessionStore } from "./store.js";
-import { deriveSessionId, generateToken, isWellFormedToken, webCryptoRandomBytes, webCryptoSha256, type RandomBytes, type Sha256 } from "./token.js";
+import { readCookie, serializeClearingCookie, serializeCookie, type CookieAttributes } from "./cookie.js";
+import { describeUserAgent, sanitizeIp } from "./device.js";
+import { SessionInputError } from "./errors.js";
+import { emitter } from "./events.js";
+import { resolveOptions, type SessionManagerOptions } from "./options.js";
+import { encodeDataPatch, encodeSessionRecord, type DataPatch, type SessionData, type SessionRecord } from "./record.js";
+import type { ExpiredSession, SessionStore, UserRef } from "./store.js";
+import { deriveSessionId, generateToken, isWellFormedToken, userBucket } from "./token.js";
 
-/** Options of the session cookie. */
-export interface SessionCookieOptions {
-  /** Cookie name. `__Host-` names require `secure: true`. @default "session_id" (as the seed) */
-  name?: string;
-  /**
-   * `Secure` attribute: `"auto"` sets it when the request URL is https. Behind a TLS-terminating
-   * proxy the app sees http, so set `true` there. @default "auto"
-   */
-  secure?: boolean | "auto";
-  /** @default "Lax" */
-  sameSite?: "Strict" | "Lax" | "None";
-  /** @default "/" */
-  path?: string;
-  /** Leave unset for a host-only cookie (safest). @default undefined */
-  domain?: string;
-  /**
-   * `true` gives the cookie a `Max-Age` equal to the absolute timeout so the login survives a
-   * browser restart; `false` makes it a browser-session cookie, as the seed does. The server
-   * enforces expiry either way. @default false
-   */
-  persistent?: boolean;
-}
-
-/** Options of {@link createSessionManager}. */
-export interface SessionManagerOptions {
-  /** Where sessions live. */
-  store: SessionStore;
-  /** Sliding idle timeout: a session unused this long ends. @default 900 (15 minutes, as the seed) */
-  idleTimeoutSeconds?: number;
-  /** Absolute lifetime: a session ends this long after login however active it is. @default 43200 (12 hours) */
-  absoluteTimeoutSeconds?: number;
-  /** Session cookie attributes. */
-  cookie?: SessionCookieOptions;
-  /** Largest encoded session record (user id + times + data) in bytes. @default 4096 */
-  maxRecordBytes?: number;
-  /** Longest user id, in UTF-16 code units. @default 256 */
-  maxUserIdLength?: number;
-  /** SHA-256 implementation. @default Web Crypto (`tessera/node` has a faster sync one) */
-  sha256?: Sha256;
-  /** CSPRNG. @default `crypto.getRandomValues` */
-  randomBytes?: RandomBytes;
-  /** Clock in unix milliseconds; inject one in tests instead of sleeping. @default Date.now */
-  now?: () => number;
-}
+export type { SessionCookieOptions, SessionManagerOptions } from "./options.js";
 
 /** A live session, as seen by the application. */
 export interface Session<Data extends SessionData = SessionData> {
-  /** Store id: a hash of the token, safe to log; it cannot be used as a cookie. */
+  /** Store id and public handle: a hash of the token, safe to show and log; it cannot be used as a cookie. */
   readonly id: string;
   readonly userId: string;
   readonly data: Readonly<Data>;
   readonly createdAt: Date;
+  /** Last recorded activity (recorded at most once per `touchIntervalSeconds`). */
+  readonly lastSeenAt: Date;
   /** When the session ends if it is not used again (idle timeout, capped by the absolute one). */
   readonly expiresAt: Date;
   /** When the session ends regardless of activity. */
   readonly absoluteExpiresAt: Date;
+}
+
+/** One entry of a user's device list. Nothing in it can be replayed as a cookie. */
+export interface SessionSummary {
+  /** Public handle, for `revokeSession`. */
+  handle: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  absoluteExpiresAt: Date;
+  /** A short label such as "Firefox 132 on Linux". */
+  userAgent: string;
+  ip: string;
+  /** Whether this is the session that asked. */
+  current: boolean;
 }
 
 /** The outcome of reading the session cookie of a request. */
@@ -78,37 +55,51 @@ export interface LoginResult<Data extends SessionData = SessionData> {
   setCookie: string;
 }
 
+/** What a login needs. */
+export interface LoginInput<Data extends SessionData> {
+  userId: string;
+  data?: Data;
+  /** The client's address as the adapter sees it, for the device list. */
+  ip?: string | undefined;
+}
+
 /** The framework-free session API. Adapters are thin wrappers over it. */
 export interface SessionManager<Data extends SessionData = SessionData> {
   readonly store: SessionStore;
   readonly cookieName: string;
   readonly idleTimeoutSeconds: number;
   readonly absoluteTimeoutSeconds: number;
-  /** Reads and slides the session of a request. Costs one store command when a cookie is present, none otherwise. */
+  /** Reads and slides the session of a request: one store command when a cookie is present, none otherwise. */
   authenticate(request: Request): Promise<SessionLookup<Data>>;
   /** Looks a token up directly (e.g. from an `Authorization` header). `null` if malformed, unknown or expired. */
   validateToken(token: string): Promise<Session<Data> | null>;
   /**
-   * Creates a session for `userId`. Any session the request's cookie names is destroyed in the same
-   * round trip (rotation); a client-chosen id is never adopted.
+   * Creates a session for `userId`. Any session the request's cookie names is destroyed in the
+   * same round trip (rotation); a client-chosen id is never adopted.
    */
-  login(request: Request, input: { userId: string; data?: Data }): Promise<LoginResult<Data>>;
+  login(request: Request, input: LoginInput<Data>): Promise<LoginResult<Data>>;
   /** Destroys the request's session, if any. `clearCookie` is set when the request sent a session cookie. */
   logout(request: Request): Promise<{ clearCookie: string | null }>;
-  /** Replaces the session's data. `null` if the session ended meanwhile (it is not recreated). */
+  /**
+   * Sets and deletes data keys, writing only those keys; concurrent patches of different keys all
+   * survive. Returns the session with its data as stored after the merge, or `null` if the
+   * session ended meanwhile (it is not recreated).
+   */
+  patch(session: Session<Data>, patch: DataPatch): Promise<Session<Data> | null>;
+  /** Replaces all of the session's data. `null` if the session ended meanwhile. */
   update(session: Session<Data>, data: Data): Promise<Session<Data> | null>;
-  /** Destroys a session by id. */
-  destroy(sessionId: string): Promise<void>;
+  /** The live sessions of the session's user, newest first, the caller's own marked `current`. */
+  listSessions(session: Session<Data>): Promise<SessionSummary[]>;
+  /** The live sessions of any user, newest first (for admin tools). */
+  listUserSessions(userId: string): Promise<SessionSummary[]>;
+  /** Ends one of the session user's sessions by handle. `false` if no such session of theirs exists. */
+  revokeSession(session: Session<Data>, handle: string): Promise<boolean>;
+  /** Ends every other session of the session's user. Returns how many. */
+  revokeOtherSessions(session: Session<Data>): Promise<number>;
+  /** Ends every session of a user, e.g. after a password change. Returns how many. */
+  revokeAllSessions(userId: string): Promise<number>;
   /** `Set-Cookie` value that deletes the session cookie for this request's scheme. */
   clearCookie(request: Request): string;
-}
-
-const MAX_TIMEOUT_SECONDS = 400 * 24 * 3600; // browsers cap cookie lifetimes at 400 days
-
-function assertPositiveInteger(name: string, value: number, max: number): void {
-  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw new ConfigError(`${name} must be a whole number of seconds between 1 and ${max}, got ${String(value)}`);
-  }
 }
 
 const utf8 = new TextEncoder();
@@ -126,41 +117,15 @@ const utf8 = new TextEncoder();
  * const lookup = await sessions.authenticate(nextRequest); // { status: "active", session, token }
  * ```
  */
-export function createSessionManager<Data extends SessionData = Record<string, never>>(
-  options: SessionManagerOptions,
-): SessionManager<Data> {
-  const store = options.store;
-  if (!store || typeof store.readAndExtend !== "function") {
-    throw new ConfigError("options.store is required: pass createMemoryStore() from tessera/memory or a Redis store from tessera/redis");
-  }
-  const idleTimeoutSeconds = options.idleTimeoutSeconds ?? 900;
-  const absoluteTimeoutSeconds = options.absoluteTimeoutSeconds ?? 43_200;
-  assertPositiveInteger("idleTimeoutSeconds", idleTimeoutSeconds, MAX_TIMEOUT_SECONDS);
-  assertPositiveInteger("absoluteTimeoutSeconds", absoluteTimeoutSeconds, MAX_TIMEOUT_SECONDS);
-  const maxRecordBytes = options.maxRecordBytes ?? 4096;
-  const maxUserIdLength = options.maxUserIdLength ?? 256;
-  assertPositiveInteger("maxRecordBytes", maxRecordBytes, 1 << 20);
-  assertPositiveInteger("maxUserIdLength", maxUserIdLength, 4096);
-
-  const cookieName = options.cookie?.name ?? "session_id";
-  const secureOption = options.cookie?.secure ?? "auto";
-  const baseAttributes: Omit<CookieAttributes, "secure"> = {
-    path: options.cookie?.path ?? "/",
-    domain: options.cookie?.domain,
-    sameSite: options.cookie?.sameSite ?? "Lax",
-    httpOnly: true,
-  };
-  assertValidCookieConfig(cookieName, secureOption, baseAttributes);
-  const persistent = options.cookie?.persistent ?? false;
-
-  const sha256 = options.sha256 ?? webCryptoSha256;
-  const randomBytes = options.randomBytes ?? webCryptoRandomBytes;
-  const now = options.now ?? Date.now;
+export function createSessionManager<Data extends SessionData = Record<string, never>>(options: SessionManagerOptions): SessionManager<Data> {
+  const config = resolveOptions(options);
+  const { store, cookieName, idleTimeoutSeconds, absoluteTimeoutSeconds, sha256, now } = config;
+  const emit = emitter(config.onEvent);
   const idleTtlMs = idleTimeoutSeconds * 1000;
 
   function attributesFor(request: Request): CookieAttributes {
-    const secure = secureOption === "auto" ? request.url.startsWith("https:") : secureOption;
-    return { ...baseAttributes, secure };
+    const secure = config.secure === "auto" ? request.url.startsWith("https:") : config.secure;
+    return { ...config.cookieAttributes, secure };
   }
 
   function clearCookie(request: Request): string {
@@ -174,12 +139,13 @@ export function createSessionManager<Data extends SessionData = Record<string, n
       userId: record.userId,
       data: record.data as Data,
       createdAt: new Date(record.createdAtSeconds * 1000),
+      lastSeenAt: new Date(record.lastSeenAtSeconds * 1000),
       expiresAt: new Date(Math.min(nowMs + idleTtlMs, absoluteExpiresAtMs)),
       absoluteExpiresAt: new Date(absoluteExpiresAtMs),
     };
   }
 
-  function encodeChecked(record: SessionRecord): void {
+  function assertFits(record: SessionRecord): void {
     let encoded: string;
     try {
       encoded = encodeSessionRecord(record);
@@ -187,9 +153,17 @@ export function createSessionManager<Data extends SessionData = Record<string, n
       throw new SessionInputError(`session data must be JSON-serializable: ${(error as Error).message}`);
     }
     const bytes = utf8.encode(encoded).length;
-    if (bytes > maxRecordBytes) {
-      throw new SessionInputError(`session is ${bytes} bytes encoded, limit is maxRecordBytes = ${maxRecordBytes}; keep large data elsewhere and store its id`);
+    if (bytes > config.maxRecordBytes) {
+      throw new SessionInputError(`session is ${bytes} bytes encoded, limit is maxRecordBytes = ${config.maxRecordBytes}; keep large data elsewhere and store its id`);
     }
+  }
+
+  function reportExpired(expired: readonly ExpiredSession[], reason: "idle" | "absolute"): void {
+    for (const { sessionId, userId } of expired) emit({ type: "expired", sessionId, userId, reason });
+  }
+
+  async function userRef(userId: string): Promise<UserRef> {
+    return { userId, bucket: await userBucket(userId, sha256) };
   }
 
   async function validateToken(token: string): Promise<Session<Data> | null> {
@@ -198,13 +172,61 @@ export function createSessionManager<Data extends SessionData = Record<string, n
     const record = await store.readAndExtend(sessionId, idleTtlMs);
     if (record === null) return null;
     const nowMs = now();
+    const nowSeconds = Math.floor(nowMs / 1000);
     if (nowMs >= record.absoluteExpiresAtSeconds * 1000) {
       // The key outlived its absolute deadline because sliding sets a plain idle TTL (one command
       // instead of read-then-cap). Remove it now; if the store hiccups, its TTL still reaps it.
-      await store.destroy(sessionId).catch(() => undefined);
+      const removed = await store.destroy(sessionId).catch(() => null);
+      if (removed) emit({ type: "expired", sessionId, userId: record.userId, reason: "absolute" });
       return null;
     }
+    if (nowSeconds - record.lastSeenAtSeconds >= config.touchIntervalSeconds) {
+      // A second command, at most once per interval; a failure only delays the next touch.
+      const touched = await store.touch(sessionId, { createdAtSeconds: record.createdAtSeconds, lastSeenAtSeconds: nowSeconds }).catch(() => false);
+      if (touched) record.lastSeenAtSeconds = nowSeconds;
+    }
     return toSession(sessionId, record, nowMs);
+  }
+
+  async function list(user: UserRef, currentId: string | undefined): Promise<SessionSummary[]> {
+    const nowMs = now();
+    const { sessions, expired } = await store.listForUser(user, Math.floor(nowMs / 1000));
+    reportExpired(expired, "idle");
+    return sessions
+      .filter(({ record }) => nowMs < record.absoluteExpiresAtSeconds * 1000)
+      .map(({ sessionId, record, device, expiresInMs }) => ({
+        handle: sessionId,
+        createdAt: new Date(record.createdAtSeconds * 1000),
+        lastSeenAt: new Date(record.lastSeenAtSeconds * 1000),
+        expiresAt: new Date(Math.min(nowMs + expiresInMs, record.absoluteExpiresAtSeconds * 1000)),
+        absoluteExpiresAt: new Date(record.absoluteExpiresAtSeconds * 1000),
+        userAgent: device.userAgent,
+        ip: device.ip,
+        current: sessionId === currentId,
+      }))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.handle < b.handle ? -1 : 1));
+  }
+
+  async function revoke(user: UserRef, filter: { onlySessionId?: string; exceptSessionId?: string }): Promise<number> {
+    const destroyed = await store.destroyForUser(user, filter);
+    for (const sessionId of destroyed) emit({ type: "revoked", sessionId, userId: user.userId, reason: "revoke" });
+    return destroyed.length;
+  }
+
+  async function patch(session: Session<Data>, change: DataPatch): Promise<Session<Data> | null> {
+    let encoded;
+    try {
+      encoded = encodeDataPatch(change);
+    } catch (error) {
+      throw new SessionInputError(`session data must be JSON-serializable: ${(error as Error).message}`);
+    }
+    const outcome = await store.patch(session.id, encoded, config.maxRecordBytes);
+    if (outcome.status === "too_large") {
+      throw new SessionInputError(`session would exceed maxRecordBytes = ${config.maxRecordBytes} after this change; keep large data elsewhere and store its id`);
+    }
+    if (outcome.status === "missing") return null;
+    // The store's merged result, so changes other requests made meanwhile show too.
+    return { ...session, data: outcome.record.data as Data };
   }
 
   return {
@@ -214,6 +236,7 @@ export function createSessionManager<Data extends SessionData = Record<string, n
     absoluteTimeoutSeconds,
     clearCookie,
     validateToken,
+    patch,
 
     async authenticate(request) {
       const value = readCookie(request.headers.get("cookie"), cookieName);
@@ -225,52 +248,75 @@ export function createSessionManager<Data extends SessionData = Record<string, n
 
     async login(request, input) {
       const { userId } = input;
-      if (typeof userId !== "string" || userId.length === 0 || userId.length > maxUserIdLength) {
-        throw new SessionInputError(`userId must be a non-empty string of at most ${maxUserIdLength} characters (maxUserIdLength)`);
+      if (typeof userId !== "string" || userId.length === 0 || userId.length > config.maxUserIdLength) {
+        throw new SessionInputError(`userId must be a non-empty string of at most ${config.maxUserIdLength} characters (maxUserIdLength)`);
       }
       const nowMs = now();
-      const createdAtSeconds = Math.floor(nowMs / 1000);
+      const nowSeconds = Math.floor(nowMs / 1000);
       const record: SessionRecord = {
         userId,
-        createdAtSeconds,
-        absoluteExpiresAtSeconds: createdAtSeconds + absoluteTimeoutSeconds,
+        createdAtSeconds: nowSeconds,
+        absoluteExpiresAtSeconds: nowSeconds + absoluteTimeoutSeconds,
+        lastSeenAtSeconds: nowSeconds,
         data: input.data ?? {},
       };
-      encodeChecked(record);
+      assertFits(record);
 
       const previous = readCookie(request.headers.get("cookie"), cookieName);
       const replacesSessionId = previous && isWellFormedToken(previous) ? await deriveSessionId(previous, sha256) : undefined;
-      const token = generateToken(randomBytes);
+      const token = generateToken(await userBucket(userId, sha256), config.randomBytes);
       const sessionId = await deriveSessionId(token, sha256);
-      const ttlMs = Math.min(idleTimeoutSeconds, absoluteTimeoutSeconds) * 1000;
-      await store.create(sessionId, record, { ttlMs, replacesSessionId });
+      const result = await store.create(sessionId, record, {
+        ttlMs: Math.min(idleTimeoutSeconds, absoluteTimeoutSeconds) * 1000,
+        indexTtlMs: (absoluteTimeoutSeconds + idleTimeoutSeconds) * 1000,
+        device: { userAgent: describeUserAgent(request.headers.get("user-agent")), ip: sanitizeIp(input.ip) },
+        replacesSessionId,
+        maxSessionsPerUser: config.maxSessionsPerUser,
+        nowSeconds,
+      });
+
+      reportExpired(result.expired, "absolute");
+      for (const evicted of result.evictedSessionIds) emit({ type: "revoked", sessionId: evicted, userId, reason: "evicted" });
+      if (result.replaced && replacesSessionId !== undefined) emit({ type: "rotated", sessionId, previousSessionId: replacesSessionId, userId });
+      emit({ type: "created", sessionId, userId });
 
       const attributes = attributesFor(request);
-      if (persistent) attributes.maxAgeSeconds = absoluteTimeoutSeconds;
+      if (config.persistent) attributes.maxAgeSeconds = absoluteTimeoutSeconds;
       return { session: toSession(sessionId, record, nowMs), token, setCookie: serializeCookie(cookieName, token, attributes) };
     },
 
     async logout(request) {
       const value = readCookie(request.headers.get("cookie"), cookieName);
       if (value === undefined) return { clearCookie: null };
-      if (isWellFormedToken(value)) await store.destroy(await deriveSessionId(value, sha256));
+      if (isWellFormedToken(value)) {
+        const sessionId = await deriveSessionId(value, sha256);
+        const removed = await store.destroy(sessionId);
+        if (removed) emit({ type: "revoked", sessionId, userId: removed.userId, reason: "logout" });
+      }
       return { clearCookie: clearCookie(request) };
     },
 
-    async update(session, data) {
-      const record: SessionRecord = {
-        userId: session.userId,
-        createdAtSeconds: Math.floor(session.createdAt.getTime() / 1000),
-        absoluteExpiresAtSeconds: Math.floor(session.absoluteExpiresAt.getTime() / 1000),
-        data,
-      };
-      encodeChecked(record);
-      const updated = await store.update(session.id, record);
-      return updated ? { ...session, data } : null;
+    update: (session, data) => patch(session, { clear: true, set: data as Record<string, unknown> }),
+
+    async listSessions(session) {
+      return list(await userRef(session.userId), session.id);
     },
 
-    async destroy(sessionId) {
-      await store.destroy(sessionId);
+    async listUserSessions(userId) {
+      return list(await userRef(userId), undefined);
+    },
+
+    async revokeSession(session, handle) {
+      if (typeof handle !== "string" || handle.length === 0) return false;
+      return (await revoke(await userRef(session.userId), { onlySessionId: handle })) === 1;
+    },
+
+    async revokeOtherSessions(session) {
+      return revoke(await userRef(session.userId), { exceptSessionId: session.id });
+    },
+
+    async revokeAllSessions(userId) {
+      return revoke(await userRef(userId), {});
     },
   };
 }

@@ -1,42 +1,110 @@
-import type { SessionRecord } from "./record.js";
+import type { DeviceInfo } from "./device.js";
+import type { EncodedPatch, SessionRecord } from "./record.js";
+
+/**
+ * A user, as stores locate them: the id, and the bucket (2 characters) that groups the user's
+ * sessions and index so that every multi-key operation stays inside one Redis Cluster hash slot.
+ * Session ids begin with their user's bucket.
+ */
+export interface UserRef {
+  userId: string;
+  bucket: string;
+}
+
+/** Length of the bucket prefix of session ids and tokens. */
+export const BUCKET_LENGTH = 2;
+
+/** The bucket a session id belongs to. */
+export const bucketOfSessionId = (sessionId: string): string => sessionId.slice(0, BUCKET_LENGTH);
+
+/** Options of {@link SessionStore.create}. */
+export interface CreateSessionOptions {
+  /** Idle TTL of the new session. */
+  ttlMs: number;
+  /** TTL the user's index must have at least: the longest any session of theirs can live. */
+  indexTtlMs: number;
+  device: DeviceInfo;
+  /** Delete this session first, in the same round trip (login rotation). */
+  replacesSessionId?: string | undefined;
+  /** Evict the user's oldest sessions so at most this many remain, counting the new one. 0 = no limit. */
+  maxSessionsPerUser: number;
+  nowSeconds: number;
+}
+
+/** A session a store found expired and removed from its index, and whose it was. */
+export interface ExpiredSession {
+  sessionId: string;
+  userId: string;
+}
+
+/** What {@link SessionStore.create} did besides creating. */
+export interface CreateSessionResult {
+  /** Whether `replacesSessionId` named a live session that was deleted. */
+  replaced: boolean;
+  /** Sessions of the user removed to respect `maxSessionsPerUser`, oldest first. */
+  evictedSessionIds: string[];
+  /** Sessions (of any user in the bucket) found past their absolute deadline and removed. */
+  expired: ExpiredSession[];
+}
+
+/** A live session as a listing shows it. */
+export interface StoredSessionSummary {
+  sessionId: string;
+  record: SessionRecord;
+  device: DeviceInfo;
+  /** Time left before the idle timeout ends it, as the store's own TTL says. */
+  expiresInMs: number;
+}
+
+/** Outcome of {@link SessionStore.patch}: the session as stored after the merge, or why nothing was written. */
+export type PatchOutcome = { status: "updated"; record: SessionRecord } | { status: "missing" } | { status: "too_large" };
 
 /**
  * The contract every session store implements (memory, Redis over TCP, Upstash REST).
  *
- * Ids are already hashed (`deriveSessionId`): a store never sees a token. TTLs are milliseconds.
- * Every method either settles within the store's own deadline or rejects with a
- * `StoreUnavailableError`; none of them may hang. "Not found" is `null`/`false`, never an error.
+ * Ids are already hashed (`deriveSessionId`): a store never sees a token. TTLs are milliseconds,
+ * instants unix seconds. Every method either settles within the store's own deadline or rejects
+ * with a `StoreUnavailableError`; none may hang. "Not found" is `null`/`false`/`[]`, never an error.
  *
- * Cost contract (what the conformance suite counts on Redis):
- * - `readAndExtend`: one command, one round trip;
- * - `create`, `destroy`, `update`: one round trip each.
+ * Guarantees (each shown by a test in `test/conformance/store-contract.ts` or the race tests):
+ * - no write ever recreates a session that was destroyed or expired (`touch`, `patch`);
+ * - `patch` merges: concurrent patches of different keys all survive;
+ * - `create` with `replacesSessionId` deletes before it writes: the two are never both valid;
+ * - `destroyForUser` is atomic: every matching session that existed when it began is gone.
+ *
+ * Cost (Redis): `readAndExtend` is one command in one round trip; every other method one round trip.
  */
 export interface SessionStore {
-  /** Short human-readable description for logs, e.g. `"redis (ioredis) at 127.0.0.1:6379"`. Never holds a secret. */
+  /** Short human-readable description for logs, e.g. `"redis (ioredis 127.0.0.1:6379)"`. Never holds a secret. */
   readonly description: string;
 
-  /**
-   * Stores a new session that expires after `ttlMs`. When `replacesSessionId` is given, that
-   * session is deleted in the same round trip, before the new one is written, so the two are never
-   * both valid (login rotation).
-   */
-  create(sessionId: string, record: SessionRecord, options: { ttlMs: number; replacesSessionId?: string | undefined }): Promise<void>;
+  /** Stores a new session and its entry in its user's index; see {@link CreateSessionOptions}. */
+  create(sessionId: string, record: SessionRecord, options: CreateSessionOptions): Promise<CreateSessionResult>;
 
   /**
    * Returns the session and, in the same command, pushes its expiry to now + `ttlMs` (sliding
-   * idle timeout). `null` when it does not exist or has expired. The store does not check the
-   * absolute deadline; the session manager does.
+   * idle timeout). `null` when it does not exist or has expired. The manager checks the absolute
+   * deadline.
    */
   readAndExtend(sessionId: string, ttlMs: number): Promise<SessionRecord | null>;
 
-  /**
-   * Replaces the record of an existing session, keeping its expiry. Returns `false` (and writes
-   * nothing) when the session no longer exists, so an update racing a logout never resurrects it.
-   */
-  update(sessionId: string, record: SessionRecord): Promise<boolean>;
+  /** Records activity: sets `lastSeenAtSeconds` if the session still exists. Keeps its expiry. */
+  touch(sessionId: string, times: { createdAtSeconds: number; lastSeenAtSeconds: number }): Promise<boolean>;
 
-  /** Deletes the session. Deleting a missing session is not an error. */
-  destroy(sessionId: string): Promise<void>;
+  /** Applies a data patch if the session still exists and the result fits in `maxRecordBytes`. Keeps its expiry. */
+  patch(sessionId: string, patch: EncodedPatch, maxRecordBytes: number): Promise<PatchOutcome>;
+
+  /** Deletes the session and its index entry; returns what it held, or `null` if it did not exist. */
+  destroy(sessionId: string): Promise<SessionRecord | null>;
+
+  /** The user's live sessions; index entries whose session is gone are removed and reported. */
+  listForUser(user: UserRef, nowSeconds: number): Promise<{ sessions: StoredSessionSummary[]; expired: ExpiredSession[] }>;
+
+  /**
+   * Atomically deletes the user's sessions — only `onlySessionId` if given (and only if it is the
+   * user's), all but `exceptSessionId` if given. Returns the ids deleted.
+   */
+  destroyForUser(user: UserRef, filter: { onlySessionId?: string; exceptSessionId?: string }): Promise<string[]>;
 
   /** Releases connections or timers the store owns. Safe to call twice. */
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { encodeBase64Url } from "./base64url.js";
-import { deriveSessionId, generateToken, isWellFormedToken, TOKEN_LENGTH, webCryptoSha256 } from "./token.js";
+import { deriveSessionId, generateToken, isWellFormedToken, TOKEN_LENGTH, userBucket, webCryptoSha256 } from "./token.js";
 
 describe("encodeBase64Url", () => {
   it("matches Node's base64url for every length remainder", () => {
@@ -13,66 +13,85 @@ describe("encodeBase64Url", () => {
 });
 
 describe("generateToken", () => {
-  it("encodes 32 CSPRNG bytes as 43 base64url characters", () => {
-    const token = generateToken();
+  it("is the bucket, then 32 CSPRNG bytes as 43 base64url characters", () => {
+    const token = generateToken("Xy");
     expect(token).toHaveLength(TOKEN_LENGTH);
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(token).toMatch(/^Xy[A-Za-z0-9_-]{43}$/);
   });
 
   it("uses the injected randomness (and asks for 256 bits)", () => {
     const requested: number[] = [];
-    const token = generateToken((length) => {
+    const token = generateToken("AB", (length) => {
       requested.push(length);
       return new Uint8Array(length).fill(0xff);
     });
     expect(requested).toEqual([32]);
-    expect(token).toBe(Buffer.alloc(32, 0xff).toString("base64url"));
+    expect(token).toBe(`AB${Buffer.alloc(32, 0xff).toString("base64url")}`);
   });
 
   it("does not repeat", () => {
-    const tokens = new Set(Array.from({ length: 1000 }, () => generateToken()));
+    const tokens = new Set(Array.from({ length: 1000 }, () => generateToken("AB")));
     expect(tokens.size).toBe(1000);
+  });
+
+  it("refuses a malformed bucket", () => {
+    expect(() => generateToken("A")).toThrow(TypeError);
+    expect(() => generateToken("A;")).toThrow(TypeError);
+  });
+});
+
+describe("userBucket", () => {
+  it("is 2 base64url characters from SHA-256, stable per user", async () => {
+    const bucket = await userBucket("abdullah");
+    expect(bucket).toBe(createHash("sha256").update("user:abdullah").digest().toString("base64url").slice(0, 2));
+    expect(await userBucket("abdullah")).toBe(bucket);
+  });
+
+  it("spreads users over the buckets", async () => {
+    const buckets = new Set(await Promise.all(Array.from({ length: 2000 }, (_, i) => userBucket(`user-${i}`))));
+    expect(buckets.size).toBeGreaterThan(1500); // 2000 draws from 4096 buckets: about 1625 distinct
   });
 });
 
 describe("isWellFormedToken", () => {
   it("accepts every generated token", () => {
-    for (let i = 0; i < 1000; i++) expect(isWellFormedToken(generateToken())).toBe(true);
+    for (let i = 0; i < 1000; i++) expect(isWellFormedToken(generateToken("-_"))).toBe(true);
   });
 
   it.each([
     ["empty", ""],
     ["a UUID (the seed's format)", "68223c50-ede4-48eb-9d26-4a4dd735c10d"],
-    ["one character short", "A".repeat(42)],
-    ["one character long", "A".repeat(44)],
-    ["standard base64 characters", `${"A".repeat(41)}+A`],
-    ["padding", `${"A".repeat(42)}=`],
-    ["a last character that carries non-zero padding bits", `${"A".repeat(42)}B`],
-    ["a cookie-injection attempt", `${"A".repeat(38)}; a=b`],
-    ["non-ASCII look-alikes", `${"A".repeat(42)}Ａ`],
+    ["a token of the old 43-character format", "A".repeat(43)],
+    ["one character short", "A".repeat(44)],
+    ["one character long", "A".repeat(46)],
+    ["standard base64 characters", `${"A".repeat(43)}+A`],
+    ["padding", `${"A".repeat(44)}=`],
+    ["a last character that carries non-zero padding bits", `${"A".repeat(44)}B`],
+    ["a cookie-injection attempt", `${"A".repeat(40)}; a=b`],
+    ["non-ASCII look-alikes", `${"A".repeat(44)}Ａ`],
   ])("rejects %s", (_, value) => {
     expect(isWellFormedToken(value)).toBe(false);
   });
 });
 
 describe("deriveSessionId", () => {
-  it("is the first 18 bytes of SHA-256(token), base64url: 24 characters", async () => {
-    const token = generateToken();
-    const expected = createHash("sha256").update(token).digest().subarray(0, 18).toString("base64url");
+  it("is the bucket, then the first 18 bytes of SHA-256(token) in base64url: 26 characters", async () => {
+    const token = generateToken("Qz");
+    const expected = `Qz${createHash("sha256").update(token).digest().subarray(0, 18).toString("base64url")}`;
     expect(await deriveSessionId(token)).toBe(expected);
-    expect(expected).toHaveLength(24);
+    expect(expected).toHaveLength(26);
   });
 
   it("gives the same id with Web Crypto and an injected sync hash", async () => {
-    const token = generateToken();
+    const token = generateToken("AB");
     const viaNode = await deriveSessionId(token, (input) => createHash("sha256").update(input).digest());
     expect(await deriveSessionId(token, webCryptoSha256)).toBe(viaNode);
   });
 
-  it("never contains the token", async () => {
-    const token = generateToken();
+  it("never contains the token's random part", async () => {
+    const token = generateToken("AB");
     const id = await deriveSessionId(token);
-    expect(token).not.toContain(id);
-    expect(id).not.toContain(token.slice(0, 8));
+    expect(token).not.toContain(id.slice(2));
+    expect(id).not.toContain(token.slice(2, 10));
   });
 });

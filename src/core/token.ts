@@ -2,8 +2,10 @@ import { encodeBase64Url } from "./base64url.js";
 
 /** Bytes of CSPRNG output in a session token: 256 bits. */
 export const TOKEN_BYTES = 32;
-/** Length of a token in characters: 32 bytes in unpadded base64url. */
-export const TOKEN_LENGTH = 43;
+/** Characters of the user's bucket that open every token (12 bits; not secret). */
+export const TOKEN_BUCKET_LENGTH = 2;
+/** Length of a token: the bucket, then 32 random bytes in unpadded base64url (43 characters). */
+export const TOKEN_LENGTH = TOKEN_BUCKET_LENGTH + 43;
 /**
  * Bytes of SHA-256(token) kept as the store id. 18 bytes (144 bits) is far past guessing range
  * (finding a token for a leaked id is a 2^144 preimage search) and encodes to exactly 24
@@ -12,11 +14,11 @@ export const TOKEN_LENGTH = 43;
 export const SESSION_ID_BYTES = 18;
 
 /**
- * 43 base64url characters; the last one carries only 4 bits of the 256 (43 × 6 = 258), so its two
- * low bits are zero and only 16 characters are possible there. Checking that too rejects every
- * string our generator cannot produce.
+ * 2 bucket characters, then 43 base64url characters whose last one carries only 4 bits of the
+ * 256 (43 × 6 = 258), so its two low bits are zero and only 16 characters are possible there.
+ * Checking that too rejects every string our generator cannot produce.
  */
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{44}[AEIMQUYcgkosw048]$/;
 
 /** Fills a new array with cryptographically secure random bytes. */
 export type RandomBytes = (length: number) => Uint8Array;
@@ -31,13 +33,18 @@ export const webCryptoRandomBytes: RandomBytes = (length) =>
 export const webCryptoSha256: Sha256 = async (input) =>
   new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", input));
 
-/** A new session token: 256 random bits, base64url, 43 characters. */
-export function generateToken(randomBytes: RandomBytes = webCryptoRandomBytes): string {
+/**
+ * A new session token: the user's bucket, then 256 random bits in base64url — 45 characters.
+ * The bucket prefix tells the store where the session's user index lives (see `userBucket`);
+ * it is not secret and adds no guessable structure to the random part.
+ */
+export function generateToken(bucket: string, randomBytes: RandomBytes = webCryptoRandomBytes): string {
+  if (!/^[A-Za-z0-9_-]{2}$/.test(bucket)) throw new TypeError(`bucket must be 2 base64url characters, got ${JSON.stringify(bucket)}`);
   const bytes = randomBytes(TOKEN_BYTES);
   if (bytes.length !== TOKEN_BYTES) {
     throw new TypeError(`randomBytes(${TOKEN_BYTES}) returned ${bytes.length} bytes`);
   }
-  return encodeBase64Url(bytes);
+  return bucket + encodeBase64Url(bytes);
 }
 
 /** True when `value` has the exact shape `generateToken` produces. Never throws. */
@@ -48,10 +55,21 @@ export function isWellFormedToken(value: string): boolean {
 const encoder = new TextEncoder();
 
 /**
- * The store id for a token: base64url of the first 18 bytes of SHA-256(token). Only this id ever
- * reaches the store, so a dump of Redis (or `MONITOR`) yields nothing that works as a cookie.
+ * The store id for a token: its bucket, then base64url of the first 18 bytes of SHA-256(token)
+ * — 26 characters. Only this id ever reaches the store, so a dump of Redis (or `MONITOR`) yields
+ * nothing that works as a cookie. It doubles as the session's public handle in device lists.
  */
 export async function deriveSessionId(token: string, sha256: Sha256 = webCryptoSha256): Promise<string> {
   const digest = await sha256(encoder.encode(token));
-  return encodeBase64Url(digest.subarray(0, SESSION_ID_BYTES));
+  return token.slice(0, TOKEN_BUCKET_LENGTH) + encodeBase64Url(digest.subarray(0, SESSION_ID_BYTES));
+}
+
+/**
+ * The bucket of a user: the first 12 bits of SHA-256("user:" + userId), as 2 base64url
+ * characters. A user's sessions and index share it, so Redis keeps them in one Cluster slot, and
+ * 4096 buckets spread users evenly (a few dozen sessions per bucket at 100 000 sessions).
+ */
+export async function userBucket(userId: string, sha256: Sha256 = webCryptoSha256): Promise<string> {
+  const digest = await sha256(encoder.encode(`user:${userId}`));
+  return encodeBase64Url(digest.subarray(0, 2)).slice(0, TOKEN_BUCKET_LENGTH);
 }

@@ -61,7 +61,7 @@ describe("the seed's API", () => {
   });
 
   it.each([
-    ["an unknown token", `session_id=${"A".repeat(43)}`],
+    ["an unknown token", `session_id=${"A".repeat(45)}`],
     ["a malformed token", "session_id=68223c50-ede4-48eb-9d26-4a4dd735c10d"],
     ["a hostile value", 'session_id="<script>"'],
   ])("GET /profile/ with %s is 404 and clears the cookie", async (_, cookie) => {
@@ -197,6 +197,9 @@ describe("input handling, FastAPI-style", () => {
       ["GET", "/login/", "POST"],
       ["DELETE", "/profile/", "GET, HEAD"],
       ["PUT", "/logout", "POST"],
+      ["POST", "/sessions/", "GET, HEAD"],
+      ["GET", "/sessions/revoke-others", "POST"],
+      ["GET", "/sessions/some-handle", "DELETE"],
     ] as const) {
       const response = await app.request(path, { method });
       expect(response.status).toBe(405);
@@ -246,15 +249,11 @@ describe("cross-site protection", () => {
 });
 
 describe("store failures", () => {
-  const down = (error: Error): SessionStore => ({
-    description: "down",
-    create: () => Promise.reject(error),
-    readAndExtend: () => Promise.reject(error),
-    update: () => Promise.reject(error),
-    destroy: () => Promise.reject(error),
-    close: async () => undefined,
-  });
-  const cookie = `session_id=${"A".repeat(43)}`;
+  const down = (error: Error): SessionStore => {
+    const fail = () => Promise.reject(error);
+    return { description: "down", create: fail, readAndExtend: fail, touch: fail, patch: fail, destroy: fail, listForUser: fail, destroyForUser: fail, close: async () => undefined };
+  };
+  const cookie = `session_id=${"A".repeat(45)}`;
 
   it("a store outage is 503 with Retry-After and a JSON detail on every endpoint — never 'logged out'", async () => {
     const app = makeApp(down(new StoreUnavailableError("STORE_UNAVAILABLE", "connection refused")));
@@ -262,6 +261,9 @@ describe("store failures", () => {
       await app.request("/profile/", { headers: { cookie } }),
       await app.request("/login/", json({ username: "a" })),
       await app.request("/logout/", { method: "POST", headers: { cookie } }),
+      await app.request("/sessions/", { headers: { cookie } }),
+      await app.request("/sessions/revoke-others/", { method: "POST", headers: { cookie } }),
+      await app.request("/sessions/ABCD", { method: "DELETE", headers: { cookie } }),
     ]) {
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toBe("1");
@@ -278,7 +280,7 @@ describe("store failures", () => {
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ detail: "Internal Server Error" });
     expect(lines.some((line) => line.includes("bug in a store"))).toBe(true);
-    expect(lines.join("\n")).not.toContain("A".repeat(43));
+    expect(lines.join("\n")).not.toContain("A".repeat(45));
   });
 });
 
@@ -292,5 +294,98 @@ describe("logging", () => {
     await app.request("/logout/", { method: "POST", headers: { cookie } });
     expect(lines.length).toBeGreaterThanOrEqual(3); // the access log did run
     expect(lines.join("\n")).not.toContain(token);
+  });
+});
+
+describe("devices: /sessions/", () => {
+  const ua = (agent: string) => ({ "user-agent": agent });
+  const loginAs = async (app: ReturnType<typeof makeApp>, username: string, agent: string) => {
+    const response = await app.request("/login/", json({ username }, ua(agent)));
+    return `session_id=${((await response.json()) as { session_id: string }).session_id}`;
+  };
+
+  it("lists the caller's sessions, newest first, with its own marked and no token anywhere", async () => {
+    const app = makeApp();
+    const phone = await loginAs(app, "ada", "Mozilla/5.0 (Linux; Android 15) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36");
+    const laptop = await loginAs(app, "ada", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/18.1 Safari/605.1.15");
+    await loginAs(app, "someone-else", "curl/8.5.0");
+    const response = await app.request("/sessions/", { headers: { cookie: laptop } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const text = await response.text();
+    const { sessions } = JSON.parse(text) as { sessions: Array<Record<string, unknown>> };
+    expect(sessions.map((s) => [s.user_agent, s.current])).toEqual(
+      expect.arrayContaining([
+        ["Safari 18 on macOS", true],
+        ["Chrome 131 on Android", false],
+      ]),
+    );
+    expect(sessions).toHaveLength(2);
+    expect(Object.keys(sessions[0]!).sort()).toEqual(["absolute_expires_at", "created_at", "current", "expires_at", "handle", "ip", "last_seen_at", "user_agent"]);
+    for (const cookie of [phone, laptop]) expect(text).not.toContain(cookie.slice("session_id=".length + 2));
+  });
+
+  it("DELETE /sessions/{handle} signs that device out: 204, and its next request is 404", async () => {
+    const app = makeApp();
+    const phone = await loginAs(app, "ada", "phone");
+    const laptop = await loginAs(app, "ada", "laptop");
+    const { sessions } = (await (await app.request("/sessions/", { headers: { cookie: laptop } })).json()) as { sessions: Array<{ handle: string; current: boolean }> };
+    const phoneHandle = sessions.find((s) => !s.current)!.handle;
+    const response = await app.request(`/sessions/${phoneHandle}`, { method: "DELETE", headers: { cookie: laptop } });
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe("");
+    expect((await app.request("/profile/", { headers: { cookie: phone } })).status).toBe(404);
+    expect((await app.request("/profile/", { headers: { cookie: laptop } })).status).toBe(200);
+  });
+
+  it("answers 404 alike for another user's handle and for one that never existed", async () => {
+    const app = makeApp();
+    const ada = await loginAs(app, "ada", "a");
+    const mallory = await loginAs(app, "mallory", "m");
+    const { sessions } = (await (await app.request("/sessions/", { headers: { cookie: ada } })).json()) as { sessions: Array<{ handle: string }> };
+    const adasHandle = sessions[0]!.handle;
+    const foreign = await app.request(`/sessions/${adasHandle}`, { method: "DELETE", headers: { cookie: mallory } });
+    const nonexistent = await app.request(`/sessions/${"Z".repeat(26)}`, { method: "DELETE", headers: { cookie: mallory } });
+    expect(foreign.status).toBe(404);
+    expect(nonexistent.status).toBe(404);
+    expect(await foreign.text()).toBe(await nonexistent.text());
+    expect((await app.request("/profile/", { headers: { cookie: ada } })).status).toBe(200);
+  });
+
+  it("deleting the caller's own handle logs it out and clears the cookie", async () => {
+    const app = makeApp();
+    const cookie = await loginAs(app, "ada", "a");
+    const { sessions } = (await (await app.request("/sessions/", { headers: { cookie } })).json()) as { sessions: Array<{ handle: string }> };
+    const response = await app.request(`/sessions/${sessions[0]!.handle}`, { method: "DELETE", headers: { cookie } });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("set-cookie")).toContain("Max-Age=0");
+    expect((await app.request("/profile/", { headers: { cookie } })).status).toBe(404);
+  });
+
+  it("POST /sessions/revoke-others/ keeps only the caller's session and says how many ended", async () => {
+    const app = makeApp();
+    const others = [await loginAs(app, "ada", "1"), await loginAs(app, "ada", "2"), await loginAs(app, "ada", "3")];
+    const mine = await loginAs(app, "ada", "4");
+    const response = await app.request("/sessions/revoke-others/", { method: "POST", headers: { cookie: mine } });
+    expect(await response.json()).toEqual({ revoked: 3 });
+    for (const cookie of others) expect((await app.request("/profile/", { headers: { cookie } })).status).toBe(404);
+    expect((await app.request("/profile/", { headers: { cookie: mine } })).status).toBe(200);
+  });
+
+  it("is protected like /profile/: 403 without a cookie, 404 (cookie cleared) with a dead one", async () => {
+    const app = makeApp();
+    expect((await app.request("/sessions/")).status).toBe(403);
+    const dead = await app.request("/sessions/", { headers: { cookie: `session_id=${"A".repeat(45)}` } });
+    expect(dead.status).toBe(404);
+    expect(dead.headers.get("set-cookie")).toContain("Max-Age=0");
+    expect((await app.request("/sessions/revoke-others/", { method: "POST" })).status).toBe(403);
+    expect((await app.request("/sessions/x", { method: "DELETE" })).status).toBe(403);
+  });
+
+  it("refuses cross-site revocations", async () => {
+    const app = makeApp();
+    const cookie = await loginAs(app, "ada", "a");
+    const response = await app.request("http://localhost/sessions/revoke-others/", { method: "POST", headers: { cookie, "sec-fetch-site": "cross-site" } });
+    expect(response.status).toBe(403);
   });
 });

@@ -1,13 +1,13 @@
 import { Hono, type Context } from "hono";
+import { sessionErrorResponse, sessionMiddleware } from "../adapters/hono/index.js";
 import type { SessionManager } from "../core/session.js";
-import { sessionErrorResponse, sessionMiddleware, type SessionEnv } from "../adapters/hono/index.js";
+import { mountDevicesApi } from "./devices-api.js";
 import type { Logger } from "./logger.js";
-import { readJsonBody } from "./request-body.js";
+import type { ServerEnv, ServerSessionData } from "./require-session.js";
+import { mountSeedApi } from "./seed-api.js";
 import { sameOriginGuard, securityHeaders } from "./security.js";
-import { LoginRequestSchema, validateBody } from "./validation.js";
 
-/** The server keeps nothing in session data: the seed's `user` is the session's user id. */
-export type ServerSessionData = Record<string, never>;
+export type { ServerSessionData } from "./require-session.js";
 
 export interface AppOptions {
   sessions: SessionManager<ServerSessionData>;
@@ -18,25 +18,29 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Log one line per request. @default false */
   accessLog?: boolean;
+  /** The client address of a request, for device lists (runtime-specific). */
+  clientIp?: (c: Context) => string | undefined;
 }
 
-/** The seed's JSON messages, byte for byte. */
-const MESSAGES = {
-  loggedIn: "Logged in successfully",
-  loggedOut: "Logged out successfully",
-  noCookie: "No session cookie found",
-  notFound: "Session not found or expired",
-} as const;
+/** Paths and the methods they answer, for 405s with an accurate `Allow`. */
+const ROUTES: ReadonlyArray<readonly [path: string, allow: string]> = [
+  ["/login", "POST"],
+  ["/profile", "GET, HEAD"],
+  ["/logout", "POST"],
+  ["/sessions", "GET, HEAD"],
+  ["/sessions/revoke-others", "POST"],
+  ["/sessions/:handle", "DELETE"],
+];
 
 /**
- * The reference server as a Hono app: the seed's API (`/login/`, `/profile/`, `/logout/`, with or
- * without the trailing slash) on tessera. Runtime-free: `main.ts` serves it on Node.
+ * The reference server as a Hono app: the seed's API (`/login/`, `/profile/`, `/logout/`) and the
+ * device list (`/sessions/…`), every path with or without the trailing slash. Runtime-free:
+ * `main.ts` serves it on Node.
  */
-export function createApp(options: AppOptions): Hono<SessionEnv<ServerSessionData>> {
+export function createApp(options: AppOptions): Hono<ServerEnv> {
   const { sessions, logger } = options;
-  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024;
   // strict: false makes "/login" and "/login/" the same route.
-  const app = new Hono<SessionEnv<ServerSessionData>>({ strict: false });
+  const app = new Hono<ServerEnv>({ strict: false });
 
   if (options.accessLog) {
     app.use(async (c, next) => {
@@ -54,30 +58,12 @@ export function createApp(options: AppOptions): Hono<SessionEnv<ServerSessionDat
     c.header("Cache-Control", "no-store");
   });
   app.use(sameOriginGuard({ allowedOrigins: options.allowedOrigins ?? [] }));
-  app.use(sessionMiddleware(sessions));
+  app.use(sessionMiddleware(sessions, options.clientIp ? { clientIp: options.clientIp } : {}));
 
-  app.post("/login", async (c) => {
-    const body = await readJsonBody(c.req.raw, maxBodyBytes);
-    if (!body.ok) return bodyError(c, body);
-    const parsed = validateBody(LoginRequestSchema, body.value);
-    if (!parsed.ok) return c.json({ detail: parsed.detail }, 422);
-    const { token } = await c.var.sessions.login({ userId: parsed.value.username });
-    return c.json({ message: MESSAGES.loggedIn, session_id: token });
-  });
+  mountSeedApi(app, { maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 });
+  mountDevicesApi(app, sessions);
 
-  app.get("/profile", async (c) => {
-    const lookup = await c.var.sessions.lookup();
-    if (lookup.status === "anonymous") return c.json({ detail: MESSAGES.noCookie }, 403);
-    if (lookup.status === "invalid") return c.json({ detail: MESSAGES.notFound }, 404);
-    return c.json({ session_id: lookup.token, session_data: { user: lookup.session.userId, status: "active" } });
-  });
-
-  app.post("/logout", async (c) => {
-    await c.var.sessions.logout();
-    return c.json({ message: MESSAGES.loggedOut });
-  });
-
-  for (const [path, allow] of [["/login", "POST"], ["/profile", "GET, HEAD"], ["/logout", "POST"]] as const) {
+  for (const [path, allow] of ROUTES) {
     app.all(path, (c) => c.json({ detail: "Method Not Allowed" }, 405, { Allow: allow }));
   }
   app.notFound((c) => c.json({ detail: "Not Found" }, 404));
@@ -91,19 +77,4 @@ export function createApp(options: AppOptions): Hono<SessionEnv<ServerSessionDat
     return c.json({ detail: "Internal Server Error" }, 500);
   });
   return app;
-}
-
-type BodyFailure = Exclude<Awaited<ReturnType<typeof readJsonBody>>, { ok: true }>;
-
-function bodyError(c: Context, failure: BodyFailure): Response {
-  switch (failure.reason) {
-    case "unsupported_media_type":
-      return c.json({ detail: `Content-Type must be application/json, got ${failure.contentType === null ? "none" : JSON.stringify(failure.contentType)}` }, 415);
-    case "too_large":
-      return c.json({ detail: `Request body is larger than ${failure.limitBytes} bytes` }, 413);
-    case "empty":
-      return c.json({ detail: [{ type: "missing", loc: ["body"], msg: "Field required", input: null }] }, 422);
-    case "malformed":
-      return c.json({ detail: [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error", input: {}, ctx: { error: failure.message } }] }, 422);
-  }
 }

@@ -16,6 +16,8 @@ describe("readServerConfig", () => {
       allowedOrigins: [],
       memoryMaxSessions: 100_000,
       accessLog: false,
+      maxSessionsPerUser: 0,
+      trustProxy: false,
     });
   });
 
@@ -31,6 +33,8 @@ describe("readServerConfig", () => {
       ALLOWED_ORIGINS: "https://a.example, http://localhost:5173",
       MEMORY_MAX_SESSIONS: "10",
       ACCESS_LOG: "yes",
+      MAX_SESSIONS_PER_USER: "3",
+      TRUST_PROXY: "true",
     });
     expect(config).toMatchObject({
       host: "0.0.0.0",
@@ -43,6 +47,8 @@ describe("readServerConfig", () => {
       allowedOrigins: ["https://a.example", "http://localhost:5173"],
       memoryMaxSessions: 10,
       accessLog: true,
+      maxSessionsPerUser: 3,
+      trustProxy: true,
     });
   });
 

@@ -18,6 +18,10 @@ export interface ServerConfig {
   memoryMaxSessions: number;
   /** One log line per request. */
   accessLog: boolean;
+  /** Most live sessions per user; 0 = no limit. */
+  maxSessionsPerUser: number;
+  /** Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it). */
+  trustProxy: boolean;
 }
 
 /** The environment variables the server understands, with defaults; the README's table mirrors this. */
@@ -31,6 +35,8 @@ export const ENVIRONMENT_DEFAULTS = {
   ALLOWED_ORIGINS: "",
   MEMORY_MAX_SESSIONS: "100000",
   ACCESS_LOG: "false",
+  MAX_SESSIONS_PER_USER: "0",
+  TRUST_PROXY: "false",
 } as const;
 
 type Environment = Record<string, string | undefined>;
@@ -44,7 +50,7 @@ function integer(env: Environment, name: keyof typeof ENVIRONMENT_DEFAULTS, min:
   return value;
 }
 
-function flag(env: Environment, name: "ACCESS_LOG"): boolean {
+function flag(env: Environment, name: "ACCESS_LOG" | "TRUST_PROXY"): boolean {
   const raw = (env[name] ?? "").trim().toLowerCase() || ENVIRONMENT_DEFAULTS[name];
   if (["1", "true", "yes", "on"].includes(raw)) return true;
   if (["0", "false", "no", "off"].includes(raw)) return false;
@@ -107,5 +113,7 @@ export function readServerConfig(env: Environment): ServerConfig {
     allowedOrigins,
     memoryMaxSessions: integer(env, "MEMORY_MAX_SESSIONS", 1, 100_000_000),
     accessLog: flag(env, "ACCESS_LOG"),
+    maxSessionsPerUser: integer(env, "MAX_SESSIONS_PER_USER", 0, 10_000),
+    trustProxy: flag(env, "TRUST_PROXY"),
   };
 }

@@ -1,5 +1,7 @@
 import { existsSync } from "node:fs";
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context } from "hono";
 import { createSessionManager } from "../core/session.js";
 import { TesseraError } from "../core/errors.js";
 import { nodeSha256 } from "../runtime/node.js";
@@ -21,9 +23,17 @@ async function main(): Promise<void> {
     sha256: nodeSha256,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     absoluteTimeoutSeconds: config.absoluteTimeoutSeconds,
+    maxSessionsPerUser: config.maxSessionsPerUser,
     cookie: { name: config.cookieName, secure: config.cookieSecure },
   });
-  const app = createApp({ sessions, logger, allowedOrigins: config.allowedOrigins, accessLog: config.accessLog });
+  const clientIp = (c: Context): string | undefined => {
+    if (config.trustProxy) {
+      const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+      if (forwarded) return forwarded;
+    }
+    return getConnInfo(c).remote.address;
+  };
+  const app = createApp({ sessions, logger, allowedOrigins: config.allowedOrigins, accessLog: config.accessLog, clientIp });
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     logger.info(

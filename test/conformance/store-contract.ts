@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../src/core/errors.js";
-import type { SessionRecord } from "../../src/core/record.js";
-import type { SessionStore } from "../../src/core/store.js";
+import { encodeDataPatch, type SessionRecord } from "../../src/core/record.js";
+import type { CreateSessionOptions, SessionStore, UserRef } from "../../src/core/store.js";
+import { userBucket } from "../../src/core/token.js";
 
 /** What a store needs to provide to run the shared contract tests. */
 export interface StoreHarness {
   store: SessionStore;
   /** Lets `ms` pass for the store: a fake clock for memory, a real sleep for server stores. */
   elapse(ms: number): Promise<void>;
+  /** The store's clock in unix seconds (the fake clock for memory, the real one otherwise). */
+  nowSeconds(): number;
   /**
-   * Runs `operation` and reports the commands the backend executed (from the server's own
-   * counters) and the round trips the client made. Omitted for stores with no backend.
+   * Runs `operation` and reports the commands Redis executed (its own INFO commandstats, which is
+   * also what Upstash bills: 1 per command plus 1 per `redis.call` in a script) and the round
+   * trips the client made. Omitted for stores with no backend.
    */
   measure?(operation: () => Promise<unknown>): Promise<{ commands: number; roundTrips: number }>;
   /** A store of the same kind whose backend cannot be reached. */
@@ -19,20 +23,32 @@ export interface StoreHarness {
 }
 
 let counter = 0;
-/** Store ids as the manager makes them: 24 base64url characters. */
-const newId = () => `${`test${process.pid}x${++counter}`.padEnd(24, "A")}`;
+const base64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/** A session id as the manager makes them: the user's bucket, then 24 base64url characters. */
+function newSessionId(user: UserRef): string {
+  const unique = `${process.pid.toString(36)}x${(++counter).toString(36)}x${Math.random().toString(36).slice(2)}`.replace(/[^A-Za-z0-9]/g, "");
+  return user.bucket + unique.padEnd(24, base64url[counter % 64]).slice(0, 24);
+}
 
-const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
-  userId: "ada",
-  createdAtSeconds: 1_800_000_000,
-  absoluteExpiresAtSeconds: 1_800_043_200,
-  data: {},
-  ...overrides,
-});
+async function user(userId: string): Promise<UserRef> {
+  return { userId, bucket: await userBucket(userId) };
+}
+
+/** Two distinct users that share a bucket (about 64 tries: 4096 buckets). */
+async function usersSharingABucket(prefix: string): Promise<[UserRef, UserRef]> {
+  const seen = new Map<string, UserRef>();
+  for (let i = 0; i < 10_000; i++) {
+    const candidate = await user(`${prefix}-${i}`);
+    const other = seen.get(candidate.bucket);
+    if (other) return [other, candidate];
+    seen.set(candidate.bucket, candidate);
+  }
+  throw new Error("no bucket collision found");
+}
 
 /**
  * The store contract (`src/core/store.ts`) as tests. Every store runs exactly these, against its
- * real backend, so no store can drift from the others.
+ * real backend, so no store can drift from the others. Loops are bounded in count.
  */
 export function describeStoreContract(
   name: string,
@@ -50,83 +66,277 @@ export function describeStoreContract(
       await harness?.close();
     });
 
-    it("reads back exactly what was created", async () => {
-      const id = newId();
-      const stored = record({ userId: "ünïcode 用户 🎉", data: { zip: "0012", n: 12, nested: { list: [1, "2", null, true] }, empty: "" } });
-      await store.create(id, stored, { ttlMs: 60_000 });
-      expect(await store.readAndExtend(id, 60_000)).toEqual(stored);
+    const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => {
+      const now = harness.nowSeconds();
+      return { userId: "ada", createdAtSeconds: now, absoluteExpiresAtSeconds: now + 43_200, lastSeenAtSeconds: now, data: {}, ...overrides };
+    };
+    const options = (overrides: Partial<CreateSessionOptions> = {}): CreateSessionOptions => ({
+      ttlMs: 60_000,
+      indexTtlMs: 44_100_000,
+      device: { userAgent: "Firefox 132 on Linux", ip: "127.0.0.1" },
+      maxSessionsPerUser: 0,
+      nowSeconds: harness.nowSeconds(),
+      ...overrides,
+    });
+    /** Creates a session for `who` and returns its id. */
+    const create = async (who: UserRef, overrides: { record?: Partial<SessionRecord>; options?: Partial<CreateSessionOptions> } = {}) => {
+      const id = newSessionId(who);
+      await store.create(id, record({ userId: who.userId, ...overrides.record }), options(overrides.options));
+      return id;
+    };
+    const listed = async (who: UserRef) => (await store.listForUser(who, harness.nowSeconds())).sessions.map((s) => s.sessionId).sort();
+
+    describe("sessions", () => {
+      it("reads back exactly what was created", async () => {
+        const ada = await user("ünïcode 用户 🎉");
+        const id = newSessionId(ada);
+        const stored = record({ userId: ada.userId, data: { zip: "0012", n: 12, twelve: "12", nested: { list: [1, "2", null, true] }, empty: "", "key:with\u001eodd": "x" } });
+        await store.create(id, stored, options());
+        expect(await store.readAndExtend(id, 60_000)).toEqual(stored);
+      });
+
+      it("returns null for a session that never existed", async () => {
+        expect(await store.readAndExtend(newSessionId(await user("nobody")), 60_000)).toBeNull();
+      });
+
+      it("expires a session after its TTL", async () => {
+        const id = await create(await user("short"), { options: { ttlMs: 1 } });
+        await harness.elapse(20);
+        expect(await store.readAndExtend(id, 60_000)).toBeNull();
+      });
+
+      it("slides the expiry on every read", async () => {
+        const id = await create(await user("slider"), { options: { ttlMs: 1000 } });
+        await harness.elapse(700);
+        expect(await store.readAndExtend(id, 1000)).not.toBeNull();
+        await harness.elapse(700); // 1400 ms after creation: alive only because the read slid it
+        expect(await store.readAndExtend(id, 1000)).not.toBeNull();
+      });
+
+      it("rotation deletes the replaced session and creates the new one", async () => {
+        const [alice, bob] = [await user("rotate-a"), await user("rotate-b")];
+        const oldId = await create(alice);
+        const newId = newSessionId(bob);
+        const result = await store.create(newId, record({ userId: bob.userId }), options({ replacesSessionId: oldId }));
+        expect(result.replaced).toBe(true);
+        expect(await store.readAndExtend(oldId, 60_000)).toBeNull();
+        expect((await store.readAndExtend(newId, 60_000))?.userId).toBe(bob.userId);
+        expect(await listed(alice)).toEqual([]);
+      });
+
+      it("rotation from a session that no longer exists still creates the new one", async () => {
+        const who = await user("rotate-missing");
+        const id = newSessionId(who);
+        const result = await store.create(id, record({ userId: who.userId }), options({ replacesSessionId: newSessionId(who) }));
+        expect(result.replaced).toBe(false);
+        expect(await store.readAndExtend(id, 60_000)).not.toBeNull();
+      });
+
+      it("destroy returns what the session held and removes it from its user's list", async () => {
+        const who = await user("destroyer");
+        const id = await create(who, { record: { data: { a: 1 } } });
+        expect((await store.destroy(id))?.data).toEqual({ a: 1 });
+        expect(await store.readAndExtend(id, 60_000)).toBeNull();
+        expect(await listed(who)).toEqual([]);
+        expect(await store.destroy(id)).toBeNull();
+      });
     });
 
-    it("returns null for a session that never existed", async () => {
-      expect(await store.readAndExtend(newId(), 60_000)).toBeNull();
+    describe("touch and patch", () => {
+      it("touch records activity, keeps the expiry and the data", async () => {
+        const who = await user("toucher");
+        const created = harness.nowSeconds();
+        const id = await create(who, { record: { createdAtSeconds: created, lastSeenAtSeconds: created, data: { k: "v" } }, options: { ttlMs: 400 } });
+        expect(await store.touch(id, { createdAtSeconds: created, lastSeenAtSeconds: created + 125 })).toBe(true);
+        const read = await store.readAndExtend(id, 400);
+        expect(read?.lastSeenAtSeconds).toBe(created + 125);
+        expect(read?.data).toEqual({ k: "v" });
+        expect(await store.touch(id, { createdAtSeconds: created, lastSeenAtSeconds: created + 200 })).toBe(true);
+        await harness.elapse(600); // touch did not extend the 400 ms TTL
+        expect(await store.readAndExtend(id, 400)).toBeNull();
+      });
+
+      it("patch sets and deletes only the named keys, and keeps the expiry", async () => {
+        const id = await create(await user("patcher"), { record: { data: { keep: 1, drop: 2, change: "old" } }, options: { ttlMs: 400 } });
+        const outcome = await store.patch(id, encodeDataPatch({ set: { change: "new", added: [1, { deep: "x" }] }, delete: ["drop"] }), 4096);
+        expect(outcome.status === "updated" && outcome.record.data).toEqual({ keep: 1, change: "new", added: [1, { deep: "x" }] });
+        expect((await store.readAndExtend(id, 400))?.data).toEqual({ keep: 1, change: "new", added: [1, { deep: "x" }] });
+        expect((await store.patch(id, encodeDataPatch({ clear: true, set: { only: true } }), 4096)).status).toBe("updated");
+        expect((await store.readAndExtend(id, 400))?.data).toEqual({ only: true });
+        await harness.elapse(600);
+        expect(await store.readAndExtend(id, 400)).toBeNull();
+      });
+
+      it("patch refuses a result over the size limit and writes nothing", async () => {
+        const id = await create(await user("big"), { record: { data: { a: 1 } } });
+        expect(await store.patch(id, encodeDataPatch({ set: { blob: "x".repeat(500) } }), 300)).toEqual({ status: "too_large" });
+        expect((await store.readAndExtend(id, 60_000))?.data).toEqual({ a: 1 });
+      });
+
+      it("never resurrects a destroyed session through touch or patch", async () => {
+        const who = await user("ghost");
+        const id = await create(who);
+        await store.destroy(id);
+        expect(await store.touch(id, { createdAtSeconds: 0, lastSeenAtSeconds: 1 })).toBe(false);
+        expect(await store.patch(id, encodeDataPatch({ set: { late: true } }), 4096)).toEqual({ status: "missing" });
+        expect(await store.readAndExtend(id, 60_000)).toBeNull();
+        expect(await listed(who)).toEqual([]);
+      });
     });
 
-    it("expires a session after its TTL", async () => {
-      const id = newId();
-      await store.create(id, record(), { ttlMs: 1 });
-      await harness.elapse(20);
-      expect(await store.readAndExtend(id, 60_000)).toBeNull();
+    describe("per-user index", () => {
+      it("lists a user's live sessions with device and expiry, and nobody else's in the same bucket", async () => {
+        const [alice, bob] = await usersSharingABucket(`list-${name}`);
+        const a1 = await create(alice, { options: { device: { userAgent: "Safari 18 on iOS", ip: "2001:db8::1" } } });
+        const a2 = await create(alice);
+        const b1 = await create(bob);
+        const { sessions } = await store.listForUser(alice, harness.nowSeconds());
+        expect(sessions.map((s) => s.sessionId).sort()).toEqual([a1, a2].sort());
+        const first = sessions.find((s) => s.sessionId === a1)!;
+        expect(first.device).toEqual({ userAgent: "Safari 18 on iOS", ip: "2001:db8::1" });
+        expect(first.record.userId).toBe(alice.userId);
+        expect(first.expiresInMs).toBeGreaterThan(0);
+        expect(first.expiresInMs).toBeLessThanOrEqual(60_000);
+        expect(await listed(bob)).toEqual([b1]);
+      });
+
+      it("drops sessions that expired from the list", async () => {
+        const who = await user(`idle-${name}`);
+        const gone = await create(who, { options: { ttlMs: 1 } });
+        const kept = await create(who);
+        await harness.elapse(20);
+        const { sessions, expired } = await store.listForUser(who, harness.nowSeconds());
+        expect(sessions.map((s) => s.sessionId)).toEqual([kept]);
+        for (const entry of expired) expect(entry).toEqual({ sessionId: gone, userId: who.userId });
+        expect((await store.listForUser(who, harness.nowSeconds())).expired).toEqual([]); // pruned once
+      });
+
+      it("a login prunes index entries past their absolute deadline", async () => {
+        const who = await user(`absolute-${name}`);
+        const now = harness.nowSeconds();
+        const old = await create(who, { record: { createdAtSeconds: now - 100, lastSeenAtSeconds: now - 100, absoluteExpiresAtSeconds: now - 1 } });
+        const result = await store.create(newSessionId(who), record({ userId: who.userId }), options());
+        expect(result.expired).toEqual([{ sessionId: old, userId: who.userId }]);
+        expect(await store.readAndExtend(old, 60_000)).toBeNull();
+      });
+
+      it("maxSessionsPerUser evicts the user's oldest sessions and nobody else's", async () => {
+        const [alice, bob] = await usersSharingABucket(`evict-${name}`);
+        const now = harness.nowSeconds();
+        const oldest = await create(alice, { record: { createdAtSeconds: now - 30, lastSeenAtSeconds: now - 30 } });
+        const middle = await create(alice, { record: { createdAtSeconds: now - 20, lastSeenAtSeconds: now - 20 } });
+        const newest = await create(alice, { record: { createdAtSeconds: now - 10, lastSeenAtSeconds: now - 10 } });
+        const bobs = await create(bob, { record: { createdAtSeconds: now - 40, lastSeenAtSeconds: now - 40 } });
+        const incoming = newSessionId(alice);
+        const result = await store.create(incoming, record({ userId: alice.userId }), options({ maxSessionsPerUser: 2 }));
+        expect(result.evictedSessionIds).toEqual([oldest, middle]);
+        expect(await listed(alice)).toEqual([newest, incoming].sort());
+        expect(await store.readAndExtend(oldest, 60_000)).toBeNull();
+        expect(await listed(bob)).toEqual([bobs]);
+      });
+
+      it("revokes one session only for its owner", async () => {
+        const [alice, bob] = await usersSharingABucket(`revoke-one-${name}`);
+        const a1 = await create(alice);
+        const a2 = await create(alice);
+        expect(await store.destroyForUser(bob, { onlySessionId: a1 })).toEqual([]);
+        expect(await store.destroyForUser(await user(`${name}-elsewhere`), { onlySessionId: a1 })).toEqual([]);
+        expect(await store.readAndExtend(a1, 60_000)).not.toBeNull();
+        expect(await store.destroyForUser(alice, { onlySessionId: a1 })).toEqual([a1]);
+        expect(await store.readAndExtend(a1, 60_000)).toBeNull();
+        expect(await listed(alice)).toEqual([a2]);
+      });
+
+      it("revokes all other sessions, or all", async () => {
+        const who = await user(`revoke-all-${name}`);
+        const ids = [await create(who), await create(who), await create(who)];
+        expect((await store.destroyForUser(who, { exceptSessionId: ids[0]! })).sort()).toEqual(ids.slice(1).sort());
+        expect(await listed(who)).toEqual([ids[0]]);
+        expect(await store.destroyForUser(who, {})).toEqual([ids[0]]);
+        expect(await store.readAndExtend(ids[0]!, 60_000)).toBeNull();
+      });
     });
 
-    it("slides the expiry on every read", async () => {
-      const id = newId();
-      await store.create(id, record(), { ttlMs: 1000 });
-      await harness.elapse(700);
-      expect(await store.readAndExtend(id, 1000)).not.toBeNull();
-      await harness.elapse(700); // 1400 ms after creation: alive only because the read slid it
-      expect(await store.readAndExtend(id, 1000)).not.toBeNull();
-    });
+    describe("under concurrency (bounded loops)", () => {
+      it("a read, touch or patch racing a destroy never brings the session back (200 rounds)", async () => {
+        const who = await user(`race-resurrect-${name}`);
+        for (let round = 0; round < 200; round++) {
+          const id = await create(who);
+          const racers = [
+            () => store.destroy(id),
+            () => store.readAndExtend(id, 60_000),
+            () => store.touch(id, { createdAtSeconds: 0, lastSeenAtSeconds: round }),
+            () => store.patch(id, encodeDataPatch({ set: { round } }), 4096),
+            () => store.destroyForUser(who, { onlySessionId: id }),
+          ];
+          if (round % 2) racers.reverse();
+          await Promise.all(racers.map((run) => run()));
+          expect(await store.readAndExtend(id, 60_000)).toBeNull();
+        }
+        expect(await listed(who)).toEqual([]);
+      });
 
-    it("rotation deletes the replaced session and creates the new one", async () => {
-      const oldId = newId();
-      const newIdValue = newId();
-      await store.create(oldId, record({ userId: "old" }), { ttlMs: 60_000 });
-      await store.create(newIdValue, record({ userId: "new" }), { ttlMs: 60_000, replacesSessionId: oldId });
-      expect(await store.readAndExtend(oldId, 60_000)).toBeNull();
-      expect((await store.readAndExtend(newIdValue, 60_000))?.userId).toBe("new");
-    });
+      it("revoking all of a user's sessions while they log in removes every session that existed before (50 rounds)", async () => {
+        const who = await user(`race-revoke-${name}`);
+        for (let round = 0; round < 50; round++) {
+          const before = await Promise.all(Array.from({ length: 5 }, () => create(who)));
+          const [destroyed] = await Promise.all([store.destroyForUser(who, {}), ...Array.from({ length: 5 }, () => create(who))]);
+          for (const id of before) {
+            expect(destroyed).toContain(id);
+            expect(await store.readAndExtend(id, 60_000)).toBeNull();
+          }
+          await store.destroyForUser(who, {});
+        }
+      });
 
-    it("rotation from a session that no longer exists still creates the new one", async () => {
-      const id = newId();
-      await store.create(id, record(), { ttlMs: 60_000, replacesSessionId: newId() });
-      expect(await store.readAndExtend(id, 60_000)).not.toBeNull();
-    });
+      it("concurrent patches of different keys all survive (100 rounds of 10)", async () => {
+        const id = await create(await user(`race-patch-${name}`));
+        for (let round = 0; round < 100; round++) {
+          await Promise.all(Array.from({ length: 10 }, (_, key) => store.patch(id, encodeDataPatch({ set: { [`k${key}`]: round } }), 4096)));
+          const data = (await store.readAndExtend(id, 60_000))?.data as Record<string, number>;
+          expect(Object.keys(data).sort()).toEqual(Array.from({ length: 10 }, (_, key) => `k${key}`).sort());
+          expect(Object.values(data).every((value) => value === round)).toBe(true);
+        }
+      });
 
-    it("updates an existing session without extending its expiry", async () => {
-      const id = newId();
-      await store.create(id, record(), { ttlMs: 400 });
-      expect(await store.update(id, record({ data: { theme: "dark" } }))).toBe(true);
-      expect((await store.readAndExtend(id, 400))?.data).toEqual({ theme: "dark" });
-      expect(await store.update(id, record({ data: { theme: "light" } }))).toBe(true);
-      await harness.elapse(600);
-      expect(await store.readAndExtend(id, 400)).toBeNull();
-    });
-
-    it("never resurrects a destroyed session through update", async () => {
-      const id = newId();
-      await store.create(id, record(), { ttlMs: 60_000 });
-      await store.destroy(id);
-      expect(await store.update(id, record({ data: { late: true } }))).toBe(false);
-      expect(await store.readAndExtend(id, 60_000)).toBeNull();
-    });
-
-    it("destroys sessions, and destroying a missing one is not an error", async () => {
-      const id = newId();
-      await store.create(id, record(), { ttlMs: 60_000 });
-      await store.destroy(id);
-      expect(await store.readAndExtend(id, 60_000)).toBeNull();
-      await expect(store.destroy(newId())).resolves.toBeUndefined();
+      it("rotation never leaves both sessions valid: whenever the new one reads, the old one is gone (100 rounds)", async () => {
+        const who = await user(`race-rotate-${name}`);
+        for (let round = 0; round < 100; round++) {
+          const oldId = await create(who);
+          const newId = newSessionId(who);
+          let done = false;
+          const rotation = store.create(newId, record({ userId: who.userId }), options({ replacesSessionId: oldId })).finally(() => (done = true));
+          const observer = (async () => {
+            for (let probe = 0; probe < 50 && !done; probe++) {
+              const newer = await store.readAndExtend(newId, 60_000);
+              const older = await store.readAndExtend(oldId, 60_000);
+              if (newer !== null) expect(older).toBeNull();
+            }
+          })();
+          await Promise.all([rotation, observer]);
+          expect(await store.readAndExtend(oldId, 60_000)).toBeNull();
+          expect(await store.readAndExtend(newId, 60_000)).not.toBeNull();
+        }
+      });
     });
 
     it("fails with StoreUnavailableError, not null, when the backend is unreachable", async () => {
       const broken = await harness.unavailableStore();
+      const who = await user("unreachable");
       try {
-        const id = newId();
-        await expect(broken.create(id, record(), { ttlMs: 60_000 })).rejects.toBeInstanceOf(StoreUnavailableError);
+        const id = newSessionId(who);
+        await expect(broken.create(id, record(), options())).rejects.toBeInstanceOf(StoreUnavailableError);
         if (capabilities.failsOnlyWhenFull) return; // a full store still serves reads and deletes
-        await expect(broken.readAndExtend(id, 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
-        await expect(broken.update(id, record())).rejects.toBeInstanceOf(StoreUnavailableError);
-        await expect(broken.destroy(id)).rejects.toBeInstanceOf(StoreUnavailableError);
+        for (const call of [
+          () => broken.readAndExtend(id, 60_000),
+          () => broken.touch(id, { createdAtSeconds: 0, lastSeenAtSeconds: 1 }),
+          () => broken.patch(id, encodeDataPatch({ set: { a: 1 } }), 4096),
+          () => broken.destroy(id),
+          () => broken.listForUser(who, 0),
+          () => broken.destroyForUser(who, {}),
+        ]) {
+          await expect(call()).rejects.toBeInstanceOf(StoreUnavailableError);
+        }
       } finally {
         await broken.close();
       }
@@ -134,16 +344,28 @@ export function describeStoreContract(
 
     // Only stores with a server have commands to count; the memory store has none.
     if (capabilities.countsCommands)
-      it("costs one command in one round trip per read, one round trip per write", async () => {
-      if (!harness.measure) throw new Error(`${name} declares countsCommands but its harness has no measure()`);
-      const id = newId();
-      const otherId = newId();
-      expect(await harness.measure(() => store.create(id, record(), { ttlMs: 60_000 }))).toEqual({ commands: 1, roundTrips: 1 });
-      expect(await harness.measure(() => store.readAndExtend(id, 60_000))).toEqual({ commands: 1, roundTrips: 1 });
-      expect(await harness.measure(() => store.readAndExtend(newId(), 60_000))).toEqual({ commands: 1, roundTrips: 1 });
-      expect(await harness.measure(() => store.update(id, record({ data: { a: 1 } })))).toEqual({ commands: 1, roundTrips: 1 });
-      expect(await harness.measure(() => store.create(otherId, record(), { ttlMs: 60_000, replacesSessionId: id }))).toEqual({ commands: 2, roundTrips: 1 });
-      expect(await harness.measure(() => store.destroy(otherId))).toEqual({ commands: 1, roundTrips: 1 });
-    });
+      it("costs one command in one round trip per read, and one round trip per other operation", async () => {
+        if (!harness.measure) throw new Error(`${name} declares countsCommands but its harness has no measure()`);
+        const who = await user(`cost-${name}`);
+        const id = newSessionId(who);
+        const other = newSessionId(who);
+        // Warm up: the first use of each script may pay a NOSCRIPT round trip.
+        await create(who);
+        await store.listForUser(who, harness.nowSeconds());
+        await store.destroyForUser(await user(`cost-warm-${name}`), {});
+        const warm = await create(await user(`cost-warm2-${name}`));
+        await store.touch(warm, { createdAtSeconds: 0, lastSeenAtSeconds: 1 });
+        await store.patch(warm, encodeDataPatch({ set: { a: 1 } }), 4096);
+
+        expect(await harness.measure(() => store.readAndExtend(id, 60_000))).toEqual({ commands: 1, roundTrips: 1 });
+        expect((await harness.measure(() => store.create(id, record({ userId: who.userId }), options()))).roundTrips).toBe(1);
+        expect(await harness.measure(() => store.readAndExtend(id, 60_000))).toEqual({ commands: 1, roundTrips: 1 });
+        expect(await harness.measure(() => store.touch(id, { createdAtSeconds: 0, lastSeenAtSeconds: 5 }))).toEqual({ commands: 3, roundTrips: 1 });
+        expect(await harness.measure(() => store.patch(id, encodeDataPatch({ set: { a: 1 } }), 4096))).toEqual({ commands: 3, roundTrips: 1 });
+        expect((await harness.measure(() => store.create(other, record({ userId: who.userId }), options({ replacesSessionId: id })))).roundTrips).toBe(1);
+        expect((await harness.measure(() => store.listForUser(who, harness.nowSeconds()))).roundTrips).toBe(1);
+        expect(await harness.measure(() => store.destroy(other))).toEqual({ commands: 2, roundTrips: 1 });
+        expect((await harness.measure(() => store.destroyForUser(who, {}))).roundTrips).toBe(1);
+      });
   });
 }

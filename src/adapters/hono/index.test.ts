@@ -67,11 +67,30 @@ describe("sessionMiddleware", () => {
     app.get("/bug", () => {
       throw new Error("secret internals");
     });
-    const unavailable = await app.request("/me", { headers: { cookie: `session_id=${"A".repeat(43)}` } });
+    const unavailable = await app.request("/me", { headers: { cookie: `session_id=${"A".repeat(45)}` } });
     expect(unavailable.status).toBe(503);
     expect(unavailable.headers.get("retry-after")).toBe("3");
     const bug = await app.request("/bug");
     expect(bug.status).toBe(500);
     expect(await bug.text()).toBe('{"detail":"Internal Server Error"}');
+  });
+});
+
+describe("c.var.sessions.patch", () => {
+  it("changes the request's session data, and is null without a session", async () => {
+    const sessions = createSessionManager<{ theme?: string; count?: number }>({ store: createMemoryStore() });
+    const app = new Hono<SessionEnv<{ theme?: string; count?: number }>>();
+    app.use(sessionMiddleware(sessions, { clientIp: () => "192.0.2.1" }));
+    app.post("/login", async (c) => c.json({ token: (await c.var.sessions.login({ userId: "u", data: { theme: "dark" } })).token }));
+    app.post("/count", async (c) => c.json((await c.var.sessions.patch({ set: { count: 1 } }))?.data ?? null));
+    app.get("/devices", async (c) => {
+      const lookup = await c.var.sessions.lookup();
+      return c.json(lookup.status === "active" ? await sessions.listSessions(lookup.session) : []);
+    });
+    const { token } = (await (await app.request("/login", { method: "POST" })).json()) as { token: string };
+    const headers = { cookie: `session_id=${token}` };
+    expect(await (await app.request("/count", { method: "POST", headers })).json()).toEqual({ theme: "dark", count: 1 });
+    expect(await (await app.request("/count", { method: "POST" })).json()).toBeNull();
+    expect(((await (await app.request("/devices", { headers })).json()) as Array<{ ip: string }>)[0]?.ip).toBe("192.0.2.1");
   });
 });

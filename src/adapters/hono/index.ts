@@ -1,7 +1,8 @@
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { isStoreUnavailable, SessionInputError } from "../../core/errors.js";
 import type { SessionData } from "../../core/record.js";
-import type { LoginResult, SessionLookup, SessionManager } from "../../core/session.js";
+import type { DataPatch } from "../../core/record.js";
+import type { LoginResult, Session, SessionLookup, SessionManager } from "../../core/session.js";
 
 /** What the middleware puts on `c.var.sessions`. */
 export interface HonoSessions<Data extends SessionData = SessionData> {
@@ -14,6 +15,20 @@ export interface HonoSessions<Data extends SessionData = SessionData> {
   login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>>;
   /** Destroys the request's session, if any, and clears the cookie. */
   logout(): Promise<void>;
+  /**
+   * Changes data keys of the request's session, writing only those keys. `null` when the request
+   * has no live session (or it ended meanwhile).
+   */
+  patch(change: DataPatch): Promise<Session<Data> | null>;
+}
+
+/** Options of {@link sessionMiddleware}. */
+export interface SessionMiddlewareOptions {
+  /**
+   * The client address recorded with a login, for device lists. Runtime-specific, so supplied by
+   * the app: e.g. `getConnInfo(c).remote.address` from `@hono/node-server/conninfo`.
+   */
+  clientIp?: (c: Context) => string | undefined;
 }
 
 /** Hono `Env` fragment for apps using {@link sessionMiddleware}. */
@@ -35,7 +50,7 @@ export type SessionEnv<Data extends SessionData = SessionData> = { Variables: { 
  * });
  * ```
  */
-export function sessionMiddleware<Data extends SessionData>(manager: SessionManager<Data>): MiddlewareHandler<SessionEnv<Data>> {
+export function sessionMiddleware<Data extends SessionData>(manager: SessionManager<Data>, options: SessionMiddlewareOptions = {}): MiddlewareHandler<SessionEnv<Data>> {
   return async function tesseraSessions(c, next) {
     let lookup: Promise<SessionLookup<Data>> | undefined;
     const setCookie = (value: string) => {
@@ -51,7 +66,7 @@ export function sessionMiddleware<Data extends SessionData>(manager: SessionMana
         return lookup;
       },
       async login(input) {
-        const result = await manager.login(c.req.raw, input);
+        const result = await manager.login(c.req.raw, { ...input, ip: options.clientIp?.(c) });
         lookup = Promise.resolve({ status: "active", session: result.session, token: result.token });
         setCookie(result.setCookie);
         return result;
@@ -60,6 +75,13 @@ export function sessionMiddleware<Data extends SessionData>(manager: SessionMana
         const { clearCookie } = await manager.logout(c.req.raw);
         lookup = Promise.resolve({ status: "anonymous" });
         if (clearCookie !== null) setCookie(clearCookie);
+      },
+      async patch(change) {
+        const current = await this.lookup();
+        if (current.status !== "active") return null;
+        const updated = await manager.patch(current.session, change);
+        if (updated !== null) lookup = Promise.resolve({ ...current, session: updated });
+        return updated;
       },
     });
     await next();

@@ -1,59 +1,72 @@
 import { describe, expect, it } from "vitest";
 import { describeStoreContract } from "../../../test/conformance/store-contract.js";
 import { StoreUnavailableError } from "../../core/errors.js";
+import type { CreateSessionOptions } from "../../core/store.js";
 import { createMemoryStore } from "./memory-store.js";
 
-const record = { userId: "ada", createdAtSeconds: 0, absoluteExpiresAtSeconds: 10, data: {} };
+const record = { userId: "ada", createdAtSeconds: 0, absoluteExpiresAtSeconds: 10_000_000_000, lastSeenAtSeconds: 0, data: {} };
+const options = (ttlMs: number): CreateSessionOptions => ({
+  ttlMs,
+  indexTtlMs: ttlMs,
+  device: { userAgent: "test", ip: "" },
+  maxSessionsPerUser: 0,
+  nowSeconds: 0,
+});
 
 function fakeClock(start = 1_800_000_000_000) {
   let nowMs = start;
   return { now: () => nowMs, advance: (ms: number) => (nowMs += ms) };
 }
 
-describeStoreContract("memory", async () => {
-  const clock = fakeClock();
-  return {
-    store: createMemoryStore({ now: clock.now }),
-    elapse: async (ms) => void clock.advance(ms),
-    // The memory store has no backend to lose; "unavailable" for it means full.
-    unavailableStore: async () => {
-      const full = createMemoryStore({ maxSessions: 1, now: clock.now });
-      await full.create("occupant", record, { ttlMs: 60_000 });
-      return full;
-    },
-    close: async () => undefined,
-  };
-}, { countsCommands: false, failsOnlyWhenFull: true });
+describeStoreContract(
+  "memory",
+  async () => {
+    const clock = fakeClock();
+    return {
+      store: createMemoryStore({ now: clock.now }),
+      elapse: async (ms) => void clock.advance(ms),
+      nowSeconds: () => Math.floor(clock.now() / 1000),
+      // The memory store has no backend to lose; "unavailable" for it means full.
+      unavailableStore: async () => {
+        const full = createMemoryStore({ maxSessions: 1, now: clock.now });
+        await full.create("AAoccupant", record, options(60_000));
+        return full;
+      },
+      close: async () => undefined,
+    };
+  },
+  { countsCommands: false, failsOnlyWhenFull: true },
+);
 
 describe("memory store limits", () => {
   it("refuses a login when full of live sessions, naming the setting to raise", async () => {
     const store = createMemoryStore({ maxSessions: 2 });
-    await store.create("a", record, { ttlMs: 60_000 });
-    await store.create("b", record, { ttlMs: 60_000 });
-    const error = await store.create("c", record, { ttlMs: 60_000 }).catch((e: unknown) => e);
+    await store.create("AAa", record, options(60_000));
+    await store.create("AAb", record, options(60_000));
+    const error = await store.create("AAc", record, options(60_000)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as StoreUnavailableError).code).toBe("STORE_FULL");
     expect((error as Error).message).toContain("maxSessions");
     // Nobody who was logged in lost their session.
-    expect(await store.readAndExtend("a", 60_000)).not.toBeNull();
-    expect(await store.readAndExtend("b", 60_000)).not.toBeNull();
+    expect(await store.readAndExtend("AAa", 60_000)).not.toBeNull();
+    expect(await store.readAndExtend("AAb", 60_000)).not.toBeNull();
   });
 
   it("makes room by dropping expired sessions before refusing", async () => {
     const clock = fakeClock();
     const store = createMemoryStore({ maxSessions: 2, now: clock.now });
-    await store.create("a", record, { ttlMs: 1000 });
-    await store.create("b", record, { ttlMs: 1000 });
+    await store.create("AAa", record, options(1000));
+    await store.create("AAb", { ...record, userId: "bob" }, options(1000));
     clock.advance(1001);
-    await store.create("c", record, { ttlMs: 1000 });
+    await store.create("AAc", { ...record, userId: "cy" }, options(1000));
     expect(store.size).toBe(1);
   });
 
-  it("does not grow without bound under churn: expired sessions are swept as new ones arrive", async () => {
+  it("does not grow without bound under churn: expired sessions (and their index entries) are swept", async () => {
     const clock = fakeClock();
     const store = createMemoryStore({ now: clock.now });
     for (let i = 0; i < 10_000; i++) {
-      await store.create(`s${i}`, record, { ttlMs: 1000 });
+      await store.create(`AA${i}`, { ...record, userId: `user${i}` }, options(1000));
       clock.advance(10); // each session outlives the next 100 logins only
     }
     // Without sweeping all 10 000 would still be held; with it, about the last 100 live ones.

@@ -1,6 +1,14 @@
 import { ConfigError, StoreUnavailableError } from "../../core/errors.js";
-import { decodeSessionRecord, encodeSessionRecord } from "../../core/record.js";
-import type { SessionStore } from "../../core/store.js";
+import {
+  applyEncodedPatch,
+  decodeIndexEntry,
+  decodeSessionRecord,
+  encodeIndexEntry,
+  encodeLastSeenOffset,
+  encodeSessionRecord,
+  LAST_SEEN_OFFSET_WIDTH,
+} from "../../core/record.js";
+import type { SessionStore, StoredSessionSummary } from "../../core/store.js";
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -17,6 +25,9 @@ export interface MemoryStoreOptions {
 interface Entry {
   encoded: string;
   expiresAtMs: number;
+  userId: string;
+  /** The session's index entry, encoded as in Redis. */
+  indexEntry: string;
 }
 
 /** How many of the least recently used entries each write looks at for expiry. */
@@ -29,8 +40,9 @@ const SWEEP_PER_WRITE = 4;
  * Expiry without timers (so it runs on every runtime and never holds a process open): a read
  * checks the entry it finds; each write re-inserts its entry at the end of the map's insertion
  * order and removes expired entries from the front, where the least recently used sit; a full
- * store sweeps everything before refusing. Values are stored encoded, like in Redis, so callers
- * can never mutate a stored session by accident.
+ * store sweeps everything before refusing. A session and its user-index entry are removed
+ * together, so the index never outgrows the sessions. Values are stored encoded, exactly as in
+ * Redis, and patched by the same string rules, so the two stores cannot disagree.
  *
  * @example
  * ```ts
@@ -44,13 +56,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
   }
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
+  const byUser = new Map<string, Set<string>>();
+
+  function remove(sessionId: string): boolean {
+    const entry = entries.get(sessionId);
+    if (entry === undefined) return false;
+    entries.delete(sessionId);
+    const ids = byUser.get(entry.userId);
+    ids?.delete(sessionId);
+    if (ids?.size === 0) byUser.delete(entry.userId);
+    return true;
+  }
 
   function sweep(limit: number): void {
     const nowMs = now();
     let seen = 0;
     for (const [id, entry] of entries) {
       if (seen++ >= limit) break;
-      if (entry.expiresAtMs <= nowMs) entries.delete(id);
+      if (entry.expiresAtMs <= nowMs) remove(id);
     }
   }
 
@@ -58,10 +81,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
     const entry = entries.get(sessionId);
     if (entry === undefined) return undefined;
     if (entry.expiresAtMs <= now()) {
-      entries.delete(sessionId);
+      remove(sessionId);
       return undefined;
     }
     return entry;
+  }
+
+  function userSessions(userId: string): Array<[string, Entry]> {
+    return [...(byUser.get(userId) ?? [])].flatMap((id) => {
+      const entry = live(id);
+      return entry ? [[id, entry] as [string, Entry]] : [];
+    });
   }
 
   return {
@@ -70,9 +100,27 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       return entries.size;
     },
 
-    async create(sessionId, record, { ttlMs, replacesSessionId }) {
-      if (replacesSessionId !== undefined) entries.delete(replacesSessionId);
+    async create(sessionId, record, { ttlMs, replacesSessionId, device, maxSessionsPerUser, nowSeconds }) {
+      const replaced = replacesSessionId !== undefined && live(replacesSessionId) !== undefined && remove(replacesSessionId);
       sweep(SWEEP_PER_WRITE);
+      const expired: Array<{ sessionId: string; userId: string }> = [];
+      for (const [id, entry] of userSessions(record.userId)) {
+        const absolute = decodeIndexEntry(entry.indexEntry)?.absoluteExpiresAtSeconds ?? 0;
+        if (absolute <= nowSeconds) {
+          remove(id);
+          expired.push({ sessionId: id, userId: entry.userId });
+        }
+      }
+      const evictedSessionIds: string[] = [];
+      if (maxSessionsPerUser > 0) {
+        const mine = userSessions(record.userId)
+          .map(([id, entry]) => ({ id, created: decodeIndexEntry(entry.indexEntry)?.createdAtSeconds ?? 0 }))
+          .sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
+        for (const { id } of mine.slice(0, Math.max(0, mine.length - maxSessionsPerUser + 1))) {
+          remove(id);
+          evictedSessionIds.push(id);
+        }
+      }
       if (entries.size >= maxSessions && !entries.has(sessionId)) {
         sweep(Infinity);
         if (entries.size >= maxSessions) {
@@ -81,8 +129,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
           });
         }
       }
-      entries.delete(sessionId);
-      entries.set(sessionId, { encoded: encodeSessionRecord(record), expiresAtMs: now() + ttlMs });
+      remove(sessionId);
+      const indexEntry = encodeIndexEntry({ userId: record.userId, createdAtSeconds: record.createdAtSeconds, absoluteExpiresAtSeconds: record.absoluteExpiresAtSeconds, device });
+      entries.set(sessionId, { encoded: encodeSessionRecord(record), expiresAtMs: now() + ttlMs, userId: record.userId, indexEntry });
+      let ids = byUser.get(record.userId);
+      if (ids === undefined) byUser.set(record.userId, (ids = new Set()));
+      ids.add(sessionId);
+      return { replaced, evictedSessionIds, expired };
     },
 
     async readAndExtend(sessionId, ttlMs) {
@@ -95,20 +148,56 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       return decodeSessionRecord(entry.encoded);
     },
 
-    async update(sessionId, record) {
+    async touch(sessionId, { createdAtSeconds, lastSeenAtSeconds }) {
       const entry = live(sessionId);
       if (entry === undefined) return false;
-      entry.encoded = encodeSessionRecord(record);
+      entry.encoded = encodeLastSeenOffset(createdAtSeconds, lastSeenAtSeconds) + entry.encoded.slice(LAST_SEEN_OFFSET_WIDTH);
       return true;
     },
 
+    async patch(sessionId, patch, maxRecordBytes) {
+      const entry = live(sessionId);
+      const record = entry && decodeSessionRecord(entry.encoded);
+      if (!entry || !record) return { status: "missing" };
+      const patched = applyEncodedPatch(entry.encoded, patch);
+      if (new TextEncoder().encode(patched).length > maxRecordBytes) return { status: "too_large" };
+      entry.encoded = patched;
+      return { status: "updated", record: decodeSessionRecord(patched) ?? record };
+    },
+
     async destroy(sessionId) {
-      entries.delete(sessionId);
+      const entry = live(sessionId);
+      if (entry !== undefined) remove(sessionId);
       sweep(SWEEP_PER_WRITE);
+      return entry === undefined ? null : decodeSessionRecord(entry.encoded);
+    },
+
+    async listForUser({ userId }) {
+      const nowMs = now();
+      const sessions: StoredSessionSummary[] = [];
+      for (const [sessionId, entry] of userSessions(userId)) {
+        const record = decodeSessionRecord(entry.encoded);
+        const index = decodeIndexEntry(entry.indexEntry);
+        if (record && index) sessions.push({ sessionId, record, device: index.device, expiresInMs: entry.expiresAtMs - nowMs });
+      }
+      // Expired sessions were dropped with their index entries as they were met; nothing lingers to report.
+      return { sessions, expired: [] };
+    },
+
+    async destroyForUser({ userId }, { onlySessionId, exceptSessionId }) {
+      const destroyed: string[] = [];
+      for (const [sessionId] of userSessions(userId)) {
+        if (onlySessionId !== undefined && sessionId !== onlySessionId) continue;
+        if (sessionId === exceptSessionId) continue;
+        remove(sessionId);
+        destroyed.push(sessionId);
+      }
+      return destroyed;
     },
 
     async close() {
       entries.clear();
+      byUser.clear();
     },
   };
 }

@@ -40,23 +40,26 @@ type Pipeline = ReturnType<UpstashRedis["pipeline"]>;
  */
 function addToPipeline(pipeline: Pipeline, [name, ...args]: RedisCommand): void {
   const upper = name.toUpperCase();
-  const [key, ...rest] = args.map(String);
-  if (key === undefined) throw new Error(`cannot pipeline ${upper} without a key`);
-  if (upper === "DEL") {
-    pipeline.del(key, ...rest);
-  } else if (upper === "GETEX" && rest[0]?.toUpperCase() === "PX" && rest.length === 2) {
-    pipeline.getex(key, { px: Number(rest[1]) });
-  } else if (upper === "SET" && rest.length >= 1) {
-    const [value, ...flags] = rest as [string, ...string[]];
-    const upperFlags = flags.map((flag) => flag.toUpperCase());
-    if (upperFlags.length === 2 && upperFlags[0] === "PX") pipeline.set(key, value, { px: Number(flags[1]) });
-    else if (upperFlags.join(" ") === "XX KEEPTTL") pipeline.set(key, value, { xx: true, keepTtl: true });
-    else if (upperFlags.length === 0) pipeline.set(key, value);
-    else throw new Error(`cannot pipeline SET with ${flags.join(" ")} on Upstash yet`);
-  } else {
-    throw new Error(`cannot pipeline ${upper} on Upstash yet: add it to addToPipeline in src/stores/upstash/upstash.ts`);
+  const strings = args.map(String);
+  if (upper === "EVALSHA" || upper === "EVAL") {
+    const [script, keyCount, ...rest] = strings;
+    const keys = rest.slice(0, Number(keyCount));
+    const argv = rest.slice(Number(keyCount));
+    if (upper === "EVALSHA") pipeline.evalsha(script!, keys, argv);
+    else pipeline.eval(script!, keys, argv);
+    return;
   }
+  const [key, ...rest] = strings;
+  if (key === undefined) throw new Error(`cannot pipeline ${upper} without a key`);
+  if (upper === "DEL") pipeline.del(key, ...rest);
+  else if (upper === "GETDEL" && rest.length === 0) pipeline.getdel(key);
+  else if (upper === "HDEL") pipeline.hdel(key, ...rest);
+  else if (upper === "GETEX" && rest[0]?.toUpperCase() === "PX" && rest.length === 2) pipeline.getex(key, { px: Number(rest[1]) });
+  else throw new Error(`cannot pipeline ${upper} on Upstash yet: add it to addToPipeline in src/stores/upstash/upstash.ts`);
 }
+
+/** Redis answers a failed command with an upper-case code (ERR, WRONGTYPE, NOSCRIPT…); transport failures do not. */
+const isCommandError = (error: Error) => /^[A-Z]{2,}[A-Z_]*\b/.test(error.message);
 
 /**
  * The client's errors quote the whole command ("…, command was: [...]"), values included, and
@@ -88,7 +91,14 @@ export function upstashConnection(client: UpstashRedis, options: { description?:
       try {
         if (commands.length === 1) {
           const [name, ...args] = commands[0]!;
-          return [await client.exec<RedisReply>([name, ...args])];
+          try {
+            return [await client.exec<RedisReply>([name, ...args])];
+          } catch (error) {
+            // A Redis error belongs to its command (the store retries a NOSCRIPT with EVAL).
+            const clean = withoutCommandEcho(error);
+            if (isCommandError(clean)) return [clean];
+            throw clean;
+          }
         }
         const pipeline = client.pipeline();
         for (const command of commands) addToPipeline(pipeline, command);
