@@ -9,13 +9,13 @@ import {
   encodeSessionRecord,
 } from "./record.js";
 
-const base = { userId: "abdullah", createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
+const base = { userId: "abdullah", device: { userAgent: "Chrome 131 on macOS", ip: "203.0.113.7" }, createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
 
 describe("session value encoding", () => {
   it("puts the 5-character last-seen offset first, then the header, then one member per data key", () => {
-    expect(encodeSessionRecord(base)).toBe('00000\u001e[2,"abdullah",1800000000,1800043200]');
+    expect(encodeSessionRecord(base)).toBe('00000\u001e[2,"abdullah",1800000000,1800043200,"Chrome 131 on macOS","203.0.113.7"]');
     expect(encodeSessionRecord({ ...base, lastSeenAtSeconds: base.createdAtSeconds + 3600, data: { k: "0012", n: 12 } })).toBe(
-      '002s0\u001e[2,"abdullah",1800000000,1800043200]\u001e"k":"0012"\u001e"n":12',
+      '002s0\u001e[2,"abdullah",1800000000,1800043200,"Chrome 131 on macOS","203.0.113.7"]\u001e"k":"0012"\u001e"n":12',
     );
   });
 
@@ -33,10 +33,11 @@ describe("session value encoding", () => {
     ["not ours", "hello"],
     ["the v1 layout", '[1,"a",1,2]'],
     ["a bad header", '00000\u001e{"a":1}'],
-    ["an unknown version", '00000\u001e[3,"a",1,2]'],
-    ["a non-string user", "00000\u001e[2,5,1,2]"],
-    ["a fractional time", '00000\u001e[2,"a",1.5,2]'],
-    ["a broken member", '00000\u001e[2,"a",1,2]\u001e"k":'],
+    ["a header without the device", '00000\u001e[2,"a",1,2]'],
+    ["an unknown version", '00000\u001e[3,"a",1,2,"",""]'],
+    ["a non-string user", '00000\u001e[2,5,1,2,"",""]'],
+    ["a fractional time", '00000\u001e[2,"a",1.5,2,"",""]'],
+    ["a broken member", '00000\u001e[2,"a",1,2,"",""]\u001e"k":'],
   ])("decodes %s to null instead of throwing", (_, encoded) => {
     expect(decodeSessionRecord(encoded)).toBeNull();
   });
@@ -66,11 +67,16 @@ describe("data patches", () => {
 });
 
 describe("index entries", () => {
-  it("round-trip, deadlines first in base36", () => {
-    const entry = { userId: 'ü"x', createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, device: { userAgent: "Chrome 131 on macOS", ip: "::1" } };
+  it("round-trip, deadlines first in base36, the user id last and raw (separators included)", () => {
+    const entry = { userId: 'ü"x\u001ey', createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200 };
     const encoded = encodeIndexEntry(entry);
-    expect(encoded.startsWith(`${(1_800_043_200).toString(36)}\u001e`)).toBe(true);
+    expect(encoded).toBe(`${(1_800_043_200).toString(36)}\u001e${(1_800_000_000).toString(36)}\u001eü"x\u001ey`);
     expect(decodeIndexEntry(encoded)).toEqual(entry);
     expect(decodeIndexEntry("garbage")).toBeNull();
+  });
+
+  it("stay within Redis's 64-byte compact-hash limit for a 40-character user id", () => {
+    const encoded = encodeIndexEntry({ userId: "x".repeat(40), createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200 });
+    expect(new TextEncoder().encode(encoded).length).toBeLessThanOrEqual(64);
   });
 });

@@ -10,7 +10,7 @@ import type { DeviceInfo } from "./device.js";
  * - `lastSeen offset`: seconds from creation to the last recorded activity, base36, exactly 5
  *   characters, *first* so a store can overwrite it in place (Redis `SETRANGE key 0`) without
  *   reading or re-encoding anything else;
- * - `header`: JSON `[2, userId, createdAtSeconds, absoluteExpiresAtSeconds]`;
+ * - `header`: JSON `[2, userId, createdAtSeconds, absoluteExpiresAtSeconds, userAgentLabel, ip]`;
  * - each `member`: one data entry as a JSON object member, `"key":value`, so a store can replace,
  *   add or delete one key by string operations (a merge in one Lua call) without parsing any JSON
  *   — two requests changing different keys at once both survive;
@@ -18,9 +18,13 @@ import type { DeviceInfo } from "./device.js";
  *
  * Index entry (one per session in its user's bucket, read when listing or revoking):
  *
- *     <absoluteExpiresAt base36> RS <createdAt base36> RS <userId as JSON> RS <device as JSON>
+ *     <absoluteExpiresAt base36> RS <createdAt base36> RS <userId, raw>
  *
- * Deadlines first and in base36 so a Lua script can prune by time with `tonumber(x, 36)`.
+ * Deadlines first and in base36 so a Lua script can prune by time with `tonumber(x, 36)`; the user
+ * id last and unescaped, so it may hold any character and a script compares it whole. The entry
+ * stays short on purpose: Redis keeps a hash compact (a listpack) only while every value is at
+ * most 64 bytes, and one longer entry makes the whole bucket several times larger. The device
+ * (read only by listings) lives in the session value instead.
  */
 
 /** Data kept in a session: a JSON-serializable object (Dates become strings, like `JSON.stringify`). */
@@ -30,6 +34,8 @@ export type SessionData = object;
 export interface SessionRecord<Data extends SessionData = SessionData> {
   /** Whom the session belongs to. */
   userId: string;
+  /** The device that logged in (a short user-agent label and the IP). */
+  device: DeviceInfo;
   /** When the session was created (login). */
   createdAtSeconds: number;
   /** When the session ends regardless of activity. */
@@ -76,7 +82,9 @@ function encodeMember(key: string, value: unknown): string {
 /** Encodes a record as a session value. Throws `TypeError` if `data` is not JSON-serializable. */
 export function encodeSessionRecord(record: SessionRecord): string {
   let out = encodeLastSeenOffset(record.createdAtSeconds, record.lastSeenAtSeconds);
-  out += RECORD_SEPARATOR + JSON.stringify([FORMAT_VERSION, record.userId, record.createdAtSeconds, record.absoluteExpiresAtSeconds]);
+  out +=
+    RECORD_SEPARATOR +
+    JSON.stringify([FORMAT_VERSION, record.userId, record.createdAtSeconds, record.absoluteExpiresAtSeconds, record.device.userAgent, record.device.ip]);
   for (const [key, value] of Object.entries(record.data)) {
     if (value !== undefined) out += RECORD_SEPARATOR + encodeMember(key, value);
   }
@@ -99,13 +107,21 @@ export function decodeSessionRecord<Data extends SessionData = SessionData>(enco
   } catch {
     return null;
   }
-  if (!Array.isArray(header) || header.length !== 4 || header[0] !== FORMAT_VERSION) return null;
-  const [, userId, createdAtSeconds, absoluteExpiresAtSeconds] = header as unknown[];
-  if (typeof userId !== "string" || !Number.isSafeInteger(createdAtSeconds) || !Number.isSafeInteger(absoluteExpiresAtSeconds) || !Number.isSafeInteger(offset)) {
+  if (!Array.isArray(header) || header.length !== 6 || header[0] !== FORMAT_VERSION) return null;
+  const [, userId, createdAtSeconds, absoluteExpiresAtSeconds, userAgent, ip] = header as unknown[];
+  if (
+    typeof userId !== "string" ||
+    typeof userAgent !== "string" ||
+    typeof ip !== "string" ||
+    !Number.isSafeInteger(createdAtSeconds) ||
+    !Number.isSafeInteger(absoluteExpiresAtSeconds) ||
+    !Number.isSafeInteger(offset)
+  ) {
     return null;
   }
   return {
     userId,
+    device: { userAgent, ip },
     createdAtSeconds: createdAtSeconds as number,
     absoluteExpiresAtSeconds: absoluteExpiresAtSeconds as number,
     lastSeenAtSeconds: (createdAtSeconds as number) + offset,
@@ -139,31 +155,18 @@ export interface IndexEntry {
   userId: string;
   createdAtSeconds: number;
   absoluteExpiresAtSeconds: number;
-  device: DeviceInfo;
 }
 
 export function encodeIndexEntry(entry: IndexEntry): string {
-  return [
-    entry.absoluteExpiresAtSeconds.toString(36),
-    entry.createdAtSeconds.toString(36),
-    JSON.stringify(entry.userId),
-    JSON.stringify([entry.device.userAgent, entry.device.ip]),
-  ].join(RECORD_SEPARATOR);
+  return [entry.absoluteExpiresAtSeconds.toString(36), entry.createdAtSeconds.toString(36), entry.userId].join(RECORD_SEPARATOR);
 }
 
 export function decodeIndexEntry(encoded: string): IndexEntry | null {
-  const [absolute, created, userIdJson, deviceJson] = encoded.split(RECORD_SEPARATOR);
-  try {
-    const userId: unknown = JSON.parse(userIdJson ?? "");
-    const device: unknown = JSON.parse(deviceJson ?? "");
-    if (typeof userId !== "string" || !Array.isArray(device)) return null;
-    return {
-      userId,
-      absoluteExpiresAtSeconds: Number.parseInt(absolute ?? "", 36),
-      createdAtSeconds: Number.parseInt(created ?? "", 36),
-      device: { userAgent: String(device[0] ?? ""), ip: String(device[1] ?? "") },
-    };
-  } catch {
-    return null;
-  }
+  const first = encoded.indexOf(RECORD_SEPARATOR);
+  const second = first === -1 ? -1 : encoded.indexOf(RECORD_SEPARATOR, first + 1);
+  if (second === -1) return null;
+  const absoluteExpiresAtSeconds = Number.parseInt(encoded.slice(0, first), 36);
+  const createdAtSeconds = Number.parseInt(encoded.slice(first + 1, second), 36);
+  if (!Number.isSafeInteger(absoluteExpiresAtSeconds) || !Number.isSafeInteger(createdAtSeconds)) return null;
+  return { userId: encoded.slice(second + 1), createdAtSeconds, absoluteExpiresAtSeconds };
 }

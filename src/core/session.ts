@@ -194,14 +194,14 @@ export function createSessionManager<Data extends SessionData = Record<string, n
     reportExpired(expired, "idle");
     return sessions
       .filter(({ record }) => nowMs < record.absoluteExpiresAtSeconds * 1000)
-      .map(({ sessionId, record, device, expiresInMs }) => ({
+      .map(({ sessionId, record, expiresInMs }) => ({
         handle: sessionId,
         createdAt: new Date(record.createdAtSeconds * 1000),
         lastSeenAt: new Date(record.lastSeenAtSeconds * 1000),
         expiresAt: new Date(Math.min(nowMs + expiresInMs, record.absoluteExpiresAtSeconds * 1000)),
         absoluteExpiresAt: new Date(record.absoluteExpiresAtSeconds * 1000),
-        userAgent: device.userAgent,
-        ip: device.ip,
+        userAgent: record.device.userAgent,
+        ip: record.device.ip,
         current: sessionId === currentId,
       }))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.handle < b.handle ? -1 : 1));
@@ -255,6 +255,7 @@ export function createSessionManager<Data extends SessionData = Record<string, n
       const nowSeconds = Math.floor(nowMs / 1000);
       const record: SessionRecord = {
         userId,
+        device: { userAgent: describeUserAgent(request.headers.get("user-agent")), ip: sanitizeIp(input.ip) },
         createdAtSeconds: nowSeconds,
         absoluteExpiresAtSeconds: nowSeconds + absoluteTimeoutSeconds,
         lastSeenAtSeconds: nowSeconds,
@@ -269,7 +270,6 @@ export function createSessionManager<Data extends SessionData = Record<string, n
       const result = await store.create(sessionId, record, {
         ttlMs: Math.min(idleTimeoutSeconds, absoluteTimeoutSeconds) * 1000,
         indexTtlMs: (absoluteTimeoutSeconds + idleTimeoutSeconds) * 1000,
-        device: { userAgent: describeUserAgent(request.headers.get("user-agent")), ip: sanitizeIp(input.ip) },
         replacesSessionId,
         maxSessionsPerUser: config.maxSessionsPerUser,
         nowSeconds,

@@ -1,4 +1,3 @@
-import type { DeviceInfo } from "./device.js";
 import type { EncodedPatch, SessionRecord } from "./record.js";
 
 /**
@@ -23,7 +22,6 @@ export interface CreateSessionOptions {
   ttlMs: number;
   /** TTL the user's index must have at least: the longest any session of theirs can live. */
   indexTtlMs: number;
-  device: DeviceInfo;
   /** Delete this session first, in the same round trip (login rotation). */
   replacesSessionId?: string | undefined;
   /** Evict the user's oldest sessions so at most this many remain, counting the new one. 0 = no limit. */
@@ -50,8 +48,8 @@ export interface CreateSessionResult {
 /** A live session as a listing shows it. */
 export interface StoredSessionSummary {
   sessionId: string;
+  /** The session's record; `record.device` says which device it is. */
   record: SessionRecord;
-  device: DeviceInfo;
   /** Time left before the idle timeout ends it, as the store's own TTL says. */
   expiresInMs: number;
 }

@@ -84,7 +84,7 @@ describe("deriveSessionId", () => {
 
   it("gives the same id with Web Crypto and an injected sync hash", async () => {
     const token = generateToken("AB");
-    const viaNode = await deriveSessionId(token, (input) => createHash("sha256").update(input).digest());
+    const viaNode = await deriveSessionId(token, (input) => createHash("sha256").update(input, "utf8").digest());
     expect(await deriveSessionId(token, webCryptoSha256)).toBe(viaNode);
   });
 

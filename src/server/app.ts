@@ -5,7 +5,7 @@ import { mountDevicesApi } from "./devices-api.js";
 import type { Logger } from "./logger.js";
 import type { ServerEnv, ServerSessionData } from "./require-session.js";
 import { mountSeedApi } from "./seed-api.js";
-import { sameOriginGuard, securityHeaders } from "./security.js";
+import { responseHeaders, sameOriginGuard } from "./security.js";
 
 export type { ServerSessionData } from "./require-session.js";
 
@@ -22,14 +22,18 @@ export interface AppOptions {
   clientIp?: (c: Context) => string | undefined;
 }
 
-/** Paths and the methods they answer, for 405s with an accurate `Allow`. */
-const ROUTES: ReadonlyArray<readonly [path: string, allow: string]> = [
-  ["/login", "POST"],
-  ["/profile", "GET, HEAD"],
-  ["/logout", "POST"],
-  ["/sessions", "GET, HEAD"],
-  ["/sessions/revoke-others", "POST"],
-  ["/sessions/:handle", "DELETE"],
+/**
+ * Paths and the methods they answer, for 405s with an accurate `Allow`. Checked only when no
+ * route matched (in `notFound`), rather than registered as catch-all routes: those would be
+ * matched, and cost router time, on every request.
+ */
+const ROUTES: ReadonlyArray<readonly [path: RegExp, allow: string]> = [
+  [/^\/login\/?$/, "POST"],
+  [/^\/profile\/?$/, "GET, HEAD"],
+  [/^\/logout\/?$/, "POST"],
+  [/^\/sessions\/?$/, "GET, HEAD"],
+  [/^\/sessions\/revoke-others\/?$/, "POST"],
+  [/^\/sessions\/[^/]+\/?$/, "DELETE"],
 ];
 
 /**
@@ -51,22 +55,21 @@ export function createApp(options: AppOptions): Hono<ServerEnv> {
       logger.info(`${c.req.method} ${new URL(c.req.url).pathname} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
     });
   }
-  app.use(securityHeaders());
-  app.use(async (c, next) => {
-    await next();
-    // Every endpoint here reads or changes a session; no cache may keep any of it.
-    c.header("Cache-Control", "no-store");
-  });
+  // Every endpoint here reads or changes a session; no cache may keep any of it.
+  app.use(responseHeaders({ "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" }));
   app.use(sameOriginGuard({ allowedOrigins: options.allowedOrigins ?? [] }));
   app.use(sessionMiddleware(sessions, options.clientIp ? { clientIp: options.clientIp } : {}));
 
   mountSeedApi(app, { maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 });
   mountDevicesApi(app, sessions);
 
-  for (const [path, allow] of ROUTES) {
-    app.all(path, (c) => c.json({ detail: "Method Not Allowed" }, 405, { Allow: allow }));
-  }
-  app.notFound((c) => c.json({ detail: "Not Found" }, 404));
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    // "/sessions/revoke-others" also matches the handle pattern; the first match is the specific one.
+    const allow = ROUTES.find(([pattern]) => pattern.test(path))?.[1];
+    if (allow !== undefined) return c.json({ detail: "Method Not Allowed" }, 405, { Allow: allow });
+    return c.json({ detail: "Not Found" }, 404);
+  });
   app.onError((error, c) => {
     const response = sessionErrorResponse(error, c);
     if (response) {

@@ -23,29 +23,12 @@ export async function readJsonBody(request: Request, limitBytes: number): Promis
   if (!isJsonContentType(contentType)) return { ok: false, reason: "unsupported_media_type", contentType };
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limitBytes) return { ok: false, reason: "too_large", limitBytes };
-
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      received += value.byteLength;
-      if (received > limitBytes) {
-        await reader.cancel().catch(() => undefined);
-        return { ok: false, reason: "too_large", limitBytes };
-      }
-      chunks.push(value);
-    }
-  }
-  if (received === 0) return { ok: false, reason: "empty" };
-  const bytes = new Uint8Array(received);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  // A declared length within the limit bounds the body (the HTTP parser reads exactly that many
+  // bytes), so read it in one go: on Node that skips building a web stream reader, which was
+  // half the cost of a login in `npm run bench`. Only chunked bodies take the counting path.
+  const bytes = declared !== null ? new Uint8Array(await request.arrayBuffer()) : await readCounting(request, limitBytes);
+  if (bytes === undefined) return { ok: false, reason: "too_large", limitBytes };
+  if (bytes.byteLength === 0) return { ok: false, reason: "empty" };
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -57,4 +40,30 @@ export async function readJsonBody(request: Request, limitBytes: number): Promis
   } catch (error) {
     return { ok: false, reason: "malformed", message: (error as Error).message };
   }
+}
+
+/** Reads a body of unknown length, giving up (`undefined`) as soon as it passes the limit. */
+async function readCounting(request: Request, limitBytes: number): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+      if (received > limitBytes) {
+        await reader.cancel().catch(() => undefined);
+        return undefined;
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }

@@ -13,7 +13,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 export function sameOriginGuard(options: { allowedOrigins: readonly string[] }): MiddlewareHandler {
   const allowed = new Set(options.allowedOrigins);
-  return async function sameOrigin(c, next) {
+  // Not async: on safe methods (every authenticated read) this is a plain pass-through.
+  return function sameOrigin(c, next) {
     if (!SAFE_METHODS.has(c.req.method)) {
       const fetchSite = c.req.header("sec-fetch-site");
       const origin = c.req.header("origin");
@@ -23,17 +24,23 @@ export function sameOriginGuard(options: { allowedOrigins: readonly string[] }):
       // `same-site` is another origin of the same site (a sibling subdomain), refused like cross-site.
       const fetchSiteRefused = (fetchSite === "cross-site" || fetchSite === "same-site") && !explicitlyAllowed;
       if (originRefused || fetchSiteRefused) {
-        return c.json({ detail: "Cross-site request refused: this endpoint only accepts requests from its own origin" }, 403);
+        return Promise.resolve(c.json({ detail: "Cross-site request refused: this endpoint only accepts requests from its own origin" }, 403));
       }
     }
     return next();
   };
 }
 
-/** Headers every response carries. */
-export function securityHeaders(): MiddlewareHandler {
-  return async function headers(c, next) {
-    await next();
-    c.header("X-Content-Type-Options", "nosniff");
+/**
+ * Headers every response carries. Set *before* the handler runs: Hono merges them into the
+ * response the handler creates, whereas setting a header on a finished response makes Hono copy
+ * it into a new `Response`, which on Node leaves @hono/node-server's fast path (measured: about
+ * half the throughput of an authenticated read).
+ */
+export function responseHeaders(headers: Readonly<Record<string, string>>): MiddlewareHandler {
+  const entries = Object.entries(headers);
+  return function staticHeaders(c, next) {
+    for (const [name, value] of entries) c.header(name, value);
+    return next();
   };
 }

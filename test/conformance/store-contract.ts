@@ -68,12 +68,19 @@ export function describeStoreContract(
 
     const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => {
       const now = harness.nowSeconds();
-      return { userId: "ada", createdAtSeconds: now, absoluteExpiresAtSeconds: now + 43_200, lastSeenAtSeconds: now, data: {}, ...overrides };
+      return {
+        userId: "ada",
+        device: { userAgent: "Firefox 132 on Linux", ip: "127.0.0.1" },
+        createdAtSeconds: now,
+        absoluteExpiresAtSeconds: now + 43_200,
+        lastSeenAtSeconds: now,
+        data: {},
+        ...overrides,
+      };
     };
     const options = (overrides: Partial<CreateSessionOptions> = {}): CreateSessionOptions => ({
       ttlMs: 60_000,
       indexTtlMs: 44_100_000,
-      device: { userAgent: "Firefox 132 on Linux", ip: "127.0.0.1" },
       maxSessionsPerUser: 0,
       nowSeconds: harness.nowSeconds(),
       ...overrides,
@@ -187,13 +194,13 @@ export function describeStoreContract(
     describe("per-user index", () => {
       it("lists a user's live sessions with device and expiry, and nobody else's in the same bucket", async () => {
         const [alice, bob] = await usersSharingABucket(`list-${name}`);
-        const a1 = await create(alice, { options: { device: { userAgent: "Safari 18 on iOS", ip: "2001:db8::1" } } });
+        const a1 = await create(alice, { record: { device: { userAgent: "Safari 18 on iOS", ip: "2001:db8::1" } } });
         const a2 = await create(alice);
         const b1 = await create(bob);
         const { sessions } = await store.listForUser(alice, harness.nowSeconds());
         expect(sessions.map((s) => s.sessionId).sort()).toEqual([a1, a2].sort());
         const first = sessions.find((s) => s.sessionId === a1)!;
-        expect(first.device).toEqual({ userAgent: "Safari 18 on iOS", ip: "2001:db8::1" });
+        expect(first.record.device).toEqual({ userAgent: "Safari 18 on iOS", ip: "2001:db8::1" });
         expect(first.record.userId).toBe(alice.userId);
         expect(first.expiresInMs).toBeGreaterThan(0);
         expect(first.expiresInMs).toBeLessThanOrEqual(60_000);

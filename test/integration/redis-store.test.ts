@@ -45,14 +45,14 @@ describe("redis store on a live server", () => {
 
   it("keeps a session in `ts:{<bucket>}<digest>` and its index entry in the hash `ts:{<bucket>}:i`", async () => {
     const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
-    const record = { userId: "abdullah", createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
     const device = { userAgent: "Python requests 2.34.2", ip: "127.0.0.1" };
-    await store.create("ABAAAAAAAAAAAAAAAAAAAAAAAA", record, { ttlMs: 900_000, indexTtlMs: 44_100_000, device, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 });
-    expect(await redis.command("GET", "ts:{AB}AAAAAAAAAAAAAAAAAAAAAAAA")).toBe('$42\r\n00000\u001e[2,"abdullah",1800000000,1800043200]\r\n');
+    const record = { userId: "abdullah", device, createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
+    await store.create("ABAAAAAAAAAAAAAAAAAAAAAAAA", record, { ttlMs: 900_000, indexTtlMs: 44_100_000, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 });
+    expect(await redis.command("GET", "ts:{AB}AAAAAAAAAAAAAAAAAAAAAAAA")).toBe('$79\r\n00000\u001e[2,"abdullah",1800000000,1800043200,"Python requests 2.34.2","127.0.0.1"]\r\n');
     const ttl = Number((await redis.command("PTTL", "ts:{AB}AAAAAAAAAAAAAAAAAAAAAAAA")).slice(1));
     expect(ttl).toBeGreaterThan(890_000);
     expect(ttl).toBeLessThanOrEqual(900_000);
-    expect(await redis.command("HGET", "ts:{AB}:i", "AAAAAAAAAAAAAAAAAAAAAAAA")).toContain('"abdullah"\u001e["Python requests 2.34.2","127.0.0.1"]');
+    expect(await redis.command("HGET", "ts:{AB}:i", "AAAAAAAAAAAAAAAAAAAAAAAA")).toBe(`$22\r\n${(1_800_043_200).toString(36)}\u001e${(1_800_000_000).toString(36)}\u001eabdullah\r\n`);
     const indexTtl = Number((await redis.command("TTL", "ts:{AB}:i")).slice(1));
     expect(indexTtl).toBeGreaterThan(44_000);
     await store.close();
@@ -60,8 +60,8 @@ describe("redis store on a live server", () => {
 
   it("recovers from a script cache flush (NOSCRIPT) without running anything twice", async () => {
     const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
-    const record = { userId: "flush", createdAtSeconds: 1, absoluteExpiresAtSeconds: 9_999_999_999, lastSeenAtSeconds: 1, data: { n: 0 } };
-    const options = { ttlMs: 60_000, indexTtlMs: 60_000, device: { userAgent: "", ip: "" }, maxSessionsPerUser: 0, nowSeconds: 1 };
+    const record = { userId: "flush", device: { userAgent: "", ip: "" }, createdAtSeconds: 1, absoluteExpiresAtSeconds: 9_999_999_999, lastSeenAtSeconds: 1, data: { n: 0 } };
+    const options = { ttlMs: 60_000, indexTtlMs: 60_000, maxSessionsPerUser: 0, nowSeconds: 1 };
     await store.create("FLAAAAAAAAAAAAAAAAAAAAAAAA", record, options);
     await redis.command("SCRIPT", "FLUSH");
     const { encodeDataPatch } = await import("../../src/core/record.js");
@@ -96,8 +96,8 @@ describe("redis store on a live server", () => {
   it("counts: rotation deletes the old session before the create script, in one round trip", async () => {
     const connection = countingConnection(await connectTo("ioredis", redis.url));
     const store = createRedisStore({ connection });
-    const record = { userId: "a", createdAtSeconds: 0, absoluteExpiresAtSeconds: 9_999_999_999, lastSeenAtSeconds: 0, data: {} };
-    const options = { ttlMs: 60_000, indexTtlMs: 60_000, device: { userAgent: "", ip: "" }, maxSessionsPerUser: 0, nowSeconds: 0 };
+    const record = { userId: "a", device: { userAgent: "", ip: "" }, createdAtSeconds: 0, absoluteExpiresAtSeconds: 9_999_999_999, lastSeenAtSeconds: 0, data: {} };
+    const options = { ttlMs: 60_000, indexTtlMs: 60_000, maxSessionsPerUser: 0, nowSeconds: 0 };
     await store.create("ROROTATEOLDROTATEOLDROTATE", record, options);
     const before = connection.roundTrips;
     const stats = await commandsDuring(redis, () => store.create("RONEWROTATENEWROTATENEWROT", record, { ...options, replacesSessionId: "ROROTATEOLDROTATEOLDROTATE" }));

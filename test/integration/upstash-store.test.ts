@@ -12,8 +12,8 @@ import { commandsDuring, total } from "../support/redis-harness.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 
 const TOKEN = "local-test-token-8f3a";
-const record = { userId: "12", createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
-const createOptions = { ttlMs: 60_000, indexTtlMs: 60_000, device: { userAgent: "", ip: "" }, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 };
+const record = { userId: "12", device: { userAgent: "", ip: "" }, createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
+const createOptions = { ttlMs: 60_000, indexTtlMs: 60_000, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 };
 
 describeStoreContract(
   "upstash (REST, through upstash-local)",

@@ -11,6 +11,8 @@ const INSTALL_HINT =
 /** A private `redis-server` on a free loopback port, with its own data directory. */
 export interface RedisServer {
   readonly port: number;
+  /** Process id of the running server (undefined while stopped). */
+  readonly pid: number | undefined;
   readonly url: string;
   /** Sends one command over a fresh connection and returns the raw RESP reply text. */
   command(...args: string[]): Promise<string>;
@@ -52,6 +54,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   await start();
   const server: RedisServer = {
     port,
+    get pid() {
+      return child?.pid;
+    },
     url: `redis://127.0.0.1:${port}`,
     command: (...args) => sendCommand(port, args),
     async stop() {
@@ -64,7 +69,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     freeze: () => child?.kill("SIGSTOP"),
     thaw: () => child?.kill("SIGCONT"),
     async dispose() {
-      if (child && child.exitCode === null) {
+      if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((resolve) => child?.once("exit", () => resolve()));
         child.kill("SIGCONT");
         child.kill("SIGKILL");

@@ -46,7 +46,7 @@ export async function startServerProcess(env: Record<string, string>, options: {
     lines,
     child,
     async stop(signal = "SIGTERM") {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       return exited;
     },

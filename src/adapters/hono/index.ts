@@ -51,41 +51,58 @@ export type SessionEnv<Data extends SessionData = SessionData> = { Variables: { 
  * ```
  */
 export function sessionMiddleware<Data extends SessionData>(manager: SessionManager<Data>, options: SessionMiddlewareOptions = {}): MiddlewareHandler<SessionEnv<Data>> {
-  return async function tesseraSessions(c, next) {
-    let lookup: Promise<SessionLookup<Data>> | undefined;
-    const setCookie = (value: string) => {
-      c.header("Set-Cookie", value, { append: true });
-      c.header("Cache-Control", "no-store");
-    };
-    c.set("sessions", {
-      lookup() {
-        lookup ??= manager.authenticate(c.req.raw).then((result) => {
-          if (result.status === "invalid") setCookie(result.clearCookie);
-          return result;
-        });
-        return lookup;
-      },
-      async login(input) {
-        const result = await manager.login(c.req.raw, { ...input, ip: options.clientIp?.(c) });
-        lookup = Promise.resolve({ status: "active", session: result.session, token: result.token });
-        setCookie(result.setCookie);
-        return result;
-      },
-      async logout() {
-        const { clearCookie } = await manager.logout(c.req.raw);
-        lookup = Promise.resolve({ status: "anonymous" });
-        if (clearCookie !== null) setCookie(clearCookie);
-      },
-      async patch(change) {
-        const current = await this.lookup();
-        if (current.status !== "active") return null;
-        const updated = await manager.patch(current.session, change);
-        if (updated !== null) lookup = Promise.resolve({ ...current, session: updated });
-        return updated;
-      },
-    });
-    await next();
+  // Not async, and one object per request with its methods on the prototype: this runs on every
+  // request, and closures or an extra async frame per request showed in read throughput.
+  return function tesseraSessions(c, next) {
+    c.set("sessions", new RequestSessions(manager, c, options.clientIp));
+    return next();
   };
+}
+
+class RequestSessions<Data extends SessionData> implements HonoSessions<Data> {
+  #lookup: Promise<SessionLookup<Data>> | undefined;
+
+  constructor(
+    private readonly manager: SessionManager<Data>,
+    private readonly c: Context,
+    private readonly clientIp: ((c: Context) => string | undefined) | undefined,
+  ) {}
+
+  lookup(): Promise<SessionLookup<Data>> {
+    return (this.#lookup ??= this.#authenticate());
+  }
+
+  async #authenticate(): Promise<SessionLookup<Data>> {
+    const result = await this.manager.authenticate(this.c.req.raw);
+    if (result.status === "invalid") this.#setCookie(result.clearCookie);
+    return result;
+  }
+
+  #setCookie(value: string): void {
+    this.c.header("Set-Cookie", value, { append: true });
+    this.c.header("Cache-Control", "no-store");
+  }
+
+  async login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>> {
+    const result = await this.manager.login(this.c.req.raw, { ...input, ip: this.clientIp?.(this.c) });
+    this.#lookup = Promise.resolve({ status: "active", session: result.session, token: result.token });
+    this.#setCookie(result.setCookie);
+    return result;
+  }
+
+  async logout(): Promise<void> {
+    const { clearCookie } = await this.manager.logout(this.c.req.raw);
+    this.#lookup = Promise.resolve({ status: "anonymous" });
+    if (clearCookie !== null) this.#setCookie(clearCookie);
+  }
+
+  async patch(change: DataPatch): Promise<Session<Data> | null> {
+    const current = await this.lookup();
+    if (current.status !== "active") return null;
+    const updated = await this.manager.patch(current.session, change);
+    if (updated !== null) this.#lookup = Promise.resolve({ ...current, session: updated });
+    return updated;
+  }
 }
 
 /**

@@ -4,11 +4,10 @@ import { StoreUnavailableError } from "../../core/errors.js";
 import type { CreateSessionOptions } from "../../core/store.js";
 import { createMemoryStore } from "./memory-store.js";
 
-const record = { userId: "ada", createdAtSeconds: 0, absoluteExpiresAtSeconds: 10_000_000_000, lastSeenAtSeconds: 0, data: {} };
+const record = { userId: "ada", device: { userAgent: "test", ip: "" }, createdAtSeconds: 0, absoluteExpiresAtSeconds: 10_000_000_000, lastSeenAtSeconds: 0, data: {} };
 const options = (ttlMs: number): CreateSessionOptions => ({
   ttlMs,
   indexTtlMs: ttlMs,
-  device: { userAgent: "test", ip: "" },
   maxSessionsPerUser: 0,
   nowSeconds: 0,
 });

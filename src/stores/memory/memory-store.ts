@@ -100,7 +100,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       return entries.size;
     },
 
-    async create(sessionId, record, { ttlMs, replacesSessionId, device, maxSessionsPerUser, nowSeconds }) {
+    async create(sessionId, record, { ttlMs, replacesSessionId, maxSessionsPerUser, nowSeconds }) {
       const replaced = replacesSessionId !== undefined && live(replacesSessionId) !== undefined && remove(replacesSessionId);
       sweep(SWEEP_PER_WRITE);
       const expired: Array<{ sessionId: string; userId: string }> = [];
@@ -130,7 +130,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
         }
       }
       remove(sessionId);
-      const indexEntry = encodeIndexEntry({ userId: record.userId, createdAtSeconds: record.createdAtSeconds, absoluteExpiresAtSeconds: record.absoluteExpiresAtSeconds, device });
+      const indexEntry = encodeIndexEntry({ userId: record.userId, createdAtSeconds: record.createdAtSeconds, absoluteExpiresAtSeconds: record.absoluteExpiresAtSeconds });
       entries.set(sessionId, { encoded: encodeSessionRecord(record), expiresAtMs: now() + ttlMs, userId: record.userId, indexEntry });
       let ids = byUser.get(record.userId);
       if (ids === undefined) byUser.set(record.userId, (ids = new Set()));
@@ -177,8 +177,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       const sessions: StoredSessionSummary[] = [];
       for (const [sessionId, entry] of userSessions(userId)) {
         const record = decodeSessionRecord(entry.encoded);
-        const index = decodeIndexEntry(entry.indexEntry);
-        if (record && index) sessions.push({ sessionId, record, device: index.device, expiresInMs: entry.expiresAtMs - nowMs });
+        if (record) sessions.push({ sessionId, record, expiresInMs: entry.expiresAtMs - nowMs });
       }
       // Expired sessions were dropped with their index entries as they were met; nothing lingers to report.
       return { sessions, expired: [] };

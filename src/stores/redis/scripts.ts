@@ -8,21 +8,19 @@
  * declared keys, so they live in the same slot.
  */
 
-/** Splits an index entry into absolute deadline, created-at, and the JSON user id. */
+/** Splits an index entry into absolute deadline, created-at, and the user id (the rest, raw). */
 const PARSE_ENTRY = `
 local function parse_entry(entry)
   local s1 = string.find(entry, '\\30', 1, true)
-  if not s1 then return nil end
-  local s2 = string.find(entry, '\\30', s1 + 1, true)
-  local s3 = s2 and string.find(entry, '\\30', s2 + 1, true)
-  if not s3 then return nil end
-  return tonumber(string.sub(entry, 1, s1 - 1), 36), tonumber(string.sub(entry, s1 + 1, s2 - 1), 36), string.sub(entry, s2 + 1, s3 - 1)
+  local s2 = s1 and string.find(entry, '\\30', s1 + 1, true)
+  if not s2 then return nil end
+  return tonumber(string.sub(entry, 1, s1 - 1), 36), tonumber(string.sub(entry, s1 + 1, s2 - 1), 36), string.sub(entry, s2 + 1)
 end
 `;
 
 /**
  * Login. KEYS: index, new session. ARGV: field, value, ttlMs, index entry, index TTL (s), now (s),
- * user id (JSON), max sessions per user (0 = no limit), session key prefix of the bucket.
+ * user id, max sessions per user (0 = no limit), session key prefix of the bucket.
  * Prunes index entries past their absolute deadline (deleting any key that outlived it), evicts
  * the user's oldest sessions beyond the limit, then writes. Returns { evicted fields, pruned
  * field/entry pairs }.
@@ -104,9 +102,9 @@ return merged
 `;
 
 /**
- * Listing. KEYS: index. ARGV: user id (JSON), now (s), session key prefix of the bucket.
- * Returns { { field, index entry, value up to its data, PTTL }... } and the fields pruned because
- * their session is gone or past its absolute deadline.
+ * Listing. KEYS: index. ARGV: user id, now (s), session key prefix of the bucket.
+ * Returns { { field, value up to its data, PTTL }... } and the fields pruned because their
+ * session is gone or past its absolute deadline.
  */
 export const LIST_SCRIPT = `${PARSE_ENTRY}
 local index, user, now, prefix = KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3]
@@ -120,7 +118,7 @@ for i = 1, #entries, 2 do
     if value then
       local first = string.find(value, '\\30', 1, true)
       local second = first and string.find(value, '\\30', first + 1, true)
-      sessions[#sessions + 1] = { field, entry, second and string.sub(value, 1, second - 1) or value, redis.call('PTTL', prefix .. field) }
+      sessions[#sessions + 1] = { field, second and string.sub(value, 1, second - 1) or value, redis.call('PTTL', prefix .. field) }
     else
       redis.call('DEL', prefix .. field)
       redis.call('HDEL', index, field)
@@ -132,7 +130,7 @@ return { sessions, pruned }
 `;
 
 /**
- * Revocation. KEYS: index. ARGV: user id (JSON), session key prefix of the bucket, only field
+ * Revocation. KEYS: index. ARGV: user id, session key prefix of the bucket, only field
  * ('' = any), except field ('' = none). Deletes the matching sessions of that user, atomically.
  */
 export const DESTROY_FOR_USER_SCRIPT = `${PARSE_ENTRY}
