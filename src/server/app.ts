@@ -5,6 +5,7 @@ import { mountDevicesApi } from "./devices-api.js";
 import type { Logger } from "./logger.js";
 import type { ServerEnv, ServerSessionData } from "./require-session.js";
 import { mountSeedApi } from "./seed-api.js";
+import { mountWebRoutes, type DocsAssetLoader } from "./web-routes.js";
 import { responseHeaders, sameOriginGuard } from "./security.js";
 
 export type { ServerSessionData } from "./require-session.js";
@@ -20,6 +21,10 @@ export interface AppOptions {
   accessLog?: boolean;
   /** The client address of a request, for device lists (runtime-specific). */
   clientIp?: (c: Context) => string | undefined;
+  /** Files of the `/docs` page (Swagger UI from the swagger-ui-dist package), runtime-specific. */
+  docsAssets?: DocsAssetLoader;
+  /** Version shown in `/openapi.json`. @default "0.0.0" */
+  version?: string;
 }
 
 /**
@@ -28,6 +33,10 @@ export interface AppOptions {
  * matched, and cost router time, on every request.
  */
 const ROUTES: ReadonlyArray<readonly [path: RegExp, allow: string]> = [
+  [/^\/$/, "GET, HEAD"],
+  [/^\/openapi\.json$/, "GET, HEAD"],
+  [/^\/docs\/?$/, "GET, HEAD"],
+  [/^\/(static|docs)\/[^/]+$/, "GET, HEAD"],
   [/^\/login\/?$/, "POST"],
   [/^\/profile\/?$/, "GET, HEAD"],
   [/^\/logout\/?$/, "POST"],
@@ -37,9 +46,9 @@ const ROUTES: ReadonlyArray<readonly [path: RegExp, allow: string]> = [
 ];
 
 /**
- * The reference server as a Hono app: the seed's API (`/login/`, `/profile/`, `/logout/`) and the
- * device list (`/sessions/…`), every path with or without the trailing slash. Runtime-free:
- * `main.ts` serves it on Node.
+ * The reference server as a Hono app: the seed's API (`/login/`, `/profile/`, `/logout/`), the
+ * device list (`/sessions/…`), the web page (`/`) and the API docs (`/docs`, `/openapi.json`),
+ * every API path with or without the trailing slash. Runtime-free: `main.ts` serves it on Node.
  */
 export function createApp(options: AppOptions): Hono<ServerEnv> {
   const { sessions, logger } = options;
@@ -62,6 +71,7 @@ export function createApp(options: AppOptions): Hono<ServerEnv> {
 
   mountSeedApi(app, { maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 });
   mountDevicesApi(app, sessions);
+  mountWebRoutes(app, { cookieName: sessions.cookieName, version: options.version ?? "0.0.0", docsAssets: options.docsAssets });
 
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;

@@ -1,4 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
@@ -9,9 +12,40 @@ import { createApp, type ServerSessionData } from "./app.js";
 import { readServerConfig } from "./config.js";
 import { consoleLogger as logger } from "./logger.js";
 import { openStore } from "./store-from-config.js";
+import type { DocsAssetLoader } from "./web-routes.js";
 
 /** How long shutdown waits for in-flight requests before closing anyway. */
 const SHUTDOWN_GRACE_MS = 5000;
+
+const require = createRequire(import.meta.url);
+/** The package version for /openapi.json; "0.0.0" when the file is not where a build puts it. */
+const VERSION = (() => {
+  try {
+    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+})();
+
+/** The Swagger UI files `/docs` needs, read once from the swagger-ui-dist package. */
+function swaggerUiAssets(): DocsAssetLoader | undefined {
+  let directory: string;
+  try {
+    directory = dirname(require.resolve("swagger-ui-dist/package.json"));
+  } catch {
+    logger.warn("swagger-ui-dist is not installed: /docs will load without its assets (npm install swagger-ui-dist)");
+    return undefined;
+  }
+  const files: Record<string, string> = { "swagger-ui.css": "text/css; charset=utf-8", "swagger-ui-bundle.js": "text/javascript; charset=utf-8" };
+  const cache = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+  return async (name) => {
+    const type = files[name];
+    if (type === undefined) return null;
+    let body = cache.get(name);
+    if (body === undefined) cache.set(name, (body = readFile(join(directory, name)).then((buffer) => new Uint8Array(buffer))));
+    return { body: await body, type };
+  };
+}
 
 async function main(): Promise<void> {
   // Like the seed's load_dotenv(): variables already in the environment win over the file.
@@ -33,7 +67,16 @@ async function main(): Promise<void> {
     }
     return getConnInfo(c).remote.address;
   };
-  const app = createApp({ sessions, logger, allowedOrigins: config.allowedOrigins, accessLog: config.accessLog, clientIp });
+  const docsAssets = swaggerUiAssets();
+  const app = createApp({
+    sessions,
+    logger,
+    allowedOrigins: config.allowedOrigins,
+    accessLog: config.accessLog,
+    clientIp,
+    version: VERSION,
+    ...(docsAssets ? { docsAssets } : {}),
+  });
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     logger.info(

@@ -1,7 +1,8 @@
 import type { Context, Hono } from "hono";
 import { readJsonBody } from "./request-body.js";
 import { requireSession, type ServerEnv } from "./require-session.js";
-import { LoginRequestSchema, validateBody } from "./validation.js";
+import { LoginRequestSchema } from "./schemas.js";
+import { validateBody } from "./validation.js";
 
 /**
  * The seed's three endpoints. Responses keep the seed's JSON byte for byte (key order included:

@@ -1,16 +1,4 @@
-import { z } from "zod";
-
-/** Longest accepted username, in UTF-16 code units (what JavaScript's `length` counts). */
-export const MAX_USERNAME_LENGTH = 256;
-
-/**
- * Body of `POST /login/`, as the seed's pydantic `LoginRequest`. One zod schema validates requests
- * and can later generate the OpenAPI document, so the two cannot disagree.
- */
-export const LoginRequestSchema = z.object({
-  username: z.string().min(1).max(MAX_USERNAME_LENGTH),
-});
-export type LoginRequest = z.infer<typeof LoginRequestSchema>;
+import type { z } from "zod";
 
 /** One entry of a FastAPI/pydantic-style 422 `detail` list. */
 export interface ValidationDetail {
