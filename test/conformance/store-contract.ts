@@ -53,7 +53,12 @@ async function usersSharingABucket(prefix: string): Promise<[UserRef, UserRef]> 
 export function describeStoreContract(
   name: string,
   createHarness: () => Promise<StoreHarness>,
-  capabilities: { countsCommands: boolean; failsOnlyWhenFull?: boolean },
+  capabilities: {
+    countsCommands: boolean;
+    failsOnlyWhenFull?: boolean;
+    /** The store drops index entries together with expired sessions, so a listing has none left to report. */
+    prunesIndexEagerly?: boolean;
+  },
 ): void {
   describe(`store contract: ${name}`, () => {
     let harness: StoreHarness;
@@ -214,7 +219,7 @@ export function describeStoreContract(
         await harness.elapse(20);
         const { sessions, expired } = await store.listForUser(who, harness.nowSeconds());
         expect(sessions.map((s) => s.sessionId)).toEqual([kept]);
-        for (const entry of expired) expect(entry).toEqual({ sessionId: gone, userId: who.userId });
+        expect(expired).toEqual(capabilities.prunesIndexEagerly ? [] : [{ sessionId: gone, userId: who.userId }]);
         expect((await store.listForUser(who, harness.nowSeconds())).expired).toEqual([]); // pruned once
       });
 

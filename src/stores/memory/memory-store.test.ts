@@ -34,7 +34,7 @@ describeStoreContract(
       close: async () => undefined,
     };
   },
-  { countsCommands: false, failsOnlyWhenFull: true },
+  { countsCommands: false, failsOnlyWhenFull: true, prunesIndexEagerly: true },
 );
 
 describe("memory store limits", () => {
