@@ -6,7 +6,7 @@
  */
 
 export type RedisArgument = string | number;
-/** A command as sent on the wire, e.g. `["GETEX", "ts:s:abc", "PX", 900000]`. */
+/** A command as sent on the wire, e.g. `["GETEX", "ts:{AB}abc…", "PX", 900000]`. */
 export type RedisCommand = readonly [name: string, ...args: RedisArgument[]];
 /** A decoded reply: bulk strings as strings, integers as numbers, nil as null. */
 export type RedisReply = string | number | null | RedisReply[];
