@@ -1,8 +1,7 @@
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import type { SessionStore } from "../../src/core/store.js";
 import type { RedisConnection } from "../../src/stores/redis/connection.js";
-import { createRedisStore, ioredisConnection, nodeRedisConnection, recommendedIoredisOptions, recommendedNodeRedisOptions } from "../../src/stores/redis/index.js";
+import { ioredisConnection, nodeRedisConnection, recommendedIoredisOptions, recommendedNodeRedisOptions } from "../../src/stores/redis/index.js";
 import { freePort } from "./ports.js";
 import { parseCommandStats, type RedisServer } from "./redis-server.js";
 
@@ -70,6 +69,3 @@ export async function commandsDuring(redis: RedisServer, operation: () => Promis
 }
 
 export const total = (stats: Map<string, number>) => [...stats.values()].reduce((sum, calls) => sum + calls, 0);
-
-export type { SessionStore };
-export { createRedisStore };
