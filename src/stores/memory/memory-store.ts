@@ -30,6 +30,8 @@ interface Entry {
   indexEntry: string;
 }
 
+const utf8 = new TextEncoder();
+
 /** How many of the least recently used entries each write looks at for expiry. */
 const SWEEP_PER_WRITE = 4;
 
@@ -160,7 +162,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       const record = entry && decodeSessionRecord(entry.encoded);
       if (!entry || !record) return { status: "missing" };
       const patched = applyEncodedPatch(entry.encoded, patch);
-      if (new TextEncoder().encode(patched).length > maxRecordBytes) return { status: "too_large" };
+      if (utf8.encode(patched).length > maxRecordBytes) return { status: "too_large" };
       entry.encoded = patched;
       return { status: "updated", record: decodeSessionRecord(patched) ?? record };
     },
