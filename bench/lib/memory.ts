@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { RedisServer } from "../../test/support/redis-server.js";
-import { createSessionManager } from "../../src/core/index.js";
-import { nodeSha256 } from "../../src/runtime/node.js";
-import { createRedisStore, ioredisConnection, recommendedIoredisOptions } from "../../src/stores/redis/index.js";
+import { createSessionManager } from "tessera";
+import { nodeSha256 } from "tessera/node";
+import { createRedisStore, ioredisConnection, recommendedIoredisOptions } from "tessera/redis";
 
 export interface MemoryRow {
   layout: string;

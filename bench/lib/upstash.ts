@@ -1,8 +1,8 @@
 import { Redis as UpstashRedis } from "@upstash/redis";
 import type { RedisServer } from "../../test/support/redis-server.js";
-import { createSessionManager } from "../../src/core/index.js";
-import { createUpstashStore } from "../../src/stores/upstash/index.js";
-import { startUpstashLocal } from "../../src/tools/upstash-local/index.js";
+import { createSessionManager } from "tessera";
+import { createUpstashStore } from "tessera/upstash";
+import { startUpstashLocal } from "@tessera/upstash-local";
 import { delta, StatsReader, totalCommands } from "./redis-stats.js";
 
 export interface UpstashRow {

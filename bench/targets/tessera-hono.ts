@@ -1,10 +1,10 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { Redis } from "ioredis";
-import { sessionErrorHandler, sessionMiddleware, type SessionEnv } from "../../src/adapters/hono/index.js";
-import { createSessionManager } from "../../src/core/index.js";
-import { nodeSha256 } from "../../src/runtime/node.js";
-import { createRedisStore, ioredisConnection, recommendedIoredisOptions } from "../../src/stores/redis/index.js";
+import { sessionErrorHandler, sessionMiddleware, type SessionEnv } from "tessera/hono";
+import { createSessionManager } from "tessera";
+import { nodeSha256 } from "tessera/node";
+import { createRedisStore, ioredisConnection, recommendedIoredisOptions } from "tessera/redis";
 import { announce, IDLE_SECONDS, PORT, REDIS_URL } from "./common.js";
 
 /**

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import type { RedisConnection } from "../../src/stores/redis/connection.js";
-import { ioredisConnection, nodeRedisConnection, recommendedIoredisOptions, recommendedNodeRedisOptions } from "../../src/stores/redis/index.js";
+import type { RedisConnection } from "tessera/redis";
+import { ioredisConnection, nodeRedisConnection, recommendedIoredisOptions, recommendedNodeRedisOptions } from "tessera/redis";
 import { freePort } from "./ports.js";
 import { parseCommandStats, type RedisServer } from "./redis-server.js";
 

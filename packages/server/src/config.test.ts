@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "tessera";
+import { readServerConfig } from "./config.js";
+
+describe("readServerConfig", () => {
+  it("defaults to the seed's setup: 127.0.0.1:8000, embedded store, 900 s idle, 12 h absolute", () => {
+    expect(readServerConfig({})).toEqual({
+      host: "127.0.0.1",
+      port: 8000,
+      redisUrl: undefined,
+      upstash: undefined,
+      idleTimeoutSeconds: 900,
+      absoluteTimeoutSeconds: 43_200,
+      cookieName: "session_id",
+      cookieSecure: "auto",
+      allowedOrigins: [],
+      memoryMaxSessions: 100_000,
+      accessLog: false,
+      maxSessionsPerUser: 0,
+      trustProxy: false,
+    });
+  });
+
+  it("reads every variable", () => {
+    const config = readServerConfig({
+      HOST: "0.0.0.0",
+      PORT: "9000",
+      REDIS_URL: "redis://:secret@127.0.0.1:6380/2",
+      SESSION_TIMEOUT_SECONDS: "60",
+      SESSION_ABSOLUTE_TIMEOUT_SECONDS: "3600",
+      SESSION_COOKIE_NAME: "__Host-sid",
+      SESSION_COOKIE_SECURE: "true",
+      ALLOWED_ORIGINS: "https://a.example, http://localhost:5173",
+      MEMORY_MAX_SESSIONS: "10",
+      ACCESS_LOG: "yes",
+      MAX_SESSIONS_PER_USER: "3",
+      TRUST_PROXY: "true",
+    });
+    expect(config).toMatchObject({
+      host: "0.0.0.0",
+      port: 9000,
+      redisUrl: "redis://:secret@127.0.0.1:6380/2",
+      idleTimeoutSeconds: 60,
+      absoluteTimeoutSeconds: 3600,
+      cookieName: "__Host-sid",
+      cookieSecure: true,
+      allowedOrigins: ["https://a.example", "http://localhost:5173"],
+      memoryMaxSessions: 10,
+      accessLog: true,
+      maxSessionsPerUser: 3,
+      trustProxy: true,
+    });
+  });
+
+  it("selects Upstash from the seed's two variables", () => {
+    expect(readServerConfig({ UPSTASH_REDIS_REST_URL: "https://eu1-x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "secret" }).upstash).toEqual({
+      url: "https://eu1-x.upstash.io",
+      token: "secret",
+    });
+  });
+
+  it("never puts the Upstash token in an error message", () => {
+    const error = (() => {
+      try {
+        readServerConfig({ REDIS_URL: "redis://h:1", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "s3cr3t-token" });
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toBeDefined();
+    expect(error?.message).not.toContain("s3cr3t-token");
+  });
+
+  it.each([
+    [{ PORT: "80a" }, /PORT="80a" is invalid: set a whole number from 0 to 65535/],
+    [{ PORT: "70000" }, /PORT/],
+    [{ SESSION_TIMEOUT_SECONDS: "0" }, /SESSION_TIMEOUT_SECONDS/],
+    [{ SESSION_TIMEOUT_SECONDS: "-5" }, /SESSION_TIMEOUT_SECONDS/],
+    [{ SESSION_ABSOLUTE_TIMEOUT_SECONDS: "1e3" }, /SESSION_ABSOLUTE_TIMEOUT_SECONDS/],
+    [{ REDIS_URL: "127.0.0.1:6379" }, /REDIS_URL must start with redis:\/\//],
+    [{ SESSION_COOKIE_SECURE: "maybe" }, /SESSION_COOKIE_SECURE/],
+    [{ ALLOWED_ORIGINS: "https://a.example/path" }, /not an origin/],
+    [{ ACCESS_LOG: "sometimes" }, /ACCESS_LOG/],
+    [{ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" }, /UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not/],
+    [{ UPSTASH_REDIS_REST_TOKEN: "t" }, /UPSTASH_REDIS_REST_TOKEN is set but UPSTASH_REDIS_REST_URL is not/],
+    [{ UPSTASH_REDIS_REST_URL: "x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }, /must be an https:\/\/ URL/],
+    [{ REDIS_URL: "redis://127.0.0.1:6379", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }, /both REDIS_URL and UPSTASH_REDIS_REST_URL are set/],
+  ])("rejects %o with a message naming the variable", (env, message) => {
+    expect(() => readServerConfig(env)).toThrow(ConfigError);
+    expect(() => readServerConfig(env)).toThrow(message);
+  });
+});

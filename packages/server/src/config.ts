@@ -1,0 +1,119 @@
+import { ConfigError } from "tessera";
+
+/** Everything the reference server reads from its environment. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** `REDIS_URL`: Redis over TCP. */
+  redisUrl: string | undefined;
+  /** `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN`: Upstash over REST. Neither set: the embedded store. */
+  upstash: { url: string; token: string } | undefined;
+  idleTimeoutSeconds: number;
+  absoluteTimeoutSeconds: number;
+  cookieName: string;
+  cookieSecure: boolean | "auto";
+  /** Extra origins allowed to send unsafe requests besides the server's own. */
+  allowedOrigins: string[];
+  /** Most sessions in the embedded store. */
+  memoryMaxSessions: number;
+  /** One log line per request. */
+  accessLog: boolean;
+  /** Most live sessions per user; 0 = no limit. */
+  maxSessionsPerUser: number;
+  /** Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it). */
+  trustProxy: boolean;
+}
+
+/** The environment variables the server understands, with defaults; the README's table mirrors this. */
+export const ENVIRONMENT_DEFAULTS = {
+  HOST: "127.0.0.1",
+  PORT: "8000",
+  SESSION_TIMEOUT_SECONDS: "900",
+  SESSION_ABSOLUTE_TIMEOUT_SECONDS: "43200",
+  SESSION_COOKIE_NAME: "session_id",
+  SESSION_COOKIE_SECURE: "auto",
+  ALLOWED_ORIGINS: "",
+  MEMORY_MAX_SESSIONS: "100000",
+  ACCESS_LOG: "false",
+  MAX_SESSIONS_PER_USER: "0",
+  TRUST_PROXY: "false",
+} as const;
+
+type Environment = Record<string, string | undefined>;
+
+function integer(env: Environment, name: keyof typeof ENVIRONMENT_DEFAULTS, min: number, max: number): number {
+  const raw = (env[name] ?? "").trim() || ENVIRONMENT_DEFAULTS[name];
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is invalid: set a whole number from ${min} to ${max}, or unset it for ${ENVIRONMENT_DEFAULTS[name]}`);
+  }
+  return value;
+}
+
+function flag(env: Environment, name: "ACCESS_LOG" | "TRUST_PROXY"): boolean {
+  const raw = (env[name] ?? "").trim().toLowerCase() || ENVIRONMENT_DEFAULTS[name];
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new ConfigError(`${name}=${JSON.stringify(raw)} is invalid: use true or false`);
+}
+
+function readUpstash(env: Environment): { url: string; token: string } | undefined {
+  const url = env.UPSTASH_REDIS_REST_URL?.trim() || undefined;
+  const token = env.UPSTASH_REDIS_REST_TOKEN?.trim() || undefined;
+  if (url === undefined && token === undefined) return undefined;
+  if (url === undefined) throw new ConfigError("UPSTASH_REDIS_REST_TOKEN is set but UPSTASH_REDIS_REST_URL is not: set both (from the Upstash console) or neither");
+  if (token === undefined) throw new ConfigError("UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not: set both (from the Upstash console) or neither");
+  if (!/^https?:\/\/[^\s/]+/.test(url)) {
+    throw new ConfigError(`UPSTASH_REDIS_REST_URL must be an https:// URL such as https://eu1-example.upstash.io (http:// for a local server)`);
+  }
+  return { url, token };
+}
+
+/**
+ * Reads and validates the server configuration. Throws `ConfigError` naming the variable and the
+ * fix, so a typo stops the server at startup rather than surfacing as odd behaviour later.
+ */
+export function readServerConfig(env: Environment): ServerConfig {
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, e.g. redis://127.0.0.1:6379`);
+  }
+  const upstash = readUpstash(env);
+  if (redisUrl !== undefined && upstash !== undefined) {
+    throw new ConfigError("both REDIS_URL and UPSTASH_REDIS_REST_URL are set: unset one of them, so it is clear which store holds the sessions");
+  }
+  const secureRaw = (env.SESSION_COOKIE_SECURE ?? "").trim().toLowerCase() || ENVIRONMENT_DEFAULTS.SESSION_COOKIE_SECURE;
+  if (!["auto", "true", "false"].includes(secureRaw)) {
+    throw new ConfigError(`SESSION_COOKIE_SECURE=${JSON.stringify(secureRaw)} is invalid: use auto, true or false`);
+  }
+  const allowedOrigins = (env.ALLOWED_ORIGINS ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of allowedOrigins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || parsed.origin !== origin) {
+      throw new ConfigError(`ALLOWED_ORIGINS entry ${JSON.stringify(origin)} is not an origin: write scheme://host[:port] with no path, e.g. https://app.example.com`);
+    }
+  }
+  return {
+    host: (env.HOST ?? "").trim() || ENVIRONMENT_DEFAULTS.HOST,
+    port: integer(env, "PORT", 0, 65_535),
+    redisUrl,
+    upstash,
+    idleTimeoutSeconds: integer(env, "SESSION_TIMEOUT_SECONDS", 1, 34_560_000),
+    absoluteTimeoutSeconds: integer(env, "SESSION_ABSOLUTE_TIMEOUT_SECONDS", 1, 34_560_000),
+    cookieName: (env.SESSION_COOKIE_NAME ?? "").trim() || ENVIRONMENT_DEFAULTS.SESSION_COOKIE_NAME,
+    cookieSecure: secureRaw === "auto" ? "auto" : secureRaw === "true",
+    allowedOrigins,
+    memoryMaxSessions: integer(env, "MEMORY_MAX_SESSIONS", 1, 100_000_000),
+    accessLog: flag(env, "ACCESS_LOG"),
+    maxSessionsPerUser: integer(env, "MAX_SESSIONS_PER_USER", 0, 10_000),
+    trustProxy: flag(env, "TRUST_PROXY"),
+  };
+}

@@ -1,0 +1,125 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Redis as UpstashRedis } from "@upstash/redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, StoreUnavailableError } from "../../src/core/errors.js";
+import { createRedisStore } from "../../src/stores/redis/index.js";
+import { createUpstashStore, recommendedUpstashOptions, upstashConnection } from "../../src/stores/upstash/index.js";
+import { startUpstashLocal, type UpstashLocalServer } from "@tessera/upstash-local";
+import { describeStoreContract } from "../conformance/store-contract.js";
+import { freePort, sleep } from "../../../../test/support/ports.js";
+import { commandsDuring, total } from "../../../../test/support/redis-harness.js";
+import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
+
+const TOKEN = "local-test-token-8f3a";
+const record = { userId: "12", device: { userAgent: "", ip: "" }, createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
+const createOptions = { ttlMs: 60_000, indexTtlMs: 60_000, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 };
+
+describeStoreContract(
+  "upstash (REST, through upstash-local)",
+  async () => {
+    const redis = await startRedisServer();
+    const rest = await startUpstashLocal({ redisUrl: redis.url, token: TOKEN, port: 0 });
+    const store = await createUpstashStore({ url: rest.url, token: TOKEN });
+    return {
+      store,
+      elapse: sleep,
+      nowSeconds: () => Math.floor(Date.now() / 1000),
+      async measure(operation) {
+        rest.resetStats();
+        // Upstash bills 1 per command plus 1 per redis.call inside a script: Redis's own count.
+        const billed = total(await commandsDuring(redis, operation));
+        return { commands: billed, roundTrips: rest.stats.httpRequests };
+      },
+      unavailableStore: async () => createUpstashStore({ url: `http://127.0.0.1:${await freePort()}`, token: TOKEN }),
+      async close() {
+        await store.close();
+        await rest.close();
+        await redis.dispose();
+      },
+    };
+  },
+  { countsCommands: true },
+);
+
+describe("upstash store failure modes", () => {
+  let redis: RedisServer;
+  let rest: UpstashLocalServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    rest = await startUpstashLocal({ redisUrl: redis.url, token: TOKEN, port: 0 });
+  });
+  afterAll(async () => {
+    await rest?.close();
+    await redis?.dispose();
+  });
+
+  it("a wrong token is a StoreUnavailableError that does not contain the token", async () => {
+    const store = await createUpstashStore({ url: rest.url, token: "wrong-token-never-logged" });
+    const error = (await store.readAndExtend("AAAAAAAAAAAAAAAAAAAAAAAAAA", 1000).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error.message).toMatch(/Unauthorized/);
+    expect(error.message).not.toContain("wrong-token-never-logged");
+    expect(error.message).not.toContain(TOKEN);
+  });
+
+  it("keeps every value's type: no automatic JSON deserialization", async () => {
+    const store = await createUpstashStore({ url: rest.url, token: TOKEN });
+    const data = { zip: "0012", twelve: "12", bool: "true", nul: "null", num: 12, json: '{"a":1}' };
+    await store.create("TYTYPESTYPESTYPESTYPESTYPE", { ...record, data }, createOptions);
+    expect(await store.readAndExtend("TYTYPESTYPESTYPESTYPESTYPE", 60_000)).toEqual({ ...record, data });
+  });
+
+  it("refuses a client built with automatic deserialization, naming the fix", () => {
+    const client = new UpstashRedis({ url: rest.url, token: TOKEN });
+    expect(() => upstashConnection(client)).toThrow(ConfigError);
+    expect(() => upstashConnection(client)).toThrow(/automaticDeserialization: false/);
+  });
+
+  describe("against a broken endpoint", () => {
+    let broken: Server;
+    let brokenUrl: string;
+    let mode: "hang" | "not-json" | "no-result" | "html-500" | "json-error" = "hang";
+    beforeAll(async () => {
+      // A stand-in for a misbehaving proxy or endpoint: the store must turn each into a typed error.
+      broken = createServer((request, response) => {
+        request.resume();
+        if (mode === "hang") return; // never answers
+        if (mode === "not-json") return void response.end("<html>gateway</html>");
+        if (mode === "no-result") return void response.writeHead(200, { "content-type": "application/json" }).end('{"unexpected":1}');
+        if (mode === "json-error") return void response.writeHead(500, { "content-type": "application/json" }).end('{"error":"ERR backend exploded"}');
+        response.writeHead(500, { "content-type": "text/html" }).end("<h1>oops</h1>");
+      });
+      await new Promise<void>((resolve) => broken.listen(0, "127.0.0.1", resolve));
+      brokenUrl = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      broken.closeAllConnections();
+      await new Promise((resolve) => broken.close(resolve));
+    });
+
+    it.each(["hang", "not-json", "no-result", "html-500"] as const)("%s → StoreUnavailableError", async (which) => {
+      mode = which;
+      const store = await createUpstashStore({ url: brokenUrl, token: TOKEN, commandTimeoutMs: 300 });
+      await expect(store.readAndExtend("AAAAAAAAAAAAAAAAAAAAAAAAAA", 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    });
+
+    it("error messages never echo the command, whose values hold user ids", async () => {
+      mode = "json-error";
+      const store = await createUpstashStore({ url: brokenUrl, token: TOKEN });
+      const error = (await store.create("AAAAAAAAAAAAAAAAAAAAAAAAAA", { ...record, userId: "private-user" }, createOptions).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(error.message).toMatch(/ERR backend exploded/);
+      expect(error.message).not.toContain("private-user");
+      let cause: unknown = error.cause;
+      for (let depth = 0; cause instanceof Error && depth < 5; depth++, cause = cause.cause) expect(cause.message).not.toContain("private-user");
+    });
+
+    it("a hang is cut by the per-request signal even without the store's own deadline", async () => {
+      mode = "hang";
+      const client = new UpstashRedis({ url: brokenUrl, token: TOKEN, ...recommendedUpstashOptions(200) });
+      const store = createRedisStore({ connection: upstashConnection(client), commandTimeoutMs: 60_000 });
+      await expect(store.readAndExtend("AAAAAAAAAAAAAAAAAAAAAAAAAA", 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    });
+  });
+});

@@ -1,0 +1,254 @@
+import { spawn } from "node:child_process";
+import { request as httpRequest } from "node:http";
+import { fileURLToPath } from "node:url";
+import { Redis as UpstashRedis } from "@upstash/redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startUpstashLocal, type UpstashLocalServer } from "../src/index.js";
+import { freePort } from "../../../test/support/ports.js";
+import { startRedisServer, type RedisServer } from "../../../test/support/redis-server.js";
+
+const TOKEN = "upstash-local-test-token";
+
+describe("upstash-local, the REST server", () => {
+  let redis: RedisServer;
+  let rest: UpstashLocalServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    rest = await startUpstashLocal({ redisUrl: redis.url, token: TOKEN, port: 0, maxBodyBytes: 4096 });
+  });
+  afterAll(async () => {
+    await rest?.close();
+    await redis?.dispose();
+  });
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${rest.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+
+  describe("authentication", () => {
+    it.each([
+      ["no Authorization header", {}],
+      ["a wrong token", { authorization: "Bearer nope" }],
+      ["the token without Bearer", { authorization: TOKEN }],
+    ])("%s → 401 with a JSON error", async (_, headers) => {
+      const response = await fetch(`${rest.url}/`, { method: "POST", headers, body: '["PING"]' });
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: string }).error).toMatch(/Unauthorized/);
+    });
+
+    it("accepts the token as ?_token=, like Upstash", async () => {
+      const response = await fetch(`${rest.url}/?_token=${TOKEN}`, { method: "POST", body: '["PING"]' });
+      expect(await response.json()).toEqual({ result: "PONG" });
+    });
+  });
+
+  describe("POST /", () => {
+    it("runs one command; the result key is there even when it is null", async () => {
+      expect(await (await post("/", ["SET", "k1", "v1"])).json()).toEqual({ result: "OK" });
+      expect(await (await post("/", ["GET", "k1"])).json()).toEqual({ result: "v1" });
+      expect(await (await post("/", ["GET", "missing"])).text()).toBe('{"result":null}');
+    });
+
+    it("takes command names in any case, and numbers and booleans as arguments", async () => {
+      expect(await (await post("/", ["sEt", "n", 12])).json()).toEqual({ result: "OK" });
+      expect(await (await post("/", ["incrby", "n", 30])).json()).toEqual({ result: 42 });
+      expect(await (await post("/", ["SET", "b", true])).json()).toEqual({ result: "OK" });
+      expect(await (await post("/", ["GET", "b"])).json()).toEqual({ result: "true" });
+    });
+
+    it("answers a Redis error with 400 and its text", async () => {
+      const response = await post("/", ["INCR", "k1"]);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error: "ERR value is not an integer or out of range" });
+    });
+
+    it("refuses commands that would block or change the shared connection", async () => {
+      for (const command of [["BLPOP", "q", 0], ["SELECT", 1], ["SUBSCRIBE", "c"], ["MULTI"]]) {
+        const response = await post("/", command);
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as { error: string }).error).toMatch(/not supported/);
+      }
+    });
+
+    it("supports the URL form /set/key/value", async () => {
+      expect(await (await post("/set/url-key/url%20value", "")).json()).toEqual({ result: "OK" });
+      expect(await (await post("/get/url-key", "")).json()).toEqual({ result: "url value" });
+    });
+
+    it.each([
+      ["not JSON", "{nope"],
+      ["an empty array", "[]"],
+      ["an object", '{"cmd":"GET"}'],
+      ["a nested object argument", '["SET","k",{"a":1}]'],
+    ])("answers %s with 400", async (_, body) => {
+      const response = await post("/", body);
+      expect(response.status).toBe(400);
+      expect(typeof ((await response.json()) as { error: string }).error).toBe("string");
+    });
+
+    it("answers a body over the limit with 413, declared or streamed", async () => {
+      const big = JSON.stringify(["SET", "big", "x".repeat(5000)]);
+      expect((await post("/", big)).status).toBe(413);
+      const status = await new Promise<number>((resolve, reject) => {
+        const url = new URL(rest.url);
+        const req = httpRequest({ host: url.hostname, port: url.port, method: "POST", path: "/", headers: { authorization: `Bearer ${TOKEN}`, "transfer-encoding": "chunked" } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        for (let i = 0; i < 10; i++) req.write("x".repeat(1000));
+        req.end();
+      });
+      expect(status).toBe(413);
+    });
+  });
+
+  describe("POST /pipeline", () => {
+    it("answers each command in order and does not stop at an error", async () => {
+      const response = await post("/pipeline", [["SET", "p", "1"], ["HGET", "p", "f"], ["INCR", "p"], ["GET", "nothing"]]);
+      expect(await response.json()).toEqual([
+        { result: "OK" },
+        { error: "WRONGTYPE Operation against a key holding the wrong kind of value" },
+        { result: 2 },
+        { result: null },
+      ]);
+    });
+
+    it("answers a malformed pipeline with 400", async () => {
+      expect((await post("/pipeline", ["SET", "a", "b"])).status).toBe(400);
+      expect((await post("/pipeline", [])).status).toBe(400);
+    });
+  });
+
+  describe("POST /multi-exec", () => {
+    it("runs atomically: concurrent transactions never interleave", async () => {
+      await post("/", ["DEL", "log"]);
+      const transactions = Array.from({ length: 60 }, (_, i) =>
+        post("/multi-exec", [["RPUSH", "log", `begin-${i}`], ["RPUSH", "log", `middle-${i}`], ["RPUSH", "log", `end-${i}`]]),
+      );
+      for (const response of await Promise.all(transactions)) expect(response.status).toBe(200);
+      const { result } = (await (await post("/", ["LRANGE", "log", 0, -1])).json()) as { result: string[] };
+      expect(result).toHaveLength(180);
+      for (let i = 0; i < result.length; i += 3) {
+        const id = result[i]!.replace("begin-", "");
+        expect(result.slice(i, i + 3)).toEqual([`begin-${id}`, `middle-${id}`, `end-${id}`]);
+      }
+    });
+
+    it("reports a command's runtime error in its slot, and refuses a transaction Redis aborts", async () => {
+      expect(await (await post("/multi-exec", [["SET", "m", "a"], ["INCR", "m"], ["GET", "m"]])).json()).toEqual([
+        { result: "OK" },
+        { error: "ERR value is not an integer or out of range" },
+        { result: "a" },
+      ]);
+      const aborted = await post("/multi-exec", [["SET", "m2", "a"], ["SET", "m2"]]);
+      expect(aborted.status).toBe(400);
+      expect(((await aborted.json()) as { error: string }).error).toMatch(/EXECABORT/);
+      expect(await (await post("/", ["GET", "m2"])).json()).toEqual({ result: null }); // nothing ran
+    });
+  });
+
+  describe("Upstash-Encoding: base64", () => {
+    const b64 = (text: string) => Buffer.from(text).toString("base64");
+
+    it("encodes every string at every depth and leaves integers, nulls and errors alone", async () => {
+      await post("/", ["DEL", "e1", "e2", "list"]);
+      await post("/pipeline", [["SET", "e1", "héllo"], ["RPUSH", "list", "a", "OK"]]);
+      const headers = { "upstash-encoding": "base64" };
+      expect(await (await post("/", ["SET", "e2", "v"], headers)).json()).toEqual({ result: b64("OK") });
+      expect(await (await post("/", ["MGET", "e1", "none", "e2"], headers)).json()).toEqual({ result: [b64("héllo"), null, b64("v")] });
+      expect(await (await post("/pipeline", [["LRANGE", "list", 0, -1], ["LLEN", "list"], ["INCR", "e1"], ["SET", "e3", "x"]], headers)).json()).toEqual([
+        { result: [b64("a"), b64("OK")] },
+        { result: 2 },
+        { error: "ERR value is not an integer or out of range" },
+        { result: b64("OK") },
+      ]);
+    });
+  });
+
+  it("sends an upstash-sync-token that advances with writes and not with reads", async () => {
+    const token = async (command: unknown[]) => (await post("/", command)).headers.get("upstash-sync-token");
+    const first = await token(["SET", "sync", "1"]);
+    const afterRead = await token(["GET", "sync"]);
+    const afterWrite = await token(["SET", "sync", "2"]);
+    expect(afterRead).toBe(first);
+    expect(afterWrite).not.toBe(first);
+  });
+
+  it("counts HTTP requests and commands as Upstash bills them", async () => {
+    rest.resetStats();
+    await post("/", ["GET", "k1"]);
+    await post("/pipeline", [["GET", "k1"], ["GET", "k1"], ["GET", "k1"]]);
+    await post("/multi-exec", [["GET", "k1"], ["GET", "k1"]]);
+    expect(rest.stats).toEqual({ httpRequests: 3, commands: 6 });
+  });
+
+  describe("with the real @upstash/redis client", () => {
+    for (const enableAutoPipelining of [false, true]) {
+      for (const responseEncoding of [false, "base64"] as const) {
+        it(`round-trips values (auto-pipelining ${enableAutoPipelining ? "on" : "off"}, encoding ${responseEncoding || "none"})`, async () => {
+          const client = new UpstashRedis({ url: rest.url, token: TOKEN, enableAutoPipelining, responseEncoding, automaticDeserialization: false, retry: false });
+          const prefix = `c-${String(enableAutoPipelining)}-${String(responseEncoding)}-`;
+          const [set, get, missing] = await Promise.all([
+            client.set(`${prefix}a`, "héllo wörld 🎉"),
+            client.get(`${prefix}a`),
+            client.get(`${prefix}none`),
+          ]);
+          expect([set, get, missing]).toEqual(["OK", "héllo wörld 🎉", null]);
+          expect(await client.mget(`${prefix}a`, `${prefix}none`)).toEqual(["héllo wörld 🎉", null]);
+          expect(await client.pipeline().set(`${prefix}n`, "0012").get(`${prefix}n`).incr(`${prefix}count`).exec()).toEqual(["OK", "0012", 1]);
+          expect(await client.multi().hset(`${prefix}h`, { f: "OK", g: "12" }).hgetall(`${prefix}h`).exec()).toEqual([2, ["f", "OK", "g", "12"]]);
+          expect(await client.getex(`${prefix}a`, { px: 60_000 })).toBe("héllo wörld 🎉");
+        });
+      }
+    }
+
+    it("a wrong token makes the client throw, not return null", async () => {
+      const client = new UpstashRedis({ url: rest.url, token: "bad", retry: false, enableAutoPipelining: false });
+      await expect(client.get("k1")).rejects.toThrow(/Unauthorized/);
+    });
+  });
+});
+
+describe("upstash-local without Redis", () => {
+  it("answers 5xx with a JSON error while Redis is unreachable", async () => {
+    const rest = await startUpstashLocal({ redisUrl: `redis://127.0.0.1:${await freePort()}`, token: TOKEN, port: 0 });
+    try {
+      const response = await fetch(`${rest.url}/`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: '["GET","k"]' });
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: string }).error).toMatch(/Redis unavailable/);
+    } finally {
+      await rest.close();
+    }
+  });
+});
+
+describe("the `tessera upstash-local` command", () => {
+  it("serves until SIGTERM, then reports what it served", async () => {
+    const redis = await startRedisServer();
+    const port = await freePort();
+    const cli = spawn(process.execPath, [fileURLToPath(new URL("../dist/cli.js", import.meta.url)), "upstash-local", "--redis", redis.url, "--token", TOKEN, "--port", String(port)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    cli.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    cli.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      for (let attempt = 0; attempt < 100 && !output.includes("serving"); attempt++) await new Promise((r) => setTimeout(r, 50));
+      expect(output).toContain(`upstash-local: serving ${redis.url} at http://127.0.0.1:${port}`);
+      const response = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: '["PING"]' });
+      expect(await response.json()).toEqual({ result: "PONG" });
+      const exited = new Promise<number | null>((resolve) => cli.once("exit", resolve));
+      cli.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(output).toContain("stopped after 1 requests carrying 1 commands");
+      expect(output).not.toContain(TOKEN);
+    } finally {
+      cli.kill("SIGKILL");
+      await redis.dispose();
+    }
+  });
+});
