@@ -22,14 +22,14 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
-          include: ["packages/*/src/**/*.test.ts"],
+          include: ["packages/*/src/**/*.test.ts", "test/*.test.ts"],
         },
       },
       {
         resolve: { alias },
         test: {
           name: "integration",
-          include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+          include: ["packages/*/test/**/*.test.ts", "test/integration/**/*.test.ts"],
           exclude: ["packages/*/test/browser/**"],
           // Each file starts its own redis-server (and sometimes the server process).
           testTimeout: 30_000,
