@@ -1,11 +1,26 @@
-import type { Redis, RedisOptions } from "ioredis";
 import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+import { firstReadyGate, type ReadyEmitter } from "./first-ready.js";
+
+/**
+ * The part of an ioredis client (v5 or v6) this driver uses. Structural, so `tessera/redis`'s
+ * types load without ioredis installed, and any ioredis major whose methods fit is accepted.
+ */
+export interface IoredisClient extends ReadyEmitter {
+  call(command: string, ...args: Array<string | number>): Promise<unknown>;
+  pipeline(commands: unknown[][]): { exec(): Promise<Array<[Error | null, unknown]> | null> };
+  readonly status: string;
+  readonly options: { host?: string | undefined; port?: number | undefined };
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
 
 /**
  * ioredis options that keep a session store fail-fast. ioredis's defaults queue commands while
  * disconnected and retry each up to 20 times, which turns a Redis outage into requests that hang
  * for seconds; with these, a command fails at once while Redis is away and the client keeps
  * reconnecting in the background (backoff capped at 1 s), so service resumes by itself.
+ * ({@link ioredisConnection} still waits for the client's *first* connection, within the store's
+ * deadline, so requests that arrive while the app starts are not refused.)
  *
  * No `commandTimeout`: the store enforces its own deadline on every call, and ioredis's arms a
  * timer per command, which cost about 15% of read throughput in `npm run bench`.
@@ -15,7 +30,7 @@ export const recommendedIoredisOptions = {
   maxRetriesPerRequest: 1,
   connectTimeout: 1000,
   retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 1000),
-} satisfies RedisOptions;
+};
 
 /**
  * Wraps an ioredis client. Create the client with {@link recommendedIoredisOptions} unless you
@@ -23,13 +38,21 @@ export const recommendedIoredisOptions = {
  *
  * @param client a connected or connecting `Redis` instance (not `Cluster`).
  * @param options.ownsClient `close()` quits the client too. @default true
+ * @example
+ * ```ts
+ * import { Redis } from "ioredis";
+ * const store = createRedisStore({ connection: ioredisConnection(new Redis(url, recommendedIoredisOptions)) });
+ * ```
  */
-export function ioredisConnection(client: Redis, options: { ownsClient?: boolean } = {}): RedisConnection {
+export function ioredisConnection(client: IoredisClient, options: { ownsClient?: boolean } = {}): RedisConnection {
   const ownsClient = options.ownsClient ?? true;
   const { host, port } = client.options;
+  const firstReady = firstReadyGate(client, () => client.status === "ready");
   return {
     description: `ioredis ${host ?? "?"}:${port ?? "?"}`,
     async send(commands: readonly RedisCommand[]) {
+      const waiting = firstReady();
+      if (waiting) await waiting;
       if (commands.length === 1) {
         const [name, ...args] = commands[0]!;
         try {

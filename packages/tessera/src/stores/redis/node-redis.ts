@@ -1,8 +1,23 @@
-import type { RedisClientType } from "redis";
 import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+import { firstReadyGate, type ReadyEmitter } from "./first-ready.js";
 
-/** The subset of a node-redis v5+ client this driver uses, so any module/script flavour fits. */
-type NodeRedisClient = Pick<RedisClientType, "sendCommand" | "multi" | "isOpen" | "close" | "options">;
+/**
+ * The part of a node-redis client (the `redis` package, v5 or v6, RESP2 or RESP3) this driver
+ * uses. Structural, so `tessera/redis`'s types load without `redis` installed, and clients with
+ * any modules, scripts or protocol version fit.
+ */
+export interface NodeRedisClient extends ReadyEmitter {
+  // biome-ignore lint/suspicious/noExplicitAny: node-redis types its arguments per generic flavour
+  sendCommand(args: any): Promise<unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  multi(): { addCommand(args: any): unknown; execAsPipeline(): Promise<unknown> };
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  close(): Promise<unknown>;
+  readonly options?: { url?: string | undefined; socket?: unknown } | undefined;
+  on(event: "error", listener: (error: unknown) => void): unknown;
+  listenerCount(event: "error"): number;
+}
 
 /**
  * node-redis options that keep a session store fail-fast: no offline queue (commands fail at once
@@ -28,9 +43,16 @@ export function nodeRedisConnection(client: NodeRedisClient, options: { ownsClie
   const socket = client.options?.socket as { host?: string; port?: number } | undefined;
   const where = url ? new URL(url).host : `${socket?.host ?? "localhost"}:${socket?.port ?? 6379}`;
   const stringify = (command: RedisCommand) => command.map(String);
+  const firstReady = firstReadyGate(client, () => client.isReady);
+  // node-redis emits `error` on every lost connection, and an `error` event nobody listens to
+  // kills the process. The store already reports each failed call (as a 503), so when the app
+  // has not subscribed, the driver does, rather than let a Redis restart crash the app.
+  if (client.listenerCount("error") === 0) client.on("error", () => {});
   return {
     description: `node-redis ${where}`,
     async send(commands) {
+      const waiting = firstReady();
+      if (waiting) await waiting;
       if (commands.length === 1) {
         try {
           return [(await client.sendCommand(stringify(commands[0]!))) as RedisReply];

@@ -1,0 +1,89 @@
+import { Redis as Ioredis6 } from "ioredis";
+import { Redis as Ioredis5 } from "ioredis5";
+import { createClient as createNodeRedis6 } from "redis";
+import { createClient as createNodeRedis5 } from "redis5";
+import { createSessionManager, isStoreUnavailable, type SessionStore } from "tessera";
+import {
+  createRedisStore,
+  ioredisConnection,
+  nodeRedisConnection,
+  recommendedIoredisOptions,
+  recommendedNodeRedisOptions,
+  type RedisConnection,
+} from "tessera/redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
+
+/**
+ * Every client major the drivers accept, created the way an app starts: the client is created and
+ * the first requests arrive before it has connected. With fail-fast options (no offline queue) a
+ * client refuses commands until its first connection is up; the driver must wait for that first
+ * connection instead of turning the app's first requests into 503s.
+ */
+const CLIENTS: Record<string, (url: string) => RedisConnection> = {
+  "ioredis 6": (url) => ioredisConnection(new Ioredis6(url, recommendedIoredisOptions)),
+  "ioredis 5": (url) => ioredisConnection(new Ioredis5(url, recommendedIoredisOptions)),
+  "node-redis 6 (RESP2)": (url) => {
+    const client = createNodeRedis6({ url, RESP: 2, ...recommendedNodeRedisOptions });
+    void client.connect().catch(() => {});
+    return nodeRedisConnection(client);
+  },
+  "node-redis 6 (RESP3)": (url) => {
+    const client = createNodeRedis6({ url, RESP: 3, ...recommendedNodeRedisOptions });
+    void client.connect().catch(() => {});
+    return nodeRedisConnection(client);
+  },
+  "node-redis 5": (url) => {
+    const client = createNodeRedis5({ url, ...recommendedNodeRedisOptions });
+    void client.connect().catch(() => {});
+    return nodeRedisConnection(client);
+  },
+};
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.dispose();
+});
+
+const request = (cookie?: string) => new Request("http://app.test/", { headers: cookie ? { cookie } : {} });
+
+describe.each(Object.entries(CLIENTS))("%s driver", (_, connect) => {
+  it("serves the requests that arrive before the client's first connection is up", async () => {
+    const store: SessionStore = createRedisStore({ connection: connect(redis.url) });
+    const sessions = createSessionManager<{ n: number }>({ store });
+    try {
+      // Three logins at once, issued synchronously after the client was created.
+      const logins = await Promise.all([1, 2, 3].map((n) => sessions.login(request(), { userId: `early-${n}`, data: { n } })));
+      for (const [index, login] of logins.entries()) {
+        const cookie = login.setCookie.split(";")[0]!;
+        const lookup = await sessions.authenticate(request(cookie));
+        expect(lookup.status).toBe("active");
+        if (lookup.status === "active") expect(lookup.session.data.n).toBe(index + 1);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("stays fail-fast after the first connection: Redis away → STORE_UNAVAILABLE, not a wait for the deadline", async () => {
+    const store = createRedisStore({ connection: connect(redis.url), commandTimeoutMs: 5000 });
+    const sessions = createSessionManager({ store });
+    try {
+      const { setCookie } = await sessions.login(request(), { userId: "steady" });
+      await redis.stop();
+      const error = await sessions.authenticate(request(setCookie.split(";")[0]!)).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(isStoreUnavailable(error)).toBe(true);
+      // A timeout would mean the driver queued or waited instead of failing at once.
+      expect((error as { code?: string }).code).toBe("STORE_UNAVAILABLE");
+    } finally {
+      await redis.start();
+      await store.close();
+    }
+  });
+});
