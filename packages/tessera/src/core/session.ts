@@ -117,7 +117,7 @@ const utf8 = new TextEncoder();
  * const lookup = await sessions.authenticate(nextRequest); // { status: "active", session, token }
  * ```
  */
-export function createSessionManager<Data extends SessionData = Record<string, never>>(options: SessionManagerOptions): SessionManager<Data> {
+export function createSessionManager<Data extends SessionData = Record<string, unknown>>(options: SessionManagerOptions): SessionManager<Data> {
   const config = resolveOptions(options);
   const { store, cookieName, idleTimeoutSeconds, absoluteTimeoutSeconds, sha256, now } = config;
   const emit = emitter(config.onEvent);
