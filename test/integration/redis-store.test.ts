@@ -4,7 +4,7 @@ import { createRedisStore } from "../../src/stores/redis/index.js";
 import { describeStoreContract } from "../conformance/store-contract.js";
 import { sleep } from "../support/ports.js";
 import { commandsDuring, connectTo, connectToNothing, countingConnection, total, type RedisClientKind } from "../support/redis-harness.js";
-import { startRedisServer, type RedisServer } from "../support/redis-server.js";
+import { fillRedis, startRedisServer, type RedisServer } from "../support/redis-server.js";
 
 for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisClientKind[]) {
   let redis: RedisServer;
@@ -16,6 +16,8 @@ for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisCl
       const store = createRedisStore({ connection });
       return {
         store,
+        independentStore: async () => createRedisStore({ connection: await connectTo(kind, redis.url) }),
+        fillBackend: () => fillRedis(redis),
         elapse: sleep,
         nowSeconds: () => Math.floor(Date.now() / 1000),
         async measure(operation) {

@@ -131,3 +131,16 @@ export function parseCommandStats(info: string): Map<string, number> {
   }
   return calls;
 }
+
+/**
+ * Makes `redis` refuse writes that need memory, as a full production Redis does (`maxmemory`
+ * reached under `noeviction`: "OOM command not allowed…"). Reads and deletes still work. Returns
+ * the undo.
+ */
+export async function fillRedis(redis: RedisServer): Promise<() => Promise<void>> {
+  await redis.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
+  await redis.command("CONFIG", "SET", "maxmemory", "1");
+  return async () => {
+    await redis.command("CONFIG", "SET", "maxmemory", "0");
+  };
+}

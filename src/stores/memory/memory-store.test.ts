@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { describeStoreContract } from "../../../test/conformance/store-contract.js";
 import { StoreUnavailableError } from "../../core/errors.js";
 import type { CreateSessionOptions } from "../../core/store.js";
+import { withRandomInterleaving } from "../../../test/conformance/interleaving.js";
 import { createMemoryStore } from "./memory-store.js";
 
 const record = { userId: "ada", device: { userAgent: "test", ip: "" }, createdAtSeconds: 0, absoluteExpiresAtSeconds: 10_000_000_000, lastSeenAtSeconds: 0, data: {} };
@@ -21,8 +22,25 @@ describeStoreContract(
   "memory",
   async () => {
     const clock = fakeClock();
+    const store = createMemoryStore({ now: clock.now, maxSessions: 20_000 });
+    let seed = 0;
     return {
-      store: createMemoryStore({ now: clock.now }),
+      store,
+      independentStore: async () => withRandomInterleaving(store, ++seed),
+      async fillBackend() {
+        const fillers: string[] = [];
+        for (let i = 0; i < 20_000; i++) {
+          const id = `FL${String(i).padStart(24, "0")}`;
+          try {
+            await store.create(id, { ...record, userId: `filler-${i}` }, options(600_000));
+          } catch (error) {
+            if (error instanceof StoreUnavailableError && error.code === "STORE_FULL") break;
+            throw error;
+          }
+          fillers.push(id);
+        }
+        return async () => void (await Promise.all(fillers.map((id) => store.destroy(id))));
+      },
       elapse: async (ms) => void clock.advance(ms),
       nowSeconds: () => Math.floor(clock.now() / 1000),
       // The memory store has no backend to lose; "unavailable" for it means full.

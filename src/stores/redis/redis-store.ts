@@ -99,7 +99,9 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     for (let index = 0; index < replies.length; index++) {
       const reply = replies[index];
       if (reply instanceof Error) {
-        throw new StoreUnavailableError("STORE_UNAVAILABLE", `Redis rejected ${describe([commands[index]!])}: ${reply.message}`, { cause: reply });
+        // OOM: `maxmemory` reached under `noeviction`. Nothing was written (see CREATE_SCRIPT).
+        const code = reply.message.startsWith("OOM") ? "STORE_FULL" : "STORE_UNAVAILABLE";
+        throw new StoreUnavailableError(code, `Redis rejected ${describe([commands[index]!])}: ${reply.message}`, { cause: reply });
       }
     }
     return replies as RedisReply[];
