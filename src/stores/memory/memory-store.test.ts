@@ -79,6 +79,34 @@ describe("memory store limits", () => {
     expect(store.size).toBe(1);
   });
 
+  it("when full, a rotating login still succeeds (it frees what it takes), and a refused one changes nothing", async () => {
+    const store = createMemoryStore({ maxSessions: 2 });
+    await store.create("AAa", record, options(60_000));
+    await store.create("AAb", { ...record, userId: "bob" }, options(60_000));
+    expect((await store.create("AAc", record, { ...options(60_000), replacesSessionId: "AAa" })).replaced).toBe(true);
+    expect(await store.readAndExtend("AAa", 60_000)).toBeNull();
+    expect(store.size).toBe(2);
+    // With a per-user limit the evictions would free room, but a refusal must not have made them:
+    // here the rotation names a session that does not exist, so nothing is freed and nothing lost.
+    const refused = await store.create("AAd", record, { ...options(60_000), replacesSessionId: "AAgone" }).catch((e: unknown) => e);
+    expect((refused as StoreUnavailableError).code).toBe("STORE_FULL");
+    expect(await store.readAndExtend("AAb", 60_000)).not.toBeNull();
+    expect(await store.readAndExtend("AAc", 60_000)).not.toBeNull();
+  });
+
+  it("a refused login looks at a bounded number of sessions, not all of them", async () => {
+    // 100 live sessions at the front of the store's order, then 900 that have expired behind them.
+    // A refusal that scanned everything would find room; a bounded one (O(1)) does not look that far.
+    const clock = fakeClock();
+    const store = createMemoryStore({ maxSessions: 1000, now: clock.now });
+    for (let i = 0; i < 100; i++) await store.create(`LV${i}`, { ...record, userId: `live${i}` }, options(3_600_000));
+    for (let i = 0; i < 900; i++) await store.create(`EX${i}`, { ...record, userId: `gone${i}` }, options(1000));
+    clock.advance(2000);
+    const error = await store.create("NEW", { ...record, userId: "late" }, options(1000)).catch((e: unknown) => e);
+    expect((error as StoreUnavailableError).code).toBe("STORE_FULL");
+    expect(store.size).toBe(1000);
+  });
+
   it("does not grow without bound under churn: expired sessions (and their index entries) are swept", async () => {
     const clock = fakeClock();
     const store = createMemoryStore({ now: clock.now });
