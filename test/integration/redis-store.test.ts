@@ -178,6 +178,36 @@ describe("redis store: rotation order, on a live server", () => {
     });
   }
 
+  it.each(cases.filter((c) => c.crossSlotScripts))(
+    "$title: observers on 3 other connections, checking both keys atomically, never see the old and the new session together (100 rotations)",
+    async ({ oldBucket, newBucket }) => {
+      const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
+      const observers = await Promise.all([1, 2, 3].map(() => connectTo("ioredis", redis.url)));
+      const both = "return redis.call('EXISTS', KEYS[1]) + redis.call('EXISTS', KEYS[2])";
+      let bothSeen = 0;
+      let checks = 0;
+      for (let round = 0; round < 100; round++) {
+        const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
+        const keys = [`ts:{${oldBucket}}${oldId.slice(2)}`, `ts:{${newBucket}}${newId.slice(2)}`];
+        await store.create(oldId, record("owner"), options);
+        let done = false;
+        const rotation = store.create(newId, record("owner"), { ...options, replacesSessionId: oldId }).finally(() => (done = true));
+        // Each observer keeps a batch of 20 atomic checks queued at Redis until the rotation returns.
+        const watching = observers.map(async (observer) => {
+          for (let batch = 0; batch < 100 && !done; batch++) {
+            const replies = await observer.send(Array.from({ length: 20 }, () => ["EVAL", both, 2, ...keys] as const));
+            checks += replies.length;
+            bothSeen += replies.filter((reply) => reply === 2).length;
+          }
+        });
+        await Promise.all([rotation, ...watching]);
+      }
+      expect(checks).toBeGreaterThan(0);
+      expect(bothSeen).toBe(0);
+      await Promise.all([store.close(), ...observers.map((observer) => observer.close())]);
+    },
+  );
+
   it("single-slot steps: if deleting the old session fails, the new one is removed again and the login fails, keeping the old one", async () => {
     const real = await connectTo("ioredis", redis.url);
     const setup = createRedisStore({ connection: real });
