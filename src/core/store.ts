@@ -65,7 +65,8 @@ export type PatchOutcome = { status: "updated"; record: SessionRecord } | { stat
  *
  * Ids are already hashed (`deriveSessionId`): a store never sees a token. TTLs are milliseconds,
  * instants unix seconds. Every method either settles within the store's own deadline or rejects
- * with a `StoreUnavailableError` (`STORE_FULL` when the backend refuses for lack of room); none may hang. "Not found" is `null`/`false`/`[]`, never an error.
+ * with a `StoreUnavailableError` (`STORE_FULL` when the backend refuses for lack of room); none
+ * may hang. "Not found" is `null`/`false`/`[]`, never an error.
  *
  * Guarantees (each shown by a test in `test/conformance/store-contract.ts` or the race tests):
  * - no write ever recreates a session that was destroyed or expired (`touch`, `patch`);
