@@ -69,3 +69,39 @@ export async function commandsDuring(redis: RedisServer, operation: () => Promis
 }
 
 export const total = (stats: Map<string, number>) => [...stats.values()].reduce((sum, calls) => sum + calls, 0);
+
+/** One round trip as a recording connection saw it: each command's name and its arguments as strings. */
+export type RecordedRoundTrip = Array<{ name: string; args: string[] }>;
+
+/**
+ * Records, in order, every round trip sent through it to the real connection beneath, so a test
+ * can assert what the store sent and in what order (not just how many commands Redis counted).
+ */
+export function recordingConnection(inner: RedisConnection): RedisConnection & { roundTrips: RecordedRoundTrip[] } {
+  const recording = {
+    description: inner.description,
+    roundTrips: [] as RecordedRoundTrip[],
+    send(commands: Parameters<RedisConnection["send"]>[0]) {
+      recording.roundTrips.push(commands.map(([name, ...args]) => ({ name: name.toUpperCase(), args: args.map(String) })));
+      return inner.send(commands);
+    },
+    close: () => inner.close(),
+  };
+  return recording;
+}
+
+/**
+ * Fault injection on a real connection: the round trips whose 1-based numbers are in `failing`
+ * reject as a lost connection would, without reaching Redis; all others go through.
+ */
+export function failingConnection(inner: RedisConnection, failing: ReadonlySet<number>): RedisConnection {
+  let sent = 0;
+  return {
+    description: inner.description,
+    send(commands) {
+      sent++;
+      return failing.has(sent) ? Promise.reject(new Error(`connection lost (injected on round trip ${sent})`)) : inner.send(commands);
+    },
+    close: () => inner.close(),
+  };
+}

@@ -131,3 +131,43 @@ export function parseCommandStats(info: string): Map<string, number> {
   }
   return calls;
 }
+
+/**
+ * Makes `redis` refuse writes that need memory, as a full production Redis does (`maxmemory`
+ * reached under `noeviction`: "OOM command not allowed…"). Reads and deletes still work. Returns
+ * the undo.
+ */
+export async function fillRedis(redis: RedisServer): Promise<() => Promise<void>> {
+  await redis.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
+  await redis.command("CONFIG", "SET", "maxmemory", "1");
+  return async () => {
+    await redis.command("CONFIG", "SET", "maxmemory", "0");
+  };
+}
+
+/**
+ * `MONITOR` on `redis`: every command the server executes, including those a Lua script runs
+ * (shown as `[0 lua] "SET" "key" …`), in execution order. `stop()` ends it and returns the lines.
+ */
+export async function monitorRedis(redis: RedisServer): Promise<{ stop(): Promise<string[]> }> {
+  const socket = connect(redis.port, "127.0.0.1");
+  let text = "";
+  socket.on("data", (chunk) => (text += chunk.toString("utf8")));
+  socket.on("error", () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => socket.write("*1\r\n$7\r\nMONITOR\r\n"));
+    socket.once("error", reject);
+    const started = () => (text.startsWith("+OK\r\n") ? resolve() : setTimeout(started, 5));
+    started();
+  });
+  return {
+    async stop() {
+      // A marker command: once MONITOR shows it, every command before it has been shown too.
+      const marker = `monitor-end-${Math.random().toString(36).slice(2)}`;
+      await redis.command("ECHO", marker);
+      for (let attempt = 0; attempt < 200 && !text.includes(marker); attempt++) await sleep(5);
+      socket.destroy();
+      return text.split("\r\n").filter((line) => line.startsWith("+") && line !== "+OK");
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import type { SessionManager, SessionSummary } from "tessera";
+import { isWellFormedSessionHandle } from "tessera";
 import { requireSession, type ServerEnv, type ServerSessionData } from "./require-session.js";
 
 /** A device-list entry as JSON: snake_case like the seed's API, times in ISO 8601. */
@@ -33,7 +34,10 @@ export function mountDevicesApi(app: Hono<ServerEnv>, sessions: SessionManager<S
     const current = await requireSession(c);
     if (current instanceof Response) return current;
     const handle = c.req.param("handle");
-    if (!(await sessions.revokeSession(current.session, handle))) return c.json({ detail: "Session not found" }, 404);
+    // A malformed handle (a bare bucket, a pasted token) gets the same 404 as an unknown one,
+    // without reaching the store. The caller's own cookie was checked first, so the answer without
+    // one stays 403.
+    if (!isWellFormedSessionHandle(handle) || !(await sessions.revokeSession(current.session, handle))) return c.json({ detail: "Session not found" }, 404);
     // Signing out this very device: the cookie is dead now, so clear it too.
     if (handle === current.session.id) c.header("Set-Cookie", sessions.clearCookie(c.req.raw), { append: true });
     return c.body(null, 204);

@@ -12,7 +12,7 @@ export type TesseraErrorCode =
   | "STORE_TIMEOUT"
   /** The store refused a new session because it is at capacity. */
   | "STORE_FULL"
-  /** Session data or user id failed validation (too large, not JSON, empty). */
+  /** Session data or user id failed validation (too large, not JSON, empty, not well-formed Unicode). */
   | "SESSION_INPUT_INVALID";
 
 /** Base class of every error tessera throws. */

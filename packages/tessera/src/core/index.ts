@@ -35,8 +35,10 @@ export type { CookieAttributes } from "./cookie.js";
 export {
   deriveSessionId,
   generateToken,
+  isWellFormedSessionHandle,
   isWellFormedToken,
   SESSION_ID_BYTES,
+  SESSION_ID_LENGTH,
   TOKEN_BUCKET_LENGTH,
   TOKEN_BYTES,
   TOKEN_LENGTH,
@@ -45,5 +47,6 @@ export {
   webCryptoSha256,
 } from "./token.js";
 export type { RandomBytes, Sha256 } from "./token.js";
+export { assertStorableUserId, isWellFormedUnicode } from "./user-id.js";
 export { ConfigError, isStoreUnavailable, SessionInputError, StoreUnavailableError, TesseraError } from "./errors.js";
 export type { TesseraErrorCode } from "./errors.js";

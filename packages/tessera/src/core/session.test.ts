@@ -267,6 +267,35 @@ describe("devices", () => {
     expect(await sessions.revokeSession(laptop.session, phone.session.id)).toBe(false);
   });
 
+  it("revokeSession refuses anything but a well-formed handle without a store call: a bare bucket, a token, a partial id", async () => {
+    const { sessions, calls } = setup();
+    const own = await sessions.login(request(), { userId: "ada" });
+    const other = await sessions.login(request(), { userId: "ada" });
+    calls.length = 0;
+    for (const handle of ["", own.session.id.slice(0, 2), own.token, other.token, other.session.id.slice(0, 25), `${other.session.id}A`, undefined as unknown as string]) {
+      expect(await sessions.revokeSession(own.session, handle)).toBe(false);
+    }
+    expect(calls).toEqual([]);
+    expect(await sessions.validateToken(own.token)).not.toBeNull();
+    expect(await sessions.validateToken(other.token)).not.toBeNull();
+  });
+
+  it("refuses a user id that is not well-formed Unicode before any store call, saying how to fix it", async () => {
+    const { sessions, calls } = setup();
+    for (const userId of ["\ud800", "a\udfffb", "\ude00\ud83d"]) {
+      const error = await sessions.login(request(), { userId }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SessionInputError);
+      expect((error as SessionInputError).code).toBe("SESSION_INPUT_INVALID");
+      expect((error as Error).message).toMatch(/lone UTF-16 surrogate.*toWellFormed/);
+      await expect(sessions.listUserSessions(userId)).rejects.toBeInstanceOf(SessionInputError);
+      await expect(sessions.revokeAllSessions(userId)).rejects.toBeInstanceOf(SessionInputError);
+    }
+    expect(calls).toEqual([]);
+    // A well-formed pair (an emoji) and U+FFFD itself are ordinary ids.
+    expect((await sessions.login(request(), { userId: "\ud83d\ude00" })).session.userId).toBe("😀");
+    expect((await sessions.login(request(), { userId: "\ufffd" })).session.userId).toBe("\ufffd");
+  });
+
   it("revokes all other sessions, or all sessions of a user", async () => {
     const { sessions } = setup();
     const logins = [];

@@ -5,7 +5,8 @@ import { emitter } from "./events.js";
 import { resolveOptions, type SessionManagerOptions } from "./options.js";
 import { encodeDataPatch, encodeSessionRecord, type DataPatch, type SessionData, type SessionRecord } from "./record.js";
 import type { ExpiredSession, SessionStore, UserRef } from "./store.js";
-import { deriveSessionId, generateToken, isWellFormedToken, userBucket } from "./token.js";
+import { deriveSessionId, generateToken, isWellFormedSessionHandle, isWellFormedToken, userBucket } from "./token.js";
+import { assertStorableUserId } from "./user-id.js";
 
 export type { SessionCookieOptions, SessionManagerOptions } from "./options.js";
 
@@ -90,13 +91,17 @@ export interface SessionManager<Data extends SessionData = SessionData> {
   update(session: Session<Data>, data: Data): Promise<Session<Data> | null>;
   /** The live sessions of the session's user, newest first, the caller's own marked `current`. */
   listSessions(session: Session<Data>): Promise<SessionSummary[]>;
-  /** The live sessions of any user, newest first (for admin tools). */
+  /** The live sessions of any user, newest first (for admin tools). Throws `SessionInputError` for a user id that is not well-formed Unicode. */
   listUserSessions(userId: string): Promise<SessionSummary[]>;
-  /** Ends one of the session user's sessions by handle. `false` if no such session of theirs exists. */
+  /**
+   * Ends one of the session user's sessions by handle. `false` if no such session of theirs
+   * exists, and — without any store call — if `handle` is not a well-formed handle
+   * (`isWellFormedSessionHandle`), such as a token or a bare bucket.
+   */
   revokeSession(session: Session<Data>, handle: string): Promise<boolean>;
   /** Ends every other session of the session's user. Returns how many. */
   revokeOtherSessions(session: Session<Data>): Promise<number>;
-  /** Ends every session of a user, e.g. after a password change. Returns how many. */
+  /** Ends every session of a user, e.g. after a password change. Returns how many. Throws `SessionInputError` for a user id that is not well-formed Unicode. */
   revokeAllSessions(userId: string): Promise<number>;
   /** `Set-Cookie` value that deletes the session cookie for this request's scheme. */
   clearCookie(request: Request): string;
@@ -163,6 +168,7 @@ export function createSessionManager<Data extends SessionData = Record<string, u
   }
 
   async function userRef(userId: string): Promise<UserRef> {
+    assertStorableUserId(userId);
     return { userId, bucket: await userBucket(userId, sha256) };
   }
 
@@ -251,6 +257,7 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       if (typeof userId !== "string" || userId.length === 0 || userId.length > config.maxUserIdLength) {
         throw new SessionInputError(`userId must be a non-empty string of at most ${config.maxUserIdLength} characters (maxUserIdLength)`);
       }
+      assertStorableUserId(userId);
       const nowMs = now();
       const nowSeconds = Math.floor(nowMs / 1000);
       const record: SessionRecord = {
@@ -307,7 +314,9 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     },
 
     async revokeSession(session, handle) {
-      if (typeof handle !== "string" || handle.length === 0) return false;
+      // Shape first: a short handle (a bare bucket, "") must not reach a store as "any session",
+      // and a token pasted as a handle must not reach it at all.
+      if (!isWellFormedSessionHandle(handle)) return false;
       return (await revoke(await userRef(session.userId), { onlySessionId: handle })) === 1;
     },
 

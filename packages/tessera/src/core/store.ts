@@ -22,7 +22,10 @@ export interface CreateSessionOptions {
   ttlMs: number;
   /** TTL the user's index must have at least: the longest any session of theirs can live. */
   indexTtlMs: number;
-  /** Delete this session first, in the same round trip (login rotation). */
+  /**
+   * The session this login replaces (rotation), deleted in the same operation. If the create is
+   * refused, this session stays valid; if it succeeds, the two are never valid together.
+   */
   replacesSessionId?: string | undefined;
   /** Evict the user's oldest sessions so at most this many remain, counting the new one. 0 = no limit. */
   maxSessionsPerUser: number;
@@ -62,13 +65,20 @@ export type PatchOutcome = { status: "updated"; record: SessionRecord } | { stat
  *
  * Ids are already hashed (`deriveSessionId`): a store never sees a token. TTLs are milliseconds,
  * instants unix seconds. Every method either settles within the store's own deadline or rejects
- * with a `StoreUnavailableError`; none may hang. "Not found" is `null`/`false`/`[]`, never an error.
+ * with a `StoreUnavailableError` (`STORE_FULL` when the backend refuses for lack of room); none
+ * may hang. "Not found" is `null`/`false`/`[]`, never an error.
  *
  * Guarantees (each shown by a test in `test/conformance/store-contract.ts` or the race tests):
  * - no write ever recreates a session that was destroyed or expired (`touch`, `patch`);
  * - `patch` merges: concurrent patches of different keys all survive;
- * - `create` with `replacesSessionId` deletes before it writes: the two are never both valid;
- * - `destroyForUser` is atomic: every matching session that existed when it began is gone.
+ * - `create` with `replacesSessionId` is all or nothing: a refused login (full, unreachable)
+ *   leaves the old session valid, and the old and the new are never valid together (on Redis
+ *   without cross-slot scripts, see `crossSlotScripts`, the new one exists, unhanded, for one
+ *   round trip before the old one goes);
+ * - `destroyForUser` is atomic: every matching session that existed when it began is gone, and
+ *   `onlySessionId` matches one whole session id exactly, never a prefix;
+ * - owners compare exactly; a user id that is not well-formed Unicode (a lone surrogate), which
+ *   a store could not keep apart from U+FFFD, is refused with `SessionInputError`.
  *
  * Cost (Redis): `readAndExtend` is one command in one round trip; every other method one round trip.
  */

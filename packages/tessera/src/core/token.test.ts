@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { encodeBase64Url } from "./base64url.js";
-import { deriveSessionId, generateToken, isWellFormedToken, TOKEN_LENGTH, userBucket, webCryptoSha256 } from "./token.js";
+import { deriveSessionId, generateToken, isWellFormedSessionHandle, isWellFormedToken, TOKEN_LENGTH, userBucket, webCryptoSha256 } from "./token.js";
 
 describe("encodeBase64Url", () => {
   it("matches Node's base64url for every length remainder", () => {
@@ -71,6 +71,27 @@ describe("isWellFormedToken", () => {
     ["non-ASCII look-alikes", `${"A".repeat(44)}Ａ`],
   ])("rejects %s", (_, value) => {
     expect(isWellFormedToken(value)).toBe(false);
+  });
+});
+
+describe("isWellFormedSessionHandle", () => {
+  it("accepts every derived session id", async () => {
+    for (let i = 0; i < 200; i++) expect(isWellFormedSessionHandle(await deriveSessionId(generateToken("-_")))).toBe(true);
+  });
+
+  it.each([
+    ["empty", ""],
+    ["a bare bucket (would read as a prefix of every session)", "AB"],
+    ["one character short", "A".repeat(25)],
+    ["one character long", "A".repeat(27)],
+    ["a token", generateToken("AB")],
+    ["standard base64 characters", `${"A".repeat(25)}+`],
+    ["a path", `${"A".repeat(25)}/`],
+    ["a control character", `${"A".repeat(25)}\n`],
+    ["non-ASCII look-alikes", `${"A".repeat(25)}Ａ`],
+    ["a non-string", 26 as unknown as string],
+  ])("rejects %s", (_, value) => {
+    expect(isWellFormedSessionHandle(value)).toBe(false);
   });
 });
 

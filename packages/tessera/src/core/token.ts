@@ -52,6 +52,26 @@ export function generateToken(bucket: string, randomBytes: RandomBytes = webCryp
   return bucket + encodeBase64Url(bytes);
 }
 
+/** Length of a session id (and public handle): the bucket, then 18 hash bytes in base64url. */
+export const SESSION_ID_LENGTH = TOKEN_BUCKET_LENGTH + 24;
+
+const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{26}$/;
+
+/**
+ * True when `value` has the exact shape of a session id (a session's public handle): 26 base64url
+ * characters. 18 bytes fill 24 characters exactly, so every such string is one `deriveSessionId`
+ * can produce. Check it before a handle reaches a store: a shorter string (say, just the
+ * 2-character bucket) must never be read as a prefix of every session. Never throws.
+ *
+ * @example
+ * ```ts
+ * if (!isWellFormedSessionHandle(handle)) return notFound(); // no store call, nothing logged
+ * ```
+ */
+export function isWellFormedSessionHandle(value: string): boolean {
+  return typeof value === "string" && value.length === SESSION_ID_LENGTH && SESSION_ID_PATTERN.test(value);
+}
+
 /** True when `value` has the exact shape `generateToken` produces. Never throws. */
 export function isWellFormedToken(value: string): boolean {
   return value.length === TOKEN_LENGTH && TOKEN_PATTERN.test(value);

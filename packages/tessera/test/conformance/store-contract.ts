@@ -2,49 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../src/core/errors.js";
 import { encodeDataPatch, type SessionRecord } from "../../src/core/record.js";
 import type { CreateSessionOptions, SessionStore, UserRef } from "../../src/core/store.js";
-import { userBucket } from "../../src/core/token.js";
+import { newSessionId, user, usersSharingABucket, type ContractContext, type StoreHarness } from "./fixtures.js";
+import { describeInputContract } from "./store-input.js";
+import { describeRaceContract } from "./store-races.js";
 
-/** What a store needs to provide to run the shared contract tests. */
-export interface StoreHarness {
-  store: SessionStore;
-  /** Lets `ms` pass for the store: a fake clock for memory, a real sleep for server stores. */
-  elapse(ms: number): Promise<void>;
-  /** The store's clock in unix seconds (the fake clock for memory, the real one otherwise). */
-  nowSeconds(): number;
-  /**
-   * Runs `operation` and reports the commands Redis executed (its own INFO commandstats, which is
-   * also what Upstash bills: 1 per command plus 1 per `redis.call` in a script) and the round
-   * trips the client made. Omitted for stores with no backend.
-   */
-  measure?(operation: () => Promise<unknown>): Promise<{ commands: number; roundTrips: number }>;
-  /** A store of the same kind whose backend cannot be reached. */
-  unavailableStore(): Promise<SessionStore>;
-  close(): Promise<void>;
-}
-
-let counter = 0;
-const base64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-/** A session id as the manager makes them: the user's bucket, then 24 base64url characters. */
-function newSessionId(user: UserRef): string {
-  const unique = `${process.pid.toString(36)}x${(++counter).toString(36)}x${Math.random().toString(36).slice(2)}`.replace(/[^A-Za-z0-9]/g, "");
-  return user.bucket + unique.padEnd(24, base64url[counter % 64]).slice(0, 24);
-}
-
-async function user(userId: string): Promise<UserRef> {
-  return { userId, bucket: await userBucket(userId) };
-}
-
-/** Two distinct users that share a bucket (about 64 tries: 4096 buckets). */
-async function usersSharingABucket(prefix: string): Promise<[UserRef, UserRef]> {
-  const seen = new Map<string, UserRef>();
-  for (let i = 0; i < 10_000; i++) {
-    const candidate = await user(`${prefix}-${i}`);
-    const other = seen.get(candidate.bucket);
-    if (other) return [other, candidate];
-    seen.set(candidate.bucket, candidate);
-  }
-  throw new Error("no bucket collision found");
-}
+export type { StoreHarness } from "./fixtures.js";
 
 /**
  * The store contract (`src/core/store.ts`) as tests. Every store runs exactly these, against its
@@ -91,12 +53,13 @@ export function describeStoreContract(
       ...overrides,
     });
     /** Creates a session for `who` and returns its id. */
-    const create = async (who: UserRef, overrides: { record?: Partial<SessionRecord>; options?: Partial<CreateSessionOptions> } = {}) => {
+    const create = async (who: UserRef, overrides: { record?: Partial<SessionRecord>; options?: Partial<CreateSessionOptions> } = {}, on: SessionStore = store) => {
       const id = newSessionId(who);
-      await store.create(id, record({ userId: who.userId, ...overrides.record }), options(overrides.options));
+      await on.create(id, record({ userId: who.userId, ...overrides.record }), options(overrides.options));
       return id;
     };
     const listed = async (who: UserRef) => (await store.listForUser(who, harness.nowSeconds())).sessions.map((s) => s.sessionId).sort();
+    const context: ContractContext = { name, harness: () => harness, store: () => store, record, options, create, listed };
 
     describe("sessions", () => {
       it("reads back exactly what was created", async () => {
@@ -269,68 +232,8 @@ export function describeStoreContract(
       });
     });
 
-    describe("under concurrency (bounded loops)", () => {
-      it("a read, touch or patch racing a destroy never brings the session back (200 rounds)", async () => {
-        const who = await user(`race-resurrect-${name}`);
-        for (let round = 0; round < 200; round++) {
-          const id = await create(who);
-          const racers = [
-            () => store.destroy(id),
-            () => store.readAndExtend(id, 60_000),
-            () => store.touch(id, { createdAtSeconds: 0, lastSeenAtSeconds: round }),
-            () => store.patch(id, encodeDataPatch({ set: { round } }), 4096),
-            () => store.destroyForUser(who, { onlySessionId: id }),
-          ];
-          if (round % 2) racers.reverse();
-          await Promise.all(racers.map((run) => run()));
-          expect(await store.readAndExtend(id, 60_000)).toBeNull();
-        }
-        expect(await listed(who)).toEqual([]);
-      });
-
-      it("revoking all of a user's sessions while they log in removes every session that existed before (50 rounds)", async () => {
-        const who = await user(`race-revoke-${name}`);
-        for (let round = 0; round < 50; round++) {
-          const before = await Promise.all(Array.from({ length: 5 }, () => create(who)));
-          const [destroyed] = await Promise.all([store.destroyForUser(who, {}), ...Array.from({ length: 5 }, () => create(who))]);
-          for (const id of before) {
-            expect(destroyed).toContain(id);
-            expect(await store.readAndExtend(id, 60_000)).toBeNull();
-          }
-          await store.destroyForUser(who, {});
-        }
-      });
-
-      it("concurrent patches of different keys all survive (100 rounds of 10)", async () => {
-        const id = await create(await user(`race-patch-${name}`));
-        for (let round = 0; round < 100; round++) {
-          await Promise.all(Array.from({ length: 10 }, (_, key) => store.patch(id, encodeDataPatch({ set: { [`k${key}`]: round } }), 4096)));
-          const data = (await store.readAndExtend(id, 60_000))?.data as Record<string, number>;
-          expect(Object.keys(data).sort()).toEqual(Array.from({ length: 10 }, (_, key) => `k${key}`).sort());
-          expect(Object.values(data).every((value) => value === round)).toBe(true);
-        }
-      });
-
-      it("rotation never leaves both sessions valid: whenever the new one reads, the old one is gone (100 rounds)", async () => {
-        const who = await user(`race-rotate-${name}`);
-        for (let round = 0; round < 100; round++) {
-          const oldId = await create(who);
-          const newId = newSessionId(who);
-          let done = false;
-          const rotation = store.create(newId, record({ userId: who.userId }), options({ replacesSessionId: oldId })).finally(() => (done = true));
-          const observer = (async () => {
-            for (let probe = 0; probe < 50 && !done; probe++) {
-              const newer = await store.readAndExtend(newId, 60_000);
-              const older = await store.readAndExtend(oldId, 60_000);
-              if (newer !== null) expect(older).toBeNull();
-            }
-          })();
-          await Promise.all([rotation, observer]);
-          expect(await store.readAndExtend(oldId, 60_000)).toBeNull();
-          expect(await store.readAndExtend(newId, 60_000)).not.toBeNull();
-        }
-      });
-    });
+    describeRaceContract(context);
+    describeInputContract(context);
 
     it("fails with StoreUnavailableError, not null, when the backend is unreachable", async () => {
       const broken = await harness.unavailableStore();

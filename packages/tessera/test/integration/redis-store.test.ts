@@ -1,10 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StoreUnavailableError } from "../../src/core/errors.js";
+import { SessionInputError, StoreUnavailableError } from "../../src/core/errors.js";
+import { createSessionManager } from "../../src/core/session.js";
 import { createRedisStore } from "../../src/stores/redis/index.js";
+import { DESTROY_FOR_USER_SCRIPT } from "../../src/stores/redis/scripts.js";
 import { describeStoreContract } from "../conformance/store-contract.js";
 import { sleep } from "../../../../test/support/ports.js";
-import { commandsDuring, connectTo, connectToNothing, countingConnection, total, type RedisClientKind } from "../../../../test/support/redis-harness.js";
-import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
+import {
+  commandsDuring,
+  connectTo,
+  connectToNothing,
+  countingConnection,
+  failingConnection,
+  recordingConnection,
+  total,
+  type RedisClientKind,
+} from "../../../../test/support/redis-harness.js";
+import { fillRedis, monitorRedis, startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
 
 for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisClientKind[]) {
   let redis: RedisServer;
@@ -16,6 +27,8 @@ for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisCl
       const store = createRedisStore({ connection });
       return {
         store,
+        independentStore: async () => createRedisStore({ connection: await connectTo(kind, redis.url) }),
+        fillBackend: () => fillRedis(redis),
         elapse: sleep,
         nowSeconds: () => Math.floor(Date.now() / 1000),
         async measure(operation) {
@@ -92,19 +105,149 @@ describe("redis store on a live server", () => {
       await store.close();
     }
   });
+});
 
-  it("counts: rotation deletes the old session before the create script, in one round trip", async () => {
-    const connection = countingConnection(await connectTo("ioredis", redis.url));
-    const store = createRedisStore({ connection });
-    const record = { userId: "a", device: { userAgent: "", ip: "" }, createdAtSeconds: 0, absoluteExpiresAtSeconds: 9_999_999_999, lastSeenAtSeconds: 0, data: {} };
-    const options = { ttlMs: 60_000, indexTtlMs: 60_000, maxSessionsPerUser: 0, nowSeconds: 0 };
-    await store.create("ROROTATEOLDROTATEOLDROTATE", record, options);
-    const before = connection.roundTrips;
-    const stats = await commandsDuring(redis, () => store.create("RONEWROTATENEWROTATENEWROT", record, { ...options, replacesSessionId: "ROROTATEOLDROTATEOLDROTATE" }));
-    expect(connection.roundTrips - before).toBe(1);
-    expect(stats.get("del")).toBeGreaterThanOrEqual(1);
-    expect(stats.get("set")).toBe(1);
-    expect(stats.get("evalsha")).toBe(1);
+describe("redis store: rotation order, on a live server", () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.dispose();
+  });
+
+  const record = (userId: string) => ({ userId, device: { userAgent: "", ip: "" }, createdAtSeconds: 0, absoluteExpiresAtSeconds: 9_999_999_999, lastSeenAtSeconds: 0, data: {} });
+  const options = { ttlMs: 60_000, indexTtlMs: 60_000, maxSessionsPerUser: 0, nowSeconds: 0 };
+  let serial = 0;
+  /** A fresh session id in `bucket`. */
+  const idIn = (bucket: string) => `${bucket}${String(++serial).padStart(24, "0")}`;
+  /** The old session's bucket, and the new one's: the same, or another (a login over someone else's cookie). */
+  const cases = [
+    { title: "same bucket", oldBucket: "SB", newBucket: "SB", crossSlotScripts: true },
+    { title: "another bucket, one script", oldBucket: "XA", newBucket: "XB", crossSlotScripts: true },
+    { title: "another bucket, single-slot steps", oldBucket: "YA", newBucket: "YB", crossSlotScripts: false },
+  ] as const;
+
+  it.each(cases)("$title: the new session is written before the old one is deleted (recording connection, MONITOR)", async ({ oldBucket, newBucket, crossSlotScripts }) => {
+    const connection = recordingConnection(await connectTo("ioredis", redis.url));
+    const store = createRedisStore({ connection, crossSlotScripts });
+    const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
+    await store.create(oldId, record("old-owner"), options);
+    await store.create(idIn(newBucket), record("warm-up"), options); // so the rotation's script goes as EVALSHA
+    connection.roundTrips.length = 0;
+    const monitor = await monitorRedis(redis);
+    expect((await store.create(newId, record("new-owner"), { ...options, replacesSessionId: oldId })).replaced).toBe(true);
+    const executed = await monitor.stop();
+
+    const oldKey = `ts:{${oldBucket}}${oldId.slice(2)}`;
+    const newKey = `ts:{${newBucket}}${newId.slice(2)}`;
+    const sent = connection.roundTrips.map((trip) => trip.map(({ name, args }) => [name, ...args.filter((arg) => arg.startsWith("ts:"))].join(" ")));
+    if (crossSlotScripts) {
+      // One round trip, one script, which names the old session among its keys.
+      expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:i ${newKey} ${oldKey} ts:{${oldBucket}}:i ts:{${newBucket}}`]]);
+    } else {
+      // Two round trips: the create script alone, and only after it succeeded, the old session's delete.
+      expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:i ${newKey} ts:{${newBucket}}`], [`DEL ${oldKey}`, `HDEL ts:{${oldBucket}}:i`]]);
+    }
+    const setAt = executed.findIndex((line) => line.includes(`"SET" "${newKey}"`));
+    const delAt = executed.findIndex((line) => line.includes(`"DEL" "${oldKey}"`));
+    expect(setAt, executed.join("\n")).toBeGreaterThanOrEqual(0);
+    expect(delAt, executed.join("\n")).toBeGreaterThan(setAt);
+    await store.close();
+  });
+
+  for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisClientKind[]) {
+    it.each(cases)(`${kind}, $title: a login that a full Redis refuses (OOM) fails with STORE_FULL and the old session stays valid`, async ({ oldBucket, newBucket, crossSlotScripts }) => {
+      const store = createRedisStore({ connection: await connectTo(kind, redis.url), crossSlotScripts });
+      const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
+      await store.create(oldId, record("owner"), options);
+      const undo = await fillRedis(redis);
+      let error: unknown;
+      try {
+        error = await store.create(newId, record("owner"), { ...options, replacesSessionId: oldId }).catch((e: unknown) => e);
+        expect(await store.readAndExtend(oldId, 60_000), "the old session reads while Redis is full").not.toBeNull();
+      } finally {
+        await undo();
+      }
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as StoreUnavailableError).code).toBe("STORE_FULL");
+      expect(await store.readAndExtend(oldId, 60_000)).not.toBeNull();
+      expect(await store.readAndExtend(newId, 60_000)).toBeNull();
+      expect((await store.listForUser({ userId: "owner", bucket: oldBucket }, 0)).sessions.map((s) => s.sessionId)).toContain(oldId);
+      await store.close();
+    });
+  }
+
+  it.each(cases.filter((c) => c.crossSlotScripts))(
+    "$title: observers on 3 other connections, checking both keys atomically, never see the old and the new session together (100 rotations)",
+    async ({ oldBucket, newBucket }) => {
+      const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
+      const observers = await Promise.all([1, 2, 3].map(() => connectTo("ioredis", redis.url)));
+      const both = "return redis.call('EXISTS', KEYS[1]) + redis.call('EXISTS', KEYS[2])";
+      let bothSeen = 0;
+      let checks = 0;
+      for (let round = 0; round < 100; round++) {
+        const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
+        const keys = [`ts:{${oldBucket}}${oldId.slice(2)}`, `ts:{${newBucket}}${newId.slice(2)}`];
+        await store.create(oldId, record("owner"), options);
+        let done = false;
+        const rotation = store.create(newId, record("owner"), { ...options, replacesSessionId: oldId }).finally(() => (done = true));
+        // Each observer keeps a batch of 20 atomic checks queued at Redis until the rotation returns.
+        const watching = observers.map(async (observer) => {
+          for (let batch = 0; batch < 100 && !done; batch++) {
+            const replies = await observer.send(Array.from({ length: 20 }, () => ["EVAL", both, 2, ...keys] as const));
+            checks += replies.length;
+            bothSeen += replies.filter((reply) => reply === 2).length;
+          }
+        });
+        await Promise.all([rotation, ...watching]);
+      }
+      expect(checks).toBeGreaterThan(0);
+      expect(bothSeen).toBe(0);
+      await Promise.all([store.close(), ...observers.map((observer) => observer.close())]);
+    },
+  );
+
+  it("single-slot steps: if deleting the old session fails, the new one is removed again and the login fails, keeping the old one", async () => {
+    const real = await connectTo("ioredis", redis.url);
+    const setup = createRedisStore({ connection: real });
+    const [oldId, newId] = [idIn("ZA"), idIn("ZB")];
+    await setup.create(oldId, record("owner"), options);
+    // Round trip 1 (the create script) goes through; round trip 2 (the old session's delete) is lost.
+    const store = createRedisStore({ connection: failingConnection(await connectTo("ioredis", redis.url), new Set([2])), crossSlotScripts: false });
+    const error = await store.create(newId, record("owner"), { ...options, replacesSessionId: oldId }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(await setup.readAndExtend(oldId, 60_000)).not.toBeNull();
+    expect(await setup.readAndExtend(newId, 60_000)).toBeNull();
+    expect(await redis.command("HEXISTS", "ts:{ZB}:i", newId.slice(2))).toBe(":0\r\n");
+    await store.close();
+    await setup.close();
+  });
+
+  it("the revoke script itself: mode `only` with an empty id matches nothing", async () => {
+    const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
+    const ids = [idIn("RV"), idIn("RV")];
+    for (const id of ids) await store.create(id, record("victim"), options);
+    const reply = await redis.command("EVAL", DESTROY_FOR_USER_SCRIPT, "1", "ts:{RV}:i", "victim", "ts:{RV}", "only", "");
+    expect(reply).toBe("*0\r\n");
+    expect((await store.listForUser({ userId: "victim", bucket: "RV" }, 0)).sessions).toHaveLength(2);
+    await store.close();
+  });
+
+  it("junk cookies, malformed handles and bad user ids cost 0 Redis commands", async () => {
+    const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
+    const sessions = createSessionManager({ store });
+    const { session, token } = await sessions.login(new Request("http://localhost/"), { userId: "ada" });
+    const stats = await commandsDuring(redis, async () => {
+      for (const junk of ["x", `${"A".repeat(44)}B`, `${token}x`, "'; DROP", "%00"]) {
+        expect((await sessions.authenticate(new Request("http://localhost/", { headers: { cookie: `session_id=${junk}` } }))).status).toBe("invalid");
+      }
+      for (const handle of ["", session.id.slice(0, 2), session.id.slice(0, 25), token, `${session.id}/x`]) expect(await sessions.revokeSession(session, handle)).toBe(false);
+      await expect(sessions.login(new Request("http://localhost/"), { userId: "\udc00" })).rejects.toBeInstanceOf(SessionInputError);
+      await expect(sessions.revokeAllSessions("\ud800")).rejects.toBeInstanceOf(SessionInputError);
+    });
+    expect(Object.fromEntries(stats)).toEqual({});
+    expect(await sessions.validateToken(token)).not.toBeNull();
     await store.close();
   });
 });

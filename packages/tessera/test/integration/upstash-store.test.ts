@@ -9,7 +9,7 @@ import { startUpstashLocal, type UpstashLocalServer } from "@tessera/upstash-loc
 import { describeStoreContract } from "../conformance/store-contract.js";
 import { freePort, sleep } from "../../../../test/support/ports.js";
 import { commandsDuring, total } from "../../../../test/support/redis-harness.js";
-import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
+import { fillRedis, startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
 
 const TOKEN = "local-test-token-8f3a";
 const record = { userId: "12", device: { userAgent: "", ip: "" }, createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
@@ -23,6 +23,8 @@ describeStoreContract(
     const store = await createUpstashStore({ url: rest.url, token: TOKEN });
     return {
       store,
+      independentStore: () => createUpstashStore({ url: rest.url, token: TOKEN }),
+      fillBackend: () => fillRedis(redis),
       elapse: sleep,
       nowSeconds: () => Math.floor(Date.now() / 1000),
       async measure(operation) {

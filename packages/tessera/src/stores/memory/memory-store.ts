@@ -9,6 +9,7 @@ import {
   LAST_SEEN_OFFSET_WIDTH,
 } from "../../core/record.js";
 import type { SessionStore, StoredSessionSummary } from "../../core/store.js";
+import { assertStorableUserId } from "../../core/user-id.js";
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -34,6 +35,13 @@ const utf8 = new TextEncoder();
 
 /** How many of the least recently used entries each write looks at for expiry. */
 const SWEEP_PER_WRITE = 4;
+/**
+ * How many a login into a full store looks at before refusing. Entries sit in the order their
+ * expiry was last set, and the manager gives every session the same idle TTL, so the front holds
+ * the first to expire: if these are live, practically all are. (Entries given a shorter TTL than
+ * their neighbours may expire unnoticed until a sweep reaches them.)
+ */
+const SWEEP_WHEN_FULL = 64;
 
 /**
  * The embedded store: sessions in a `Map` inside this process, the default when no server is
@@ -42,7 +50,7 @@ const SWEEP_PER_WRITE = 4;
  * Expiry without timers (so it runs on every runtime and never holds a process open): a read
  * checks the entry it finds; each write re-inserts its entry at the end of the map's insertion
  * order and removes expired entries from the front, where the least recently used sit; a full
- * store sweeps everything before refusing. A session and its user-index entry are removed
+ * store looks a little further (a bounded number) before refusing. A session and its user-index entry are removed
  * together, so the index never outgrows the sessions. Values are stored encoded, exactly as in
  * Redis, and patched by the same string rules, so the two stores cannot disagree.
  *
@@ -103,35 +111,31 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
     },
 
     async create(sessionId, record, { ttlMs, replacesSessionId, maxSessionsPerUser, nowSeconds }) {
-      const replaced = replacesSessionId !== undefined && live(replacesSessionId) !== undefined && remove(replacesSessionId);
-      sweep(SWEEP_PER_WRITE);
+      assertStorableUserId(record.userId);
+      // When full, look further for expired sessions — but a bounded number, so a refusal costs
+      // O(1) however many sessions are held (scanning them all stalled every other request).
+      sweep(entries.size >= maxSessions ? SWEEP_WHEN_FULL : SWEEP_PER_WRITE);
+
+      // Decide everything before changing anything: a refused login leaves every session as it was.
+      const replaced = replacesSessionId !== undefined && replacesSessionId !== sessionId && live(replacesSessionId) !== undefined;
       const expired: Array<{ sessionId: string; userId: string }> = [];
+      const mine: Array<{ id: string; created: number }> = [];
       for (const [id, entry] of userSessions(record.userId)) {
-        const absolute = decodeIndexEntry(entry.indexEntry)?.absoluteExpiresAtSeconds ?? 0;
-        if (absolute <= nowSeconds) {
-          remove(id);
-          expired.push({ sessionId: id, userId: entry.userId });
-        }
+        if (id === replacesSessionId || id === sessionId) continue;
+        const index = decodeIndexEntry(entry.indexEntry);
+        if ((index?.absoluteExpiresAtSeconds ?? 0) <= nowSeconds) expired.push({ sessionId: id, userId: entry.userId });
+        else mine.push({ id, created: index?.createdAtSeconds ?? 0 });
       }
-      const evictedSessionIds: string[] = [];
-      if (maxSessionsPerUser > 0) {
-        const mine = userSessions(record.userId)
-          .map(([id, entry]) => ({ id, created: decodeIndexEntry(entry.indexEntry)?.createdAtSeconds ?? 0 }))
-          .sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
-        for (const { id } of mine.slice(0, Math.max(0, mine.length - maxSessionsPerUser + 1))) {
-          remove(id);
-          evictedSessionIds.push(id);
-        }
+      mine.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
+      const evictedSessionIds = maxSessionsPerUser > 0 ? mine.slice(0, Math.max(0, mine.length - maxSessionsPerUser + 1)).map(({ id }) => id) : [];
+      const freed = (replaced ? 1 : 0) + expired.length + evictedSessionIds.length + (entries.has(sessionId) ? 1 : 0);
+      if (entries.size - freed >= maxSessions) {
+        throw new StoreUnavailableError("STORE_FULL", `the memory store holds its maximum of ${maxSessions} sessions; raise maxSessions or use Redis`, {
+          retryAfterSeconds: 60,
+        });
       }
-      if (entries.size >= maxSessions && !entries.has(sessionId)) {
-        sweep(Infinity);
-        if (entries.size >= maxSessions) {
-          throw new StoreUnavailableError("STORE_FULL", `the memory store holds its maximum of ${maxSessions} sessions; raise maxSessions or use Redis`, {
-            retryAfterSeconds: 60,
-          });
-        }
-      }
-      remove(sessionId);
+
+      for (const id of [replacesSessionId, sessionId, ...evictedSessionIds, ...expired.map(({ sessionId: id }) => id)]) if (id !== undefined) remove(id);
       const indexEntry = encodeIndexEntry({ userId: record.userId, createdAtSeconds: record.createdAtSeconds, absoluteExpiresAtSeconds: record.absoluteExpiresAtSeconds });
       entries.set(sessionId, { encoded: encodeSessionRecord(record), expiresAtMs: now() + ttlMs, userId: record.userId, indexEntry });
       let ids = byUser.get(record.userId);
@@ -175,6 +179,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
     },
 
     async listForUser({ userId }) {
+      assertStorableUserId(userId);
       const nowMs = now();
       const sessions: StoredSessionSummary[] = [];
       for (const [sessionId, entry] of userSessions(userId)) {
@@ -186,6 +191,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
     },
 
     async destroyForUser({ userId }, { onlySessionId, exceptSessionId }) {
+      assertStorableUserId(userId);
       const destroyed: string[] = [];
       for (const [sessionId] of userSessions(userId)) {
         if (onlySessionId !== undefined && sessionId !== onlySessionId) continue;

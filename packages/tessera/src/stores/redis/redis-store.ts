@@ -7,7 +7,11 @@ import {
   encodeSessionRecord,
 } from "../../core/record.js";
 import { BUCKET_LENGTH, bucketOfSessionId, type ExpiredSession, type SessionStore, type StoredSessionSummary } from "../../core/store.js";
+import { isWellFormedSessionHandle } from "../../core/token.js";
+import { assertStorableUserId } from "../../core/user-id.js";
 import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+import { createDeadlines } from "./deadlines.js";
+import { createScriptCache } from "./script-cache.js";
 import { CREATE_SCRIPT, DESTROY_FOR_USER_SCRIPT, LIST_SCRIPT, PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
 
 /** Options of {@link createRedisStore}. */
@@ -22,6 +26,14 @@ export interface RedisStoreOptions {
    * 503 instead of a hung request. @default 1000
    */
   commandTimeoutMs?: number;
+  /**
+   * Whether a script may touch keys of two hash slots. Only one operation needs it: a login that
+   * replaces a session of another bucket (someone logging in over another user's cookie). With
+   * `true` that login is one atomic script; with `false` (Redis Cluster, or a proxy that refuses
+   * cross-slot scripts) it runs as two single-slot round trips — create the new session, then
+   * delete the old one — so a refused create still leaves the old session valid. @default true
+   */
+  crossSlotScripts?: boolean;
 }
 
 /**
@@ -34,8 +46,9 @@ export interface RedisStoreOptions {
  *
  * Commands, each operation one round trip:
  * - read-and-slide: `GETEX key PX ttl` (1 command — the hot path);
- * - login: the create script (prune, evict, `SET`, `HSET`, `TTL`/`EXPIRE`); when rotating, the
- *   old session's `DEL` + `HDEL` go first in the same round trip;
+ * - login: the create script (`SET`, `HSET`, then the replaced session's `DEL` + `HDEL`, prune,
+ *   evict, `EXPIRE`), one script even when it replaces a session (see `CREATE_SCRIPT` for why the
+ *   `SET` comes first);
  * - logout: `DEL` + `HDEL` pipelined;
  * - touch, patch, list, revoke: one script each.
  *
@@ -54,6 +67,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     throw new ConfigError("options.connection is required: wrap your client with ioredisConnection(client), nodeRedisConnection(client) or upstashConnection(client)");
   }
   const keyPrefix = options.keyPrefix ?? "ts:";
+  const crossSlotScripts = options.crossSlotScripts ?? true;
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
   if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs <= 0) {
     throw new ConfigError(`commandTimeoutMs must be a positive number of milliseconds, got ${String(commandTimeoutMs)}`);
@@ -85,7 +99,9 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     for (let index = 0; index < replies.length; index++) {
       const reply = replies[index];
       if (reply instanceof Error) {
-        throw new StoreUnavailableError("STORE_UNAVAILABLE", `Redis rejected ${describe([commands[index]!])}: ${reply.message}`, { cause: reply });
+        // OOM: `maxmemory` reached under `noeviction`. Nothing was written (see CREATE_SCRIPT).
+        const code = reply.message.startsWith("OOM") ? "STORE_FULL" : "STORE_UNAVAILABLE";
+        throw new StoreUnavailableError(code, `Redis rejected ${describe([commands[index]!])}: ${reply.message}`, { cause: reply });
       }
     }
     return replies as RedisReply[];
@@ -109,28 +125,58 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
 
   const script = (source: string, keys: string[], args: Array<string | number>): RedisCommand => ["EVAL", source, keys.length, ...keys, ...args];
 
+  /**
+   * The second step of a rotation across slots without cross-slot scripts: the new session
+   * exists (step one), now the old one goes. Creating first means a refused create (full,
+   * unreachable) leaves the old session valid. If this delete fails, the new session is deleted
+   * again and the error is thrown: the login fails as a whole and the old session stays valid.
+   *
+   * The edge that remains: between the two round trips both sessions exist — but the new token
+   * has not been handed out yet (the login has not returned), so only a listing can see both. If
+   * the delete *and* the compensation fail (Redis lost between round trips), the new session is
+   * left behind unused until its idle TTL ends, listed as a device and counted against
+   * `maxSessionsPerUser`; and sessions the create evicted for that limit stay evicted.
+   */
+  async function deleteReplacedAfterCreate(replacesSessionId: string, createdSessionId: string): Promise<boolean> {
+    try {
+      const [deleted] = await send(deleteCommands(replacesSessionId));
+      return deleted === 1;
+    } catch (error) {
+      await send(deleteCommands(createdSessionId)).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  const deleteCommands = (sessionId: string): RedisCommand[] => [
+    ["DEL", sessionKey(sessionId)],
+    ["HDEL", indexKey(bucketOfSessionId(sessionId)), fieldOf(sessionId)],
+  ];
+
   return {
     description: `redis (${connection.description})`,
 
     async create(sessionId, record, { ttlMs, indexTtlMs, replacesSessionId, maxSessionsPerUser, nowSeconds }) {
+      assertStorableUserId(record.userId);
       const bucket = bucketOfSessionId(sessionId);
       const entry = encodeIndexEntry({ userId: record.userId, createdAtSeconds: record.createdAtSeconds, absoluteExpiresAtSeconds: record.absoluteExpiresAtSeconds });
-      const createCommand = script(
-        CREATE_SCRIPT,
-        [indexKey(bucket), sessionKey(sessionId)],
-        [fieldOf(sessionId), encodeSessionRecord(record), ttlMs, entry, Math.ceil(indexTtlMs / 1000), nowSeconds, record.userId, maxSessionsPerUser, bucketPrefix(bucket)],
-      );
-      const commands: RedisCommand[] =
-        replacesSessionId === undefined
-          ? [createCommand]
-          : [["DEL", sessionKey(replacesSessionId)], ["HDEL", indexKey(bucketOfSessionId(replacesSessionId)), fieldOf(replacesSessionId)], createCommand];
-      const replies = await send(commands);
-      const [evicted, pruned] = (replies.at(-1) as [string[], string[]] | undefined) ?? [[], []];
+      const createCommand = (replaces: string | undefined) =>
+        script(
+          CREATE_SCRIPT,
+          replaces === undefined
+            ? [indexKey(bucket), sessionKey(sessionId)]
+            : [indexKey(bucket), sessionKey(sessionId), sessionKey(replaces), indexKey(bucketOfSessionId(replaces))],
+          [fieldOf(sessionId), encodeSessionRecord(record), ttlMs, entry, Math.ceil(indexTtlMs / 1000), nowSeconds, record.userId, maxSessionsPerUser, bucketPrefix(bucket), replaces === undefined ? "" : fieldOf(replaces)],
+        );
+      const inOneScript = replacesSessionId === undefined || crossSlotScripts || bucketOfSessionId(replacesSessionId) === bucket;
+      const [reply] = await send([createCommand(inOneScript ? replacesSessionId : undefined)]);
+      const [evicted, pruned, replacedCount] = reply as [string[], string[], number];
+      let replaced = replacedCount === 1;
+      if (!inOneScript) replaced = await deleteReplacedAfterCreate(replacesSessionId!, sessionId);
       const expired: ExpiredSession[] = [];
       for (let i = 0; i + 1 < pruned.length; i += 2) {
         expired.push({ sessionId: bucket + pruned[i]!, userId: decodeIndexEntry(pruned[i + 1]!)?.userId ?? "" });
       }
-      return { replaced: replacesSessionId !== undefined && replies[0] === 1, evictedSessionIds: evicted.map((field) => bucket + field), expired };
+      return { replaced, evictedSessionIds: evicted.map((field) => bucket + field), expired };
     },
 
     async readAndExtend(sessionId, ttlMs) {
@@ -160,6 +206,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     },
 
     async listForUser({ userId, bucket }, nowSeconds) {
+      assertStorableUserId(userId);
       const [reply] = await send([script(LIST_SCRIPT, [indexKey(bucket)], [userId, nowSeconds, bucketPrefix(bucket)])]);
       const [rows, pruned] = (reply as [Array<[string, string, number]>, string[]] | null) ?? [[], []];
       const sessions: StoredSessionSummary[] = [];
@@ -171,11 +218,17 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     },
 
     async destroyForUser({ userId, bucket }, { onlySessionId, exceptSessionId }) {
-      // A handle from another bucket cannot be this user's: nothing to look up.
-      if (onlySessionId !== undefined && bucketOfSessionId(onlySessionId) !== bucket) return [];
-      const only = onlySessionId === undefined ? "" : fieldOf(onlySessionId);
-      const except = exceptSessionId === undefined || bucketOfSessionId(exceptSessionId) !== bucket ? "" : fieldOf(exceptSessionId);
-      const [reply] = await send([script(DESTROY_FOR_USER_SCRIPT, [indexKey(bucket)], [userId, bucketPrefix(bucket), only, except])]);
+      assertStorableUserId(userId);
+      let mode: ["only" | "except" | "all", string] = ["all", ""];
+      if (onlySessionId !== undefined) {
+        // Not a session id (a bare bucket, a token), or from another bucket: it cannot be one of
+        // this user's sessions, so there is nothing to look up — and nothing may widen the match.
+        if (!isWellFormedSessionHandle(onlySessionId) || bucketOfSessionId(onlySessionId) !== bucket) return [];
+        mode = ["only", fieldOf(onlySessionId)];
+      } else if (exceptSessionId !== undefined && isWellFormedSessionHandle(exceptSessionId) && bucketOfSessionId(exceptSessionId) === bucket) {
+        mode = ["except", fieldOf(exceptSessionId)];
+      }
+      const [reply] = await send([script(DESTROY_FOR_USER_SCRIPT, [indexKey(bucket)], [userId, bucketPrefix(bucket), ...mode])]);
       return ((reply as string[] | null) ?? []).map((field) => bucket + field);
     },
 
@@ -183,88 +236,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
   };
 }
 
-/**
- * Deadlines for in-flight calls, checked by one shared timer instead of a timer per call (a
- * `setTimeout` + `Promise.race` per request showed in read throughput). A call past its deadline
- * is rejected within `timeoutMs` plus one tick (a tenth of it, 10–100 ms); the timer runs only
- * while calls are in flight and never keeps a process alive.
- */
-function createDeadlines(timeoutMs: number) {
-  interface Pending {
-    deadline: number;
-    expire: () => void;
-  }
-  const pending = new Set<Pending>();
-  const tickMs = Math.max(10, Math.min(100, Math.floor(timeoutMs / 10)));
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const sweep = () => {
-    const now = Date.now();
-    for (const entry of pending) {
-      if (entry.deadline <= now) {
-        pending.delete(entry);
-        entry.expire();
-      }
-    }
-    if (pending.size === 0 && timer !== undefined) {
-      clearInterval(timer);
-      timer = undefined;
-    }
-  };
-  return function within<T>(work: Promise<T>, timeoutError: () => Error): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { deadline: Date.now() + timeoutMs, expire: () => reject(timeoutError()) };
-      pending.add(entry);
-      if (timer === undefined) {
-        timer = setInterval(sweep, tickMs);
-        (timer as { unref?: () => void }).unref?.();
-      }
-      work.then(
-        (value) => {
-          pending.delete(entry);
-          resolve(value);
-        },
-        (error: unknown) => {
-          pending.delete(entry);
-          reject(error);
-        },
-      );
-    });
-  };
-}
-
 /** "EVALSHA" and "GETEX" read better in errors than a script's source. */
 function describe(commands: readonly RedisCommand[]): string {
   return commands.map((command) => (command[0] === "EVAL" ? "a script" : command[0])).join("+");
-}
-
-/**
- * Script sources ↔ SHA-1. The store builds scripts as `EVAL <source>`. The first use of each
- * script goes out as that `EVAL`, which also loads it into Redis; later uses as `EVALSHA <sha>`
- * (SHA-1 from Web Crypto, so the store stays runtime-free). If Redis forgot it (a restart,
- * `SCRIPT FLUSH`), the NOSCRIPT retry in `sendWithScripts` sends the `EVAL` again.
- */
-function createScriptCache() {
-  const shas = new Map<string, Promise<string>>();
-  const sent = new Set<string>();
-  const sha1 = (source: string) => {
-    let sha = shas.get(source);
-    if (sha === undefined) {
-      sha = globalThis.crypto.subtle.digest("SHA-1", new TextEncoder().encode(source)).then((digest) =>
-        [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join(""),
-      );
-      shas.set(source, sha);
-    }
-    return sha;
-  };
-  return {
-    async toWire(command: RedisCommand): Promise<RedisCommand> {
-      if (command[0] !== "EVAL") return command;
-      const [, source, ...rest] = command;
-      if (!sent.has(String(source))) {
-        sent.add(String(source));
-        return command;
-      }
-      return ["EVALSHA", await sha1(String(source)), ...rest];
-    },
-  };
 }

@@ -19,20 +19,38 @@ end
 `;
 
 /**
- * Login. KEYS: index, new session. ARGV: field, value, ttlMs, index entry, index TTL (s), now (s),
- * user id, max sessions per user (0 = no limit), session key prefix of the bucket.
- * Prunes index entries past their absolute deadline (deleting any key that outlived it), evicts
- * the user's oldest sessions beyond the limit, then writes. Returns { evicted fields, pruned
- * field/entry pairs }.
+ * Login. KEYS: index, new session, and when rotating the old session and its index (which may be
+ * another bucket's: then the script spans two slots, see `crossSlotScripts`). ARGV: field, value,
+ * ttlMs, index entry, index TTL (s), now (s), user id, max sessions per user (0 = no limit),
+ * session key prefix of the bucket, old session's field ('' when not rotating).
+ *
+ * Order matters for a full Redis (`maxmemory` + `noeviction`): Redis refuses only a script's
+ * *first* write that may grow memory, and once a script has written it lets it finish. So the
+ * `SET` of the new session comes before any delete: a refusal aborts the script with nothing
+ * changed — the old session stays valid — and once the `SET` has passed, the rest is sure to run.
+ * Being one script, nobody ever sees the old and the new session valid together.
+ *
+ * Then it deletes the replaced session, prunes index entries past their absolute deadline
+ * (deleting any key that outlived it), and evicts the user's oldest sessions beyond the limit.
+ * Returns { evicted fields, pruned field/entry pairs, 1 if the old session existed else 0 }.
  */
 export const CREATE_SCRIPT = `${PARSE_ENTRY}
-local index, now, user, max, prefix = KEYS[1], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]), ARGV[9]
+local index, now, user, max, prefix, old_field = KEYS[1], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]), ARGV[9], ARGV[10]
 local entries = redis.call('HGETALL', index)
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+redis.call('HSET', index, ARGV[1], ARGV[4])
+local replaced = 0
+if KEYS[3] then
+  replaced = redis.call('DEL', KEYS[3])
+  redis.call('HDEL', KEYS[4], old_field)
+end
 local pruned, mine, evicted = {}, {}, {}
 for i = 1, #entries, 2 do
   local field = entries[i]
   local absolute, created, owner = parse_entry(entries[i + 1])
-  if not absolute or absolute <= now then
+  if KEYS[4] == index and field == old_field then
+    -- the replaced session, deleted above
+  elseif not absolute or absolute <= now then
     redis.call('DEL', prefix .. field)
     redis.call('HDEL', index, field)
     pruned[#pruned + 1] = field
@@ -49,11 +67,9 @@ if max > 0 and #mine >= max then
     evicted[#evicted + 1] = mine[i][2]
   end
 end
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-redis.call('HSET', index, ARGV[1], ARGV[4])
 -- Extend the index's TTL, never shorten it (GT); a brand-new index has none, so GT fails and NX sets it.
 if redis.call('EXPIRE', index, ARGV[5], 'GT') == 0 then redis.call('EXPIRE', index, ARGV[5], 'NX') end
-return { evicted, pruned }
+return { evicted, pruned, replaced }
 `;
 
 /**
@@ -130,17 +146,22 @@ return { sessions, pruned }
 `;
 
 /**
- * Revocation. KEYS: index. ARGV: user id, session key prefix of the bucket, only field
- * ('' = any), except field ('' = none). Deletes the matching sessions of that user, atomically.
+ * Revocation. KEYS: index. ARGV: user id, session key prefix of the bucket, mode (`only`,
+ * `except` or `all`), the field the mode names. Deletes the matching sessions of that user,
+ * atomically. `only` matches one field exactly and an empty one matches nothing: no argument
+ * may ever widen a single revocation into "every session".
  */
 export const DESTROY_FOR_USER_SCRIPT = `${PARSE_ENTRY}
-local index, user, prefix, only, except = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local index, user, prefix, mode, target = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if mode ~= 'only' and mode ~= 'except' and mode ~= 'all' then return redis.error_reply('ERR unknown revocation mode') end
+if mode == 'only' and target == '' then return {} end
 local entries = redis.call('HGETALL', index)
 local destroyed = {}
 for i = 1, #entries, 2 do
   local field = entries[i]
   local _, _, owner = parse_entry(entries[i + 1])
-  if owner == user and (only == '' or field == only) and field ~= except then
+  local wanted = mode == 'all' or (mode == 'only' and field == target) or (mode == 'except' and field ~= target)
+  if owner == user and wanted then
     redis.call('DEL', prefix .. field)
     redis.call('HDEL', index, field)
     destroyed[#destroyed + 1] = field
