@@ -30,9 +30,11 @@ export type CommandArgument = string | number | boolean;
 export function refusalOf(command: readonly CommandArgument[]): string | undefined {
   const name = String(command[0]).toLowerCase();
   if (REFUSED.has(name)) {
-    return name === "multi" || name === "exec"
-      ? `ERR ${name.toUpperCase()} is not supported as a command: send the transaction to /multi-exec`
-      : `ERR ${name.toUpperCase()} is not supported over REST (it would block or change the shared connection)`;
+    if (name === "multi" || name === "exec") return `ERR ${name.toUpperCase()} is not supported as a command: send the transaction to /multi-exec`;
+    if (name === "subscribe" || name === "psubscribe") {
+      return `ERR ${name.toUpperCase()} is not supported as a command: POST /${name}/{name} with Accept: text/event-stream`;
+    }
+    return `ERR ${name.toUpperCase()} is not supported over REST (it would block or change the shared connection)`;
   }
   return undefined;
 }
