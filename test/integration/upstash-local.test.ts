@@ -1,6 +1,4 @@
-import { spawn } from "node:child_process";
 import { request as httpRequest } from "node:http";
-import { fileURLToPath } from "node:url";
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUpstashLocal, type UpstashLocalServer } from "../../src/tools/upstash-local/index.js";
@@ -260,33 +258,6 @@ describe("upstash-local without Redis", () => {
       expect(((await response.json()) as { error: string }).error).toMatch(/Redis unavailable/);
     } finally {
       await rest.close();
-    }
-  });
-});
-
-describe("the `tessera upstash-local` command", () => {
-  it("serves until SIGTERM, then reports what it served", async () => {
-    const redis = await startRedisServer();
-    const port = await freePort();
-    const cli = spawn(process.execPath, [fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url)), "upstash-local", "--redis", redis.url, "--token", TOKEN, "--port", String(port)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    cli.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    cli.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    try {
-      for (let attempt = 0; attempt < 100 && !output.includes("serving"); attempt++) await new Promise((r) => setTimeout(r, 50));
-      expect(output).toContain(`upstash-local: serving ${redis.url} at http://127.0.0.1:${port}`);
-      const response = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: '["PING"]' });
-      expect(await response.json()).toEqual({ result: "PONG" });
-      const exited = new Promise<number | null>((resolve) => cli.once("exit", resolve));
-      cli.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect(output).toContain("stopped after 1 requests carrying 1 commands");
-      expect(output).not.toContain(TOKEN);
-    } finally {
-      cli.kill("SIGKILL");
-      await redis.dispose();
     }
   });
 });
