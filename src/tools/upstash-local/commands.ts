@@ -53,7 +53,13 @@ export function isCommand(value: unknown): value is CommandArgument[] {
   );
 }
 
-/** Redis takes every argument as a string; JSON numbers and booleans are sent as their text. */
+/**
+ * Redis takes every argument as a string; JSON numbers and booleans are sent as their text.
+ *
+ * The name goes to ioredis upper-cased: ioredis reshapes the replies of some commands it knows
+ * by their lower-case name (`hgetall` becomes an object, which sorts integer-like fields first
+ * and mangles `__proto__`), while Upstash answers the same for every spelling.
+ */
 export function toRedisArguments(command: readonly CommandArgument[]): string[] {
-  return command.map((part) => String(part));
+  return command.map((part, index) => (index === 0 ? String(part).toUpperCase() : String(part)));
 }
