@@ -116,10 +116,12 @@ describe("upstash-local pub/sub, as @upstash/redis's subscribe() reads it", () =
   });
 
   it("sends the event-stream lines Upstash sends", async () => {
+    rest.resetStats();
     const stream = await openStream(rest.url, "/subscribe/raw/second");
     expect(stream.response.status).toBe(200);
     expect(stream.response.headers.get("content-type")).toBe("text/event-stream");
     await stream.waitFor("data: subscribe,second,2\n\n");
+    expect(rest.stats).toEqual({ httpRequests: 1, commands: 1 }); // billed as one SUBSCRIBE
     expect(stream.text()).toBe("data: subscribe,raw,1\n\ndata: subscribe,second,2\n\n");
     await client.exec(["PUBLISH", "second", "x,y"]);
     await client.exec(["PUBLISH", "raw", "two\nlines"]);
