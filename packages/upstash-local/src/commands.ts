@@ -30,9 +30,11 @@ export type CommandArgument = string | number | boolean;
 export function refusalOf(command: readonly CommandArgument[]): string | undefined {
   const name = String(command[0]).toLowerCase();
   if (REFUSED.has(name)) {
-    return name === "multi" || name === "exec"
-      ? `ERR ${name.toUpperCase()} is not supported as a command: send the transaction to /multi-exec`
-      : `ERR ${name.toUpperCase()} is not supported over REST (it would block or change the shared connection)`;
+    if (name === "multi" || name === "exec") return `ERR ${name.toUpperCase()} is not supported as a command: send the transaction to /multi-exec`;
+    if (name === "subscribe" || name === "psubscribe") {
+      return `ERR ${name.toUpperCase()} is not supported as a command: POST /${name}/{name} with Accept: text/event-stream`;
+    }
+    return `ERR ${name.toUpperCase()} is not supported over REST (it would block or change the shared connection)`;
   }
   return undefined;
 }
@@ -51,7 +53,13 @@ export function isCommand(value: unknown): value is CommandArgument[] {
   );
 }
 
-/** Redis takes every argument as a string; JSON numbers and booleans are sent as their text. */
+/**
+ * Redis takes every argument as a string; JSON numbers and booleans are sent as their text.
+ *
+ * The name goes to ioredis upper-cased: ioredis reshapes the replies of some commands it knows
+ * by their lower-case name (`hgetall` becomes an object, which sorts integer-like fields first
+ * and mangles `__proto__`), while Upstash answers the same for every spelling.
+ */
 export function toRedisArguments(command: readonly CommandArgument[]): string[] {
-  return command.map((part) => String(part));
+  return command.map((part, index) => (index === 0 ? String(part).toUpperCase() : String(part)));
 }

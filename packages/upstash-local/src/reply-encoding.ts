@@ -1,5 +1,5 @@
-/** A reply as ioredis's `callBuffer` gives it. */
-export type RawReply = Buffer | string | number | null | Error | RawReply[] | { [field: string]: RawReply };
+/** A reply as ioredis's `callBuffer` gives it on RESP2, for an upper-case command name. */
+export type RawReply = Buffer | string | number | null | Error | RawReply[];
 /** A reply as JSON in a REST response. */
 export type JsonReply = string | number | null | JsonReply[];
 
@@ -14,7 +14,5 @@ export function encodeReply(reply: RawReply, base64: boolean): JsonReply {
   if (typeof reply === "string") return base64 ? Buffer.from(reply, "utf8").toString("base64") : reply;
   if (Array.isArray(reply)) return reply.map((item) => encodeReply(item, base64));
   // An error nested inside an array reply (rare: EXEC results are unwrapped before this) keeps its text.
-  if (reply instanceof Error) return reply.message;
-  // ioredis turns some replies (HGETALL) into objects even for callBuffer; Redis sent a flat array.
-  return Object.entries(reply).flatMap(([field, value]) => [encodeReply(field, base64), encodeReply(value, base64)]);
+  return reply.message;
 }

@@ -1,10 +1,12 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Redis } from "ioredis";
-import { recommendedIoredisOptions } from "tessera/redis";
 import { isCommand, isWrite, refusalOf, toRedisArguments, type CommandArgument } from "./commands.js";
+import { HttpError, parseJson, readBody, sendJson } from "./http-messages.js";
+import { connectToRedis, createConnectionPool, redisCall, waitUntilReady } from "./redis-connections.js";
 import { encodeReply, type JsonReply, type RawReply } from "./reply-encoding.js";
+import { createSubscriptionHub } from "./subscriptions.js";
+import { SyncTokens } from "./sync-token.js";
 
 /** Options of {@link startUpstashLocal}. */
 export interface UpstashLocalOptions {
@@ -20,11 +22,16 @@ export interface UpstashLocalOptions {
   maxBodyBytes?: number;
   /** Redis connections reserved for `/multi-exec`, one transaction each at a time. @default 4 */
   transactionConnections?: number;
+  /**
+   * Event streams (`/subscribe`, `/psubscribe`) open at once, each holding a Redis connection;
+   * one more is answered 429. @default 100
+   */
+  maxSubscribers?: number;
 }
 
 /** What the server has done, as Upstash would bill it. */
 export interface UpstashLocalStats {
-  /** Authenticated requests that carried commands. */
+  /** Authenticated requests that carried commands (a subscription counts as one). */
   httpRequests: number;
   /** Commands in those requests (each command of a pipeline or transaction counts once). */
   commands: number;
@@ -35,17 +42,12 @@ export interface UpstashLocalServer {
   readonly url: string;
   readonly port: number;
   readonly stats: Readonly<UpstashLocalStats>;
+  /** Event streams open now (each holds one Redis connection). */
+  readonly activeSubscribers: number;
+  /** Whether Redis answered when the server started (it keeps answering 503 until Redis is up). */
+  readonly redisReadyAtStart: boolean;
   resetStats(): void;
   close(): Promise<void>;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -55,19 +57,25 @@ class HttpError extends Error {
  * - `POST /pipeline` with `[[…],[…]]` → `[{"result":…}|{"error":…}, …]`, in order, not atomic;
  * - `POST /multi-exec` → the same shape, atomic, on a connection reserved for that transaction;
  * - `POST /set/k/v` (command in the path) like Upstash's URL form;
+ * - `POST /subscribe/{channel}` and `/psubscribe/{pattern}` with `Accept: text/event-stream` →
+ *   an event stream of `data: subscribe,…` and `data: message,…` lines, as `redis.subscribe()` reads;
  * - `Authorization: Bearer <token>` (or `?_token=`), `Upstash-Encoding: base64`, and an
- *   `upstash-sync-token` header that advances with every write.
+ *   `upstash-sync-token` header: each write gets the next number once Redis has answered it.
+ *
+ * Replies have Upstash's RESP2 shapes whatever the case of the command name.
  */
 export async function startUpstashLocal(options: UpstashLocalOptions): Promise<UpstashLocalServer> {
   if (!options.token) throw new Error("upstash-local needs a token: pass --token or set UPSTASH_REDIS_REST_TOKEN");
   const expectedAuthorization = Buffer.from(`Bearer ${options.token}`);
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
-  const redis = new Redis(options.redisUrl, recommendedIoredisOptions);
-  redis.on("error", () => undefined); // surfaced per request as 503; ioredis keeps reconnecting
-  await waitUntilReady(redis, 2000); // if Redis is not up yet, requests answer 503 until it is
+  const maxSubscribers = options.maxSubscribers ?? 100;
+  if (!Number.isInteger(maxSubscribers) || maxSubscribers < 0) throw new Error(`maxSubscribers must be a whole number ≥ 0, got ${maxSubscribers}`);
+  const redis = connectToRedis(options.redisUrl);
+  const redisReadyAtStart = await waitUntilReady(redis, 2000);
   const transactions = createConnectionPool(options.redisUrl, options.transactionConnections ?? 4);
+  const subscriptions = createSubscriptionHub(options.redisUrl, maxSubscribers);
   const stats: UpstashLocalStats = { httpRequests: 0, commands: 0 };
-  let writes = 0;
+  const syncTokens = new SyncTokens();
 
   function authorized(request: IncomingMessage, url: URL): boolean {
     const header = request.headers.authorization;
@@ -90,7 +98,8 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
       }
       count(commands);
       const replies = path === "/pipeline" ? await runPipeline(commands) : await runTransaction(commands);
-      send(response, 200, replies.map((reply) => (reply instanceof Error ? { error: reply.message } : { result: encodeReply(reply, base64) })));
+      const payload = replies.map((reply) => (reply instanceof Error ? { error: reply.message } : { result: encodeReply(reply, base64) }));
+      sendJson(response, 200, payload, syncTokens.next(commands.some(isWrite)));
       return;
     }
 
@@ -101,21 +110,31 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
       command = parsed;
     } else {
       // URL form: /set/k/v, with a non-empty body as the last argument.
-      command = path.slice(1).split("/").map(decodeURIComponent);
+      command = pathSegments(path);
+      const kind = String(command[0]).toLowerCase();
+      if (kind === "subscribe" || kind === "psubscribe") {
+        if (!String(request.headers.accept ?? "").includes("text/event-stream")) {
+          throw new HttpError(400, `/${kind} answers with an event stream: send Accept: text/event-stream`);
+        }
+        const targets = command.slice(1).map(String);
+        if (targets.length === 0) throw new HttpError(400, `name at least one ${kind === "subscribe" ? "channel" : "pattern"}: POST /${kind}/{name}`);
+        count([command]);
+        await subscriptions.serve(kind, targets, response, syncTokens.current);
+        return;
+      }
       if (body.length > 0) command.push(body.toString("utf8"));
     }
     count([command]);
     const [reply] = await runPipeline([command]);
-    if (reply instanceof Error) throw new HttpError(400, reply.message);
-    send(response, 200, { result: encodeReply(reply ?? null, base64) });
+    const syncToken = syncTokens.next(isWrite(command));
+    if (reply instanceof Error) sendJson(response, 400, { error: reply.message }, syncToken);
+    else sendJson(response, 200, { result: encodeReply(reply ?? null, base64) }, syncToken);
   }
 
   function count(commands: CommandArgument[][]): void {
     stats.httpRequests++;
     stats.commands += commands.length;
-    if (commands.some(isWrite)) writes++;
   }
-
   async function runPipeline(commands: CommandArgument[][]): Promise<Array<RawReply | Error>> {
     const runnable = commands.map((command) => refusalOf(command));
     const toRun = commands.filter((_, index) => runnable[index] === undefined);
@@ -156,23 +175,22 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
-      if (!response.headersSent) send(response, status, { error: error instanceof Error ? error.message : "internal error" });
+      if (!response.headersSent) sendJson(response, status, { error: error instanceof Error ? error.message : "internal error" }, syncTokens.current);
       else response.destroy();
     });
   });
-  function send(response: ServerResponse, status: number, payload: unknown): void {
-    const body = JSON.stringify(payload);
-    response.writeHead(status, {
-      "content-type": "application/json",
-      "content-length": Buffer.byteLength(body),
-      "upstash-sync-token": String(writes),
-    });
-    response.end(body);
+  function disconnectRedis(): void {
+    subscriptions.close();
+    redis.disconnect();
+    transactions.close();
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 8079, options.host ?? "127.0.0.1", () => resolve());
+  }).catch((error: unknown) => {
+    disconnectRedis();
+    throw error;
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -180,6 +198,10 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
     url: `http://${host}:${address.port}`,
     port: address.port,
     stats,
+    get activeSubscribers() {
+      return subscriptions.active;
+    },
+    redisReadyAtStart,
     resetStats() {
       stats.httpRequests = 0;
       stats.commands = 0;
@@ -189,106 +211,18 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      redis.disconnect();
-      transactions.close();
+      disconnectRedis();
     },
   };
 }
 
-/** Runs a Redis call; a connection-level failure becomes a 503 (the client's cue that Redis is away). */
-async function redisCall<T>(call: () => Promise<T>): Promise<T> {
+/** The command of the URL form, `/set/k/v` → `["set", "k", "v"]`, with each segment percent-decoded. */
+function pathSegments(path: string): string[] {
   try {
-    return await call();
-  } catch (error) {
-    if (error instanceof Error && (error.name === "ReplyError" || error.message.startsWith("EXECABORT"))) throw error;
-    throw new HttpError(503, `Redis unavailable: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-/** Resolves when the client is ready or after `timeoutMs`, whichever comes first. */
-function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
-  if (client.status === "ready") return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    client.once("ready", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
+    return path.slice(1).split("/").map(decodeURIComponent);
   } catch {
-    throw new HttpError(400, "request body is not valid JSON");
+    throw new HttpError(400, `the path ${JSON.stringify(path)} has a malformed percent-escape: encode "%" as %25`);
   }
-}
-
-function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
-  const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > limitBytes) {
-    request.resume();
-    return Promise.reject(new HttpError(413, `request body is ${declared} bytes, limit is ${limitBytes}`));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    request.on("data", (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limitBytes) {
-        reject(new HttpError(413, `request body is over the limit of ${limitBytes} bytes`));
-        request.pause();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
-}
-
-/**
- * A fixed set of connections, each lent to one transaction at a time: a `MULTI … EXEC` on a
- * shared connection could have another request's commands queued inside it.
- */
-function createConnectionPool(redisUrl: string, size: number) {
-  const idle: Redis[] = [];
-  const waiting: Array<(connection: Redis) => void> = [];
-  let created = 0;
-  const all: Redis[] = [];
-  async function acquire(): Promise<Redis> {
-    const ready = idle.pop();
-    if (ready) return ready;
-    if (created < size) {
-      created++;
-      const connection = new Redis(redisUrl, recommendedIoredisOptions);
-      connection.on("error", () => undefined);
-      all.push(connection);
-      return connection;
-    }
-    return new Promise((resolve) => waiting.push(resolve));
-  }
-  function release(connection: Redis): void {
-    const next = waiting.shift();
-    if (next) next(connection);
-    else idle.push(connection);
-  }
-  return {
-    async use<T>(work: (connection: Redis) => Promise<T>): Promise<T> {
-      const connection = await acquire();
-      // A connection that has not connected yet fails fast (no offline queue); wait briefly for it.
-      await waitUntilReady(connection, 1000);
-      try {
-        return await work(connection);
-      } finally {
-        release(connection);
-      }
-    },
-    close() {
-      for (const connection of all) connection.disconnect();
-    },
-  };
 }
 
 export type { JsonReply };

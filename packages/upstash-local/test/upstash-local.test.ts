@@ -1,6 +1,4 @@
-import { spawn } from "node:child_process";
 import { request as httpRequest } from "node:http";
-import { fileURLToPath } from "node:url";
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUpstashLocal, type UpstashLocalServer } from "../src/index.js";
@@ -169,13 +167,51 @@ describe("upstash-local, the REST server", () => {
     });
   });
 
-  it("sends an upstash-sync-token that advances with writes and not with reads", async () => {
-    const token = async (command: unknown[]) => (await post("/", command)).headers.get("upstash-sync-token");
-    const first = await token(["SET", "sync", "1"]);
-    const afterRead = await token(["GET", "sync"]);
-    const afterWrite = await token(["SET", "sync", "2"]);
-    expect(afterRead).toBe(first);
-    expect(afterWrite).not.toBe(first);
+  describe("upstash-sync-token", () => {
+    /** One request on a TCP connection of its own (no keep-alive pool), so requests truly overlap. */
+    const postAlone = (path: string, body: unknown) =>
+      new Promise<{ token: number; body: unknown }>((resolve, reject) => {
+        const url = new URL(rest.url);
+        const payload = JSON.stringify(body);
+        const req = httpRequest(
+          { host: url.hostname, port: url.port, method: "POST", path, agent: false, headers: { authorization: `Bearer ${TOKEN}`, "content-length": Buffer.byteLength(payload) } },
+          (res) => {
+            let text = "";
+            res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+            res.on("end", () => resolve({ token: Number(res.headers["upstash-sync-token"]), body: JSON.parse(text) }));
+          },
+        );
+        req.on("error", reject);
+        req.end(payload);
+      });
+
+    it("advances with every write and not with reads", async () => {
+      const token = async (command: unknown[]) => Number((await post("/", command)).headers.get("upstash-sync-token"));
+      const first = await token(["SET", "sync", "1"]);
+      expect(await token(["GET", "sync"])).toBe(first);
+      expect(await token(["SET", "sync", "2"])).toBe(first + 1);
+      expect(await token(["get", "sync"])).toBe(first + 1);
+      expect(await token(["INCR", "sync"])).toBe(first + 2);
+    });
+
+    it("gives each of many concurrent writes its own token, in the order Redis applied them", async () => {
+      await post("/", ["DEL", "sync-order"]);
+      const before = Number((await post("/", ["GET", "x"])).headers.get("upstash-sync-token"));
+      const writes = await Promise.all([
+        ...Array.from({ length: 40 }, () => postAlone("/", ["INCR", "sync-order"])),
+        ...Array.from({ length: 10 }, () => postAlone("/pipeline", [["GET", "x"], ["INCR", "sync-order"]])),
+        ...Array.from({ length: 10 }, () => postAlone("/multi-exec", [["INCR", "sync-order"]])),
+      ]);
+      const tokens = writes.map((write) => write.token).sort((a, b) => a - b);
+      expect(tokens).toEqual(Array.from({ length: 60 }, (_, i) => before + 1 + i));
+      // INCR's reply is the order Redis applied the writes in; the single commands share one
+      // connection, so their tokens must follow that order exactly.
+      const singles = writes.slice(0, 40).map((write) => ({ applied: (write.body as { result: number }).result, token: write.token }));
+      singles.sort((a, b) => a.applied - b.applied);
+      for (let i = 1; i < singles.length; i++) expect(singles[i]!.token).toBeGreaterThan(singles[i - 1]!.token);
+      const reads = await Promise.all(Array.from({ length: 10 }, () => postAlone("/", ["GET", "sync-order"])));
+      for (const read of reads) expect(read.token).toBe(before + 60);
+    });
   });
 
   it("counts HTTP requests and commands as Upstash bills them", async () => {
@@ -222,33 +258,6 @@ describe("upstash-local without Redis", () => {
       expect(((await response.json()) as { error: string }).error).toMatch(/Redis unavailable/);
     } finally {
       await rest.close();
-    }
-  });
-});
-
-describe("the `tessera upstash-local` command", () => {
-  it("serves until SIGTERM, then reports what it served", async () => {
-    const redis = await startRedisServer();
-    const port = await freePort();
-    const cli = spawn(process.execPath, [fileURLToPath(new URL("../dist/cli.js", import.meta.url)), "upstash-local", "--redis", redis.url, "--token", TOKEN, "--port", String(port)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    cli.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    cli.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    try {
-      for (let attempt = 0; attempt < 100 && !output.includes("serving"); attempt++) await new Promise((r) => setTimeout(r, 50));
-      expect(output).toContain(`upstash-local: serving ${redis.url} at http://127.0.0.1:${port}`);
-      const response = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: '["PING"]' });
-      expect(await response.json()).toEqual({ result: "PONG" });
-      const exited = new Promise<number | null>((resolve) => cli.once("exit", resolve));
-      cli.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect(output).toContain("stopped after 1 requests carrying 1 commands");
-      expect(output).not.toContain(TOKEN);
-    } finally {
-      cli.kill("SIGKILL");
-      await redis.dispose();
     }
   });
 });
