@@ -36,10 +36,14 @@ function swaggerUiAssets(): DocsAssetLoader | undefined {
     logger.warn("swagger-ui-dist is not installed: /docs will load without its assets (npm install swagger-ui-dist)");
     return undefined;
   }
-  const files: Record<string, string> = { "swagger-ui.css": "text/css; charset=utf-8", "swagger-ui-bundle.js": "text/javascript; charset=utf-8" };
+  // A Map: a name from the URL such as `__proto__` must not find an inherited property.
+  const files = new Map([
+    ["swagger-ui.css", "text/css; charset=utf-8"],
+    ["swagger-ui-bundle.js", "text/javascript; charset=utf-8"],
+  ]);
   const cache = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
   return async (name) => {
-    const type = files[name];
+    const type = files.get(name);
     if (type === undefined) return null;
     let body = cache.get(name);
     if (body === undefined) cache.set(name, (body = readFile(join(directory, name)).then((buffer) => new Uint8Array(buffer))));
