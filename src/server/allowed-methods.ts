@@ -14,8 +14,6 @@ const METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 interface PathMethods {
   pattern: RegExp;
-  /** Path parameters in the route: fewer is more specific ("/sessions/revoke-others" beats "/sessions/:handle"). */
-  parameterCount: number;
   methods: Set<string>;
 }
 
@@ -24,26 +22,17 @@ function escapeRegExp(text: string): string {
 }
 
 /** A Hono route path as a regular expression over request paths, trailing slash optional (the app is `strict: false`). */
-function patternOf(path: string): { pattern: RegExp; parameterCount: number } {
+function patternOf(path: string): RegExp {
   const segments = path.replace(/\/+$/, "").split("/").slice(1);
-  let parameterCount = 0;
-  const parts = segments.map((segment) => {
-    if (segment.startsWith(":")) {
-      parameterCount++;
-      return "[^/]+";
-    }
-    if (segment === "*") {
-      parameterCount++;
-      return ".*";
-    }
-    return escapeRegExp(segment);
-  });
-  return { pattern: new RegExp(`^${parts.map((part) => `/${part}`).join("")}/?$`), parameterCount };
+  const parts = segments.map((segment) => (segment.startsWith(":") ? "[^/]+" : segment === "*" ? ".*" : escapeRegExp(segment)));
+  return new RegExp(`^${parts.map((part) => `/${part}`).join("")}/?$`);
 }
 
 /**
  * Builds the lookup a 405 needs from `routes` (pass `app.routes` once every route is mounted).
  * Middleware (method `ALL`) is not a route and is left out. A `GET` route also answers `HEAD`.
+ * Every route that matches the path counts, as the router would dispatch to it: DELETE
+ * `/sessions/revoke-others` reaches `DELETE /sessions/:handle`, so that path allows POST and DELETE.
  * Returns the `Allow` value for a path, or `undefined` when no route has that path (a 404).
  *
  * @example allowedMethodsFor(app.routes)("/login/") // "POST"
@@ -54,16 +43,15 @@ export function allowedMethodsFor(routes: readonly RegisteredRoute[]): (path: st
     if (route.method === "ALL") continue;
     const key = route.path.replace(/\/+$/, "") || "/";
     let entry = byPath.get(key);
-    if (entry === undefined) byPath.set(key, (entry = { ...patternOf(route.path), methods: new Set() }));
+    if (entry === undefined) byPath.set(key, (entry = { pattern: patternOf(route.path), methods: new Set() }));
     entry.methods.add(route.method);
     if (route.method === "GET") entry.methods.add("HEAD");
   }
-  const entries = [...byPath.values()].sort((a, b) => a.parameterCount - b.parameterCount);
+  const entries = [...byPath.values()];
   return (path) => {
     const matching = entries.filter((entry) => entry.pattern.test(path));
     if (matching.length === 0) return undefined;
-    const mostSpecific = matching.filter((entry) => entry.parameterCount === matching[0]!.parameterCount);
-    const methods = new Set(mostSpecific.flatMap((entry) => [...entry.methods]));
+    const methods = new Set(matching.flatMap((entry) => [...entry.methods]));
     const rank = (method: string) => (METHOD_ORDER.includes(method) ? METHOD_ORDER.indexOf(method) : METHOD_ORDER.length);
     return [...methods].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).join(", ");
   };
