@@ -123,6 +123,15 @@ export function readServerConfig(env: Environment): ServerConfig {
       throw new ConfigError(`ALLOWED_ORIGINS entry ${JSON.stringify(origin)} is not an origin: write scheme://host[:port] with no path, e.g. https://app.example.com`);
     }
   }
+  const http = readHttpLimits(env);
+  const shutdownGraceMs = integer(env, "SHUTDOWN_GRACE_MS", 100, 600_000);
+  // Shutdown lets idle keep-alive connections run out their timeout (clients were told it) rather
+  // than cut them while a client may be sending; a shorter grace would cut them anyway.
+  if (shutdownGraceMs <= http.keepAliveTimeoutMs) {
+    throw new ConfigError(
+      `SHUTDOWN_GRACE_MS=${shutdownGraceMs} is not longer than HTTP_KEEP_ALIVE_TIMEOUT_MS=${http.keepAliveTimeoutMs}: shutdown waits for idle keep-alive connections to time out, so raise SHUTDOWN_GRACE_MS or lower HTTP_KEEP_ALIVE_TIMEOUT_MS`,
+    );
+  }
   return {
     host: (env.HOST ?? "").trim() || ENVIRONMENT_DEFAULTS.HOST,
     port: integer(env, "PORT", 0, 65_535),
@@ -137,8 +146,8 @@ export function readServerConfig(env: Environment): ServerConfig {
     accessLog: flag(env, "ACCESS_LOG"),
     maxSessionsPerUser: integer(env, "MAX_SESSIONS_PER_USER", 0, 10_000),
     trustProxy: flag(env, "TRUST_PROXY"),
-    http: readHttpLimits(env),
-    shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 100, 600_000),
+    http,
+    shutdownGraceMs,
   };
 }
 
