@@ -15,7 +15,6 @@ export interface Logger {
  * overrides and isolates (they reorder what a reader sees), and the backslash, escaped so that
  * an escape sequence in the output always means an escaped character.
  */
-// eslint-disable-next-line no-control-regex
 const UNSAFE_IN_LOG = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\\]/g;
 
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\" };
