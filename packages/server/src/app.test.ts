@@ -198,7 +198,7 @@ describe("input handling, FastAPI-style", () => {
       ["DELETE", "/profile/", "GET, HEAD"],
       ["PUT", "/logout", "POST"],
       ["POST", "/sessions/", "GET, HEAD"],
-      ["GET", "/sessions/revoke-others", "POST"],
+      ["GET", "/sessions/revoke-others", "POST, DELETE"], // DELETE reaches /sessions/:handle
       ["GET", "/sessions/some-handle", "DELETE"],
     ] as const) {
       const response = await app.request(path, { method });

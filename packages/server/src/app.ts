@@ -1,12 +1,16 @@
 import { Hono, type Context } from "hono";
 import { sessionErrorResponse, sessionMiddleware } from "tessera/hono";
+import { isStoreUnavailable } from "tessera";
 import type { SessionManager } from "tessera";
 import { mountDevicesApi } from "./devices-api.js";
+import { allowedMethodsFor } from "./allowed-methods.js";
+import { pathForLog } from "./log-path.js";
 import type { Logger } from "./logger.js";
 import type { ServerEnv, ServerSessionData } from "./require-session.js";
 import { mountSeedApi } from "./seed-api.js";
 import { mountWebRoutes, type DocsAssetLoader } from "./web-routes.js";
 import { responseHeaders, sameOriginGuard } from "./security.js";
+import { StoreOutageLog } from "./store-outage.js";
 
 export type { ServerSessionData } from "./require-session.js";
 
@@ -25,25 +29,12 @@ export interface AppOptions {
   docsAssets?: DocsAssetLoader;
   /** Version shown in `/openapi.json`. @default "0.0.0" */
   version?: string;
+  /**
+   * Logs store outages (start and end, with the count of 503s). Wrap the store with its `watch`
+   * so the end is seen. @default a new one on `logger`, which sees only the start
+   */
+  outageLog?: StoreOutageLog;
 }
-
-/**
- * Paths and the methods they answer, for 405s with an accurate `Allow`. Checked only when no
- * route matched (in `notFound`), rather than registered as catch-all routes: those would be
- * matched, and cost router time, on every request.
- */
-const ROUTES: ReadonlyArray<readonly [path: RegExp, allow: string]> = [
-  [/^\/$/, "GET, HEAD"],
-  [/^\/openapi\.json$/, "GET, HEAD"],
-  [/^\/docs\/?$/, "GET, HEAD"],
-  [/^\/(static|docs)\/[^/]+$/, "GET, HEAD"],
-  [/^\/login\/?$/, "POST"],
-  [/^\/profile\/?$/, "GET, HEAD"],
-  [/^\/logout\/?$/, "POST"],
-  [/^\/sessions\/?$/, "GET, HEAD"],
-  [/^\/sessions\/revoke-others\/?$/, "POST"],
-  [/^\/sessions\/[^/]+\/?$/, "DELETE"],
-];
 
 /**
  * The reference server as a Hono app: the seed's API (`/login/`, `/profile/`, `/logout/`), the
@@ -59,9 +50,9 @@ export function createApp(options: AppOptions): Hono<ServerEnv> {
     app.use(async (c, next) => {
       const started = performance.now();
       await next();
-      // Path only: a query string could carry anything, and this line must never hold a token.
-      // (c.req.path has the trailing slash removed under strict: false; log what was asked.)
-      logger.info(`${c.req.method} ${new URL(c.req.url).pathname} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
+      // Path only (a query string could carry anything), with token-like parts redacted: this line
+      // must never hold a token. (c.req.path is decoded and loses the trailing slash; log what was asked.)
+      logger.info(`${c.req.method} ${pathForLog(c.req.url)} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
     });
   }
   // Every endpoint here reads or changes a session; no cache may keep any of it.
@@ -73,20 +64,26 @@ export function createApp(options: AppOptions): Hono<ServerEnv> {
   mountDevicesApi(app, sessions);
   mountWebRoutes(app, { cookieName: sessions.cookieName, version: options.version ?? "0.0.0", docsAssets: options.docsAssets });
 
+  const outageLog = options.outageLog ?? new StoreOutageLog(logger);
+  // Derived from the routes on the first miss, so routes mounted after this point count too.
+  // Checked only when no route matched, rather than registered as catch-all routes: those would
+  // be matched, and cost router time, on every request.
+  let allowFor: ((path: string) => string | undefined) | undefined;
   app.notFound((c) => {
-    const path = new URL(c.req.url).pathname;
-    // "/sessions/revoke-others" also matches the handle pattern; the first match is the specific one.
-    const allow = ROUTES.find(([pattern]) => pattern.test(path))?.[1];
+    allowFor ??= allowedMethodsFor(app.routes);
+    const allow = allowFor(new URL(c.req.url).pathname);
     if (allow !== undefined) return c.json({ detail: "Method Not Allowed" }, 405, { Allow: allow });
     return c.json({ detail: "Not Found" }, 404);
   });
   app.onError((error, c) => {
     const response = sessionErrorResponse(error, c);
     if (response) {
-      logger.warn(`${c.req.method} ${c.req.path}: ${error.message}`);
+      // One line when an outage starts and one when it ends, not one per refused request.
+      if (isStoreUnavailable(error)) outageLog.refused(error);
+      else logger.warn(`${c.req.method} ${pathForLog(c.req.url)}: ${error.message}`);
       return response;
     }
-    logger.error(`${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
+    logger.error(`${c.req.method} ${pathForLog(c.req.url)}: ${error.stack ?? error.message}`);
     return c.json({ detail: "Internal Server Error" }, 500);
   });
   return app;

@@ -18,6 +18,8 @@ describe("readServerConfig", () => {
       accessLog: false,
       maxSessionsPerUser: 0,
       trustProxy: false,
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000, maxConnections: 512 },
+      shutdownGraceMs: 10_000,
     });
   });
 
@@ -35,6 +37,11 @@ describe("readServerConfig", () => {
       ACCESS_LOG: "yes",
       MAX_SESSIONS_PER_USER: "3",
       TRUST_PROXY: "true",
+      HTTP_HEADERS_TIMEOUT_MS: "2000",
+      HTTP_REQUEST_TIMEOUT_MS: "4000",
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: "1500",
+      HTTP_MAX_CONNECTIONS: "64",
+      SHUTDOWN_GRACE_MS: "3000",
     });
     expect(config).toMatchObject({
       host: "0.0.0.0",
@@ -49,6 +56,8 @@ describe("readServerConfig", () => {
       accessLog: true,
       maxSessionsPerUser: 3,
       trustProxy: true,
+      http: { headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 1500, maxConnections: 64 },
+      shutdownGraceMs: 3000,
     });
   });
 
@@ -82,6 +91,11 @@ describe("readServerConfig", () => {
     [{ SESSION_COOKIE_SECURE: "maybe" }, /SESSION_COOKIE_SECURE/],
     [{ ALLOWED_ORIGINS: "https://a.example/path" }, /not an origin/],
     [{ ACCESS_LOG: "sometimes" }, /ACCESS_LOG/],
+    [{ HTTP_MAX_CONNECTIONS: "0" }, /HTTP_MAX_CONNECTIONS="0" is invalid: set a whole number from 1/],
+    [{ HTTP_HEADERS_TIMEOUT_MS: "5" }, /HTTP_HEADERS_TIMEOUT_MS/],
+    [{ HTTP_HEADERS_TIMEOUT_MS: "20000", HTTP_REQUEST_TIMEOUT_MS: "10000" }, /HTTP_REQUEST_TIMEOUT_MS=10000 is shorter than HTTP_HEADERS_TIMEOUT_MS=20000/],
+    [{ SHUTDOWN_GRACE_MS: "soon" }, /SHUTDOWN_GRACE_MS/],
+    [{ SHUTDOWN_GRACE_MS: "5000" }, /SHUTDOWN_GRACE_MS=5000 is not longer than HTTP_KEEP_ALIVE_TIMEOUT_MS=5000/],
     [{ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" }, /UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not/],
     [{ UPSTASH_REDIS_REST_TOKEN: "t" }, /UPSTASH_REDIS_REST_TOKEN is set but UPSTASH_REDIS_REST_URL is not/],
     [{ UPSTASH_REDIS_REST_URL: "x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }, /must be an https:\/\/ URL/],

@@ -22,6 +22,22 @@ export interface ServerConfig {
   maxSessionsPerUser: number;
   /** Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** Bounds on what one connection may hold, so slow or idle clients cannot lock others out. */
+  http: HttpLimits;
+  /** `SHUTDOWN_GRACE_MS`: how long SIGTERM/SIGINT waits for requests and the store to finish. */
+  shutdownGraceMs: number;
+}
+
+/** Connection bounds of the HTTP server; see `ENVIRONMENT_DEFAULTS` for the variables. */
+export interface HttpLimits {
+  /** `HTTP_HEADERS_TIMEOUT_MS`: a request's headers must have arrived this long after it began (or after the connection opened). */
+  headersTimeoutMs: number;
+  /** `HTTP_REQUEST_TIMEOUT_MS`: the whole request, body included, must have arrived this long after it began. */
+  requestTimeoutMs: number;
+  /** `HTTP_KEEP_ALIVE_TIMEOUT_MS`: an idle keep-alive connection is closed after this long without a request. */
+  keepAliveTimeoutMs: number;
+  /** `HTTP_MAX_CONNECTIONS`: most open connections; past it the oldest one waiting on its client is closed. */
+  maxConnections: number;
 }
 
 /** The environment variables the server understands, with defaults; the README's table mirrors this. */
@@ -37,6 +53,12 @@ export const ENVIRONMENT_DEFAULTS = {
   ACCESS_LOG: "false",
   MAX_SESSIONS_PER_USER: "0",
   TRUST_PROXY: "false",
+  HTTP_HEADERS_TIMEOUT_MS: "10000",
+  HTTP_REQUEST_TIMEOUT_MS: "30000",
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: "5000",
+  // Below the common 1,024 file-descriptor limit, with room for Redis connections and files.
+  HTTP_MAX_CONNECTIONS: "512",
+  SHUTDOWN_GRACE_MS: "10000",
 } as const;
 
 type Environment = Record<string, string | undefined>;
@@ -101,6 +123,15 @@ export function readServerConfig(env: Environment): ServerConfig {
       throw new ConfigError(`ALLOWED_ORIGINS entry ${JSON.stringify(origin)} is not an origin: write scheme://host[:port] with no path, e.g. https://app.example.com`);
     }
   }
+  const http = readHttpLimits(env);
+  const shutdownGraceMs = integer(env, "SHUTDOWN_GRACE_MS", 100, 600_000);
+  // Shutdown lets idle keep-alive connections run out their timeout (clients were told it) rather
+  // than cut them while a client may be sending; a shorter grace would cut them anyway.
+  if (shutdownGraceMs <= http.keepAliveTimeoutMs) {
+    throw new ConfigError(
+      `SHUTDOWN_GRACE_MS=${shutdownGraceMs} is not longer than HTTP_KEEP_ALIVE_TIMEOUT_MS=${http.keepAliveTimeoutMs}: shutdown waits for idle keep-alive connections to time out, so raise SHUTDOWN_GRACE_MS or lower HTTP_KEEP_ALIVE_TIMEOUT_MS`,
+    );
+  }
   return {
     host: (env.HOST ?? "").trim() || ENVIRONMENT_DEFAULTS.HOST,
     port: integer(env, "PORT", 0, 65_535),
@@ -115,5 +146,24 @@ export function readServerConfig(env: Environment): ServerConfig {
     accessLog: flag(env, "ACCESS_LOG"),
     maxSessionsPerUser: integer(env, "MAX_SESSIONS_PER_USER", 0, 10_000),
     trustProxy: flag(env, "TRUST_PROXY"),
+    http,
+    shutdownGraceMs,
+  };
+}
+
+function readHttpLimits(env: Environment): HttpLimits {
+  const headersTimeoutMs = integer(env, "HTTP_HEADERS_TIMEOUT_MS", 100, 600_000);
+  const requestTimeoutMs = integer(env, "HTTP_REQUEST_TIMEOUT_MS", 100, 3_600_000);
+  // Node refuses a request timeout shorter than the headers timeout; say so in our terms.
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError(
+      `HTTP_REQUEST_TIMEOUT_MS=${requestTimeoutMs} is shorter than HTTP_HEADERS_TIMEOUT_MS=${headersTimeoutMs}: the whole request cannot arrive before its headers; raise HTTP_REQUEST_TIMEOUT_MS or lower HTTP_HEADERS_TIMEOUT_MS`,
+    );
+  }
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: integer(env, "HTTP_KEEP_ALIVE_TIMEOUT_MS", 100, 600_000),
+    maxConnections: integer(env, "HTTP_MAX_CONNECTIONS", 1, 1_000_000),
   };
 }

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import type { Server } from "node:http";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -10,18 +11,18 @@ import { TesseraError } from "tessera";
 import { nodeSha256 } from "tessera/node";
 import { createApp, type ServerSessionData } from "./app.js";
 import { readServerConfig } from "./config.js";
+import { ConnectionGuard, httpServerOptions } from "./connections.js";
 import { consoleLogger as logger } from "./logger.js";
+import { gracefulShutdown } from "./shutdown.js";
 import { openStore } from "./store-from-config.js";
+import { StoreOutageLog } from "./store-outage.js";
 import type { DocsAssetLoader } from "./web-routes.js";
-
-/** How long shutdown waits for in-flight requests before closing anyway. */
-const SHUTDOWN_GRACE_MS = 5000;
 
 const require = createRequire(import.meta.url);
 /** The package version for /openapi.json; "0.0.0" when the file is not where a build puts it. */
 const VERSION = (() => {
   try {
-    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
   } catch {
     return "0.0.0";
   }
@@ -36,10 +37,14 @@ function swaggerUiAssets(): DocsAssetLoader | undefined {
     logger.warn("swagger-ui-dist is not installed: /docs will load without its assets (npm install swagger-ui-dist)");
     return undefined;
   }
-  const files: Record<string, string> = { "swagger-ui.css": "text/css; charset=utf-8", "swagger-ui-bundle.js": "text/javascript; charset=utf-8" };
+  // A Map: a name from the URL such as `__proto__` must not find an inherited property.
+  const files = new Map([
+    ["swagger-ui.css", "text/css; charset=utf-8"],
+    ["swagger-ui-bundle.js", "text/javascript; charset=utf-8"],
+  ]);
   const cache = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
   return async (name) => {
-    const type = files[name];
+    const type = files.get(name);
     if (type === undefined) return null;
     let body = cache.get(name);
     if (body === undefined) cache.set(name, (body = readFile(join(directory, name)).then((buffer) => new Uint8Array(buffer))));
@@ -52,8 +57,9 @@ async function main(): Promise<void> {
   if (existsSync(".env")) process.loadEnvFile(".env");
   const config = readServerConfig(process.env);
   const store = await openStore(config, logger);
+  const outageLog = new StoreOutageLog(logger);
   const sessions = createSessionManager<ServerSessionData>({
-    store,
+    store: outageLog.watch(store),
     sha256: nodeSha256,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     absoluteTimeoutSeconds: config.absoluteTimeoutSeconds,
@@ -75,14 +81,16 @@ async function main(): Promise<void> {
     accessLog: config.accessLog,
     clientIp,
     version: VERSION,
+    outageLog,
     ...(docsAssets ? { docsAssets } : {}),
   });
 
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+  // serve() makes an HTTP/1.1 server unless given an HTTP/2 createServer, which this does not.
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: httpServerOptions(config.http) }, (info) => {
     logger.info(
       `listening on http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port} (idle timeout ${config.idleTimeoutSeconds} s, absolute ${config.absoluteTimeoutSeconds} s)`,
     );
-  });
+  }) as Server;
   server.on("error", (error: NodeJS.ErrnoException) => {
     logger.error(
       error.code === "EADDRINUSE"
@@ -92,24 +100,8 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(`${signal} received, finishing in-flight requests`);
-    const force = setTimeout(() => {
-      logger.warn(`requests still open after ${SHUTDOWN_GRACE_MS} ms, closing them`);
-      if ("closeAllConnections" in server) server.closeAllConnections();
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    server.close(async () => {
-      await store.close().catch(() => undefined);
-      logger.info("stopped");
-      process.exit(0);
-    });
-    // Keep-alive connections with no request in flight would hold close() open.
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
-  };
+  const guard = new ConnectionGuard(server, config.http.maxConnections, logger);
+  const shutdown = gracefulShutdown({ server, guard, store, graceMs: config.shutdownGraceMs, logger, exit: (code) => process.exit(code) });
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 }

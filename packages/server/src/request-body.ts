@@ -9,6 +9,7 @@ export type JsonBodyResult =
   | { ok: false; reason: "unsupported_media_type"; contentType: string | null }
   | { ok: false; reason: "too_large"; limitBytes: number }
   | { ok: false; reason: "empty" }
+  | { ok: false; reason: "aborted" }
   | { ok: false; reason: "malformed"; message: string };
 
 /** `application/json` or any `application/*+json`, with or without parameters. */
@@ -18,6 +19,14 @@ export function isJsonContentType(contentType: string | null): boolean {
   return essence === "application/json" || (essence.startsWith("application/") && essence.endsWith("+json"));
 }
 
+/**
+ * Deepest nesting of arrays and objects accepted in a body. Far beyond any body this server
+ * reads, and far below what overflows the stack: a 16 KB body can nest 8,000 levels, which parse
+ * fine but overflow `JSON.stringify` when a 422 echoes the input back.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Reads and parses a JSON body of at most `limitBytes`, nested at most {@link MAX_JSON_DEPTH} deep. */
 export async function readJsonBody(request: Request, limitBytes: number): Promise<JsonBodyResult> {
   const contentType = request.headers.get("content-type");
   if (!isJsonContentType(contentType)) return { ok: false, reason: "unsupported_media_type", contentType };
@@ -26,7 +35,14 @@ export async function readJsonBody(request: Request, limitBytes: number): Promis
   // A declared length within the limit bounds the body (the HTTP parser reads exactly that many
   // bytes), so read it in one go: on Node that skips building a web stream reader, which was
   // half the cost of a login in `npm run bench`. Only chunked bodies take the counting path.
-  const bytes = declared !== null ? new Uint8Array(await request.arrayBuffer()) : await readCounting(request, limitBytes);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = declared !== null ? new Uint8Array(await request.arrayBuffer()) : await readCounting(request, limitBytes);
+  } catch {
+    // The connection closed before the whole body came: the client went away, or the server's
+    // request timeout cut a body that was arriving too slowly. Not a server error.
+    return { ok: false, reason: "aborted" };
+  }
   if (bytes === undefined) return { ok: false, reason: "too_large", limitBytes };
   if (bytes.byteLength === 0) return { ok: false, reason: "empty" };
   let text: string;
@@ -35,11 +51,29 @@ export async function readJsonBody(request: Request, limitBytes: number): Promis
   } catch {
     return { ok: false, reason: "malformed", message: "body is not valid UTF-8" };
   }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return { ok: false, reason: "malformed", message: `JSON nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
     return { ok: false, reason: "malformed", message: (error as Error).message };
   }
+}
+
+/** Whether JSON `text` opens more than `maxDepth` arrays/objects at once; brackets inside strings do not count. */
+function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c /* \ */) index++;
+      else if (code === 0x22 /* " */) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x5b /* [ */ || code === 0x7b /* { */) {
+      if (++depth > maxDepth) return true;
+    } else if (code === 0x5d /* ] */ || code === 0x7d /* } */) depth--;
+  }
+  return false;
 }
 
 /** Reads a body of unknown length, giving up (`undefined`) as soon as it passes the limit. */

@@ -41,6 +41,8 @@ function bodyError(c: Context, failure: BodyFailure): Response {
       return c.json({ detail: `Content-Type must be application/json, got ${failure.contentType === null ? "none" : JSON.stringify(failure.contentType)}` }, 415);
     case "too_large":
       return c.json({ detail: `Request body is larger than ${failure.limitBytes} bytes` }, 413);
+    case "aborted":
+      return c.json({ detail: "The request body was not received in full: send it within the request timeout" }, 400);
     case "empty":
       return c.json({ detail: [{ type: "missing", loc: ["body"], msg: "Field required", input: null }] }, 422);
     case "malformed":

@@ -13,10 +13,11 @@ const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-s
 /** Swagger UI sets inline styles; everything else is as strict as the page. */
 const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-const STATIC_FILES: Record<string, { body: string; type: string }> = {
-  "app.js": { body: PAGE_JS, type: "text/javascript; charset=utf-8" },
-  "app.css": { body: PAGE_CSS, type: "text/css; charset=utf-8" },
-};
+/** A Map, not an object literal: a name from the URL such as `__proto__` or `toString` must find nothing. */
+const STATIC_FILES = new Map<string, { body: string; type: string }>([
+  ["app.js", { body: PAGE_JS, type: "text/javascript; charset=utf-8" }],
+  ["app.css", { body: PAGE_CSS, type: "text/css; charset=utf-8" }],
+]);
 
 const DOCS_HTML = `<!doctype html>
 <html lang="en">
@@ -49,7 +50,7 @@ export function mountWebRoutes(app: Hono<ServerEnv>, options: { cookieName: stri
   app.get("/", (c) => c.html(PAGE_HTML, 200, { "Content-Security-Policy": PAGE_CSP, "X-Frame-Options": "DENY" }));
 
   app.get("/static/:file", (c) => {
-    const file = STATIC_FILES[c.req.param("file")];
+    const file = STATIC_FILES.get(c.req.param("file"));
     if (!file) return c.json({ detail: "Not Found" }, 404);
     return c.body(file.body, 200, { "Content-Type": file.type });
   });

@@ -9,6 +9,10 @@ export interface ServerProcess {
   readonly baseUrl: string;
   /** Everything it printed so far, stdout and stderr interleaved, one entry per line. */
   readonly lines: string[];
+  /** Resolves with the first line (already printed or still to come) matching `pattern`; rejects after `timeoutMs`. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code once the process has exited (by itself or by `stop`). */
+  readonly exited: Promise<number | null>;
   /** Sends a signal and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   readonly child: ChildProcess;
@@ -26,17 +30,28 @@ export async function startServerProcess(env: Record<string, string>, options: {
     cwd: options.cwd ?? fileURLToPath(new URL("../fixtures/empty-cwd/", import.meta.url)),
   });
   const lines: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const lineListeners = new Set<(line: string) => void>();
+  // "close", not "exit": by then stdout and stderr are read to the end, so `lines` is complete.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   const listening = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
-        lines.push(line);
-        const match = /listening on (http:\/\/\S+)/.exec(line);
-        if (match) resolve(match[1]!);
-      }
+    // Per stream, a line can arrive split over two chunks: keep the unfinished tail until its newline.
+    const lineReader = () => {
+      let tail = "";
+      return (chunk: string) => {
+        const parts = (tail + chunk).split("\n");
+        tail = parts.pop()!;
+        for (const line of parts.filter(Boolean)) {
+          lines.push(line);
+          for (const listener of lineListeners) listener(line);
+          const match = /listening on (http:\/\/\S+)/.exec(line);
+          if (match) resolve(match[1]!);
+        }
+      };
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout!.setEncoding("utf8");
+    child.stderr!.setEncoding("utf8");
+    child.stdout!.on("data", lineReader());
+    child.stderr!.on("data", lineReader());
     void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${lines.join("\n")}`)));
     setTimeout(() => reject(new Error(`server did not start within 10 s:\n${lines.join("\n")}`)), 10_000).unref();
   });
@@ -45,6 +60,24 @@ export async function startServerProcess(env: Record<string, string>, options: {
     baseUrl,
     lines,
     child,
+    exited,
+    waitForLine(pattern, timeoutMs = 10_000) {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          lineListeners.delete(listener);
+          reject(new Error(`no log line matched ${pattern} within ${timeoutMs} ms:\n${lines.join("\n")}`));
+        }, timeoutMs);
+        const listener = (line: string) => {
+          if (!pattern.test(line)) return;
+          clearTimeout(timer);
+          lineListeners.delete(listener);
+          resolve(line);
+        };
+        lineListeners.add(listener);
+      });
+    },
     async stop(signal = "SIGTERM") {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);

@@ -1,0 +1,136 @@
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { HttpLimits } from "./config.js";
+import type { Logger } from "./logger.js";
+
+/** At most one line per this long about the connection cap, however hard it is hit. */
+const CAP_REPORT_INTERVAL_MS = 60_000;
+
+/**
+ * Node's HTTP server options for `limits`. Node closes a connection whose headers or whole request
+ * are late with a 408; an idle keep-alive connection is closed after `keepAliveTimeoutMs` (and
+ * the client is told so in `Keep-Alive: timeout=…`).
+ */
+export function httpServerOptions(limits: HttpLimits): ServerOptions {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks the two timeouts above only when it sweeps its connections, every 30 s by
+    // default, so a 10 s timeout could hold for 40 s: sweep at a quarter of the shorter one.
+    connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+}
+
+interface Connection {
+  /** The request being answered on it, if any (HTTP/1.1 answers one at a time). */
+  request: IncomingMessage | undefined;
+  response: ServerResponse | undefined;
+}
+
+/**
+ * Tracks the server's connections to enforce a connection cap and to drain on shutdown.
+ *
+ * Cap: when a new connection would pass `maxConnections`, the oldest connection that is waiting
+ * on its client (no request yet, idle between requests, or a body still arriving) is closed to
+ * make room; connections whose request is being worked on are never cut. Only when every
+ * connection is busy is the new one refused. So holding many connections open (slow bodies, idle
+ * sockets) cannot lock a normal client out, and the process stays under its file-descriptor limit.
+ *
+ * Drain: after {@link drain}, every response (in flight or to a request still to come) carries
+ * `Connection: close`, so each connection closes after its next response. Idle keep-alive
+ * connections are left to the keep-alive timeout that clients were told about, rather than cut
+ * while a client may be sending on them.
+ */
+export class ConnectionGuard {
+  /** In order of opening: the first waiting one is the oldest. */
+  readonly #connections = new Map<Socket, Connection>();
+  #draining = false;
+  #evictedSinceReport = 0;
+  #refusedSinceReport = 0;
+  #lastReportAtMs = -Infinity;
+
+  constructor(
+    server: Server,
+    private readonly maxConnections: number,
+    private readonly logger: Logger,
+    private readonly nowMs: () => number = Date.now,
+  ) {
+    // After Node's own connection listener, so a socket closed here is one Node already tracks.
+    server.on("connection", (socket: Socket) => this.#opened(socket));
+    // Before the app's listener: a synchronous route may write its response within that call.
+    server.prependListener("request", (request: IncomingMessage, response: ServerResponse) => this.#requested(request, response));
+  }
+
+  /** Open connections. */
+  get openCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Connections with a request that has not been answered yet. */
+  get inFlightCount(): number {
+    let count = 0;
+    for (const connection of this.#connections.values()) if (connection.response !== undefined) count++;
+    return count;
+  }
+
+  /** From now on, close every connection after its next response. */
+  drain(): void {
+    this.#draining = true;
+    for (const { response } of this.#connections.values()) {
+      if (response !== undefined && !response.headersSent) response.setHeader("Connection", "close");
+    }
+  }
+
+  #opened(socket: Socket): void {
+    if (this.#connections.size >= this.maxConnections && !this.#makeRoom()) {
+      this.#refusedSinceReport++;
+      this.#report();
+      socket.destroy();
+      return;
+    }
+    this.#connections.set(socket, { request: undefined, response: undefined });
+    socket.once("close", () => this.#connections.delete(socket));
+  }
+
+  #requested(request: IncomingMessage, response: ServerResponse): void {
+    const connection = this.#connections.get(request.socket);
+    if (this.#draining) response.setHeader("Connection", "close");
+    if (connection === undefined) return;
+    connection.request = request;
+    connection.response = response;
+    const done = () => {
+      if (connection.response !== response) return;
+      connection.request = undefined;
+      connection.response = undefined;
+    };
+    response.once("finish", done);
+    response.once("close", done);
+  }
+
+  /** Closes the oldest connection waiting on its client; false when every one is busy. */
+  #makeRoom(): boolean {
+    for (const [socket, connection] of this.#connections) {
+      // `complete`: the whole request, body included, has arrived; from then on the server owes
+      // the answer, and cutting it would be the server's fault, not the client's.
+      if (connection.request !== undefined && connection.request.complete) continue;
+      this.#connections.delete(socket);
+      socket.destroy();
+      this.#evictedSinceReport++;
+      this.#report();
+      return true;
+    }
+    return false;
+  }
+
+  #report(): void {
+    const now = this.nowMs();
+    if (now - this.#lastReportAtMs < CAP_REPORT_INTERVAL_MS) return;
+    this.logger.warn(
+      `connection cap of ${this.maxConnections} reached (HTTP_MAX_CONNECTIONS): closed ${this.#evictedSinceReport} connection(s) waiting on their client and refused ${this.#refusedSinceReport} new one(s) since the last report; next report in ${CAP_REPORT_INTERVAL_MS / 1000} s at the earliest`,
+    );
+    this.#lastReportAtMs = now;
+    this.#evictedSinceReport = 0;
+    this.#refusedSinceReport = 0;
+  }
+}

@@ -1,0 +1,98 @@
+import { connect, type Socket } from "node:net";
+import { describe, expect, it } from "vitest";
+import { freePort } from "../../../../test/support/ports.js";
+import { startServerProcess, type ServerProcess } from "../support/server-process.js";
+
+/**
+ * Connections held open on purpose (slow headers, slow bodies, idle sockets) against the real
+ * process, with short configured timeouts: a normal client is still served, and every held
+ * connection is closed by the server.
+ */
+
+interface Held {
+  socket: Socket;
+  /** Resolves with what the server sent before it closed the connection. */
+  closed: Promise<string>;
+}
+
+/** Opens a connection to `baseUrl`, sends `payload` (possibly nothing), and holds it. */
+function hold(baseUrl: string, payload: string): Promise<Held> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname);
+    let received = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => (received += chunk));
+    const closed = new Promise<string>((resolveClosed) => socket.on("close", () => resolveClosed(received)));
+    socket.on("error", () => undefined); // a reset is one way of being closed
+    socket.once("connect", () => {
+      if (payload) socket.write(payload);
+      resolve({ socket, closed });
+    });
+    socket.once("error", reject);
+  });
+}
+
+const SLOW_BODY = 'POST /login/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"user';
+const SLOW_HEADERS = "GET /profile/ HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+
+async function normalLogin(server: ServerProcess): Promise<number> {
+  const response = await fetch(`${server.baseUrl}/login/`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"username":"normal"}',
+    signal: AbortSignal.timeout(5000),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe("connections held open by a client", () => {
+  it("are closed after the header, request and keep-alive timeouts, while a normal client is served", async () => {
+    const server = await startServerProcess({
+      PORT: String(await freePort()),
+      HTTP_HEADERS_TIMEOUT_MS: "500",
+      HTTP_REQUEST_TIMEOUT_MS: "1000",
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: "500",
+    });
+    try {
+      const held = await Promise.all([
+        ...Array.from({ length: 10 }, () => hold(server.baseUrl, SLOW_BODY)),
+        ...Array.from({ length: 10 }, () => hold(server.baseUrl, SLOW_HEADERS)),
+        ...Array.from({ length: 10 }, () => hold(server.baseUrl, "")),
+        // Keep-alive, idle after one complete request.
+        ...Array.from({ length: 5 }, () => hold(server.baseUrl, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")),
+      ]);
+      expect(await normalLogin(server)).toBe(200);
+      // Bounded by the test timeout, not by a clock of ours: each one must be closed by the server.
+      const received = await Promise.all(held.map((connection) => connection.closed));
+      expect(received.slice(0, 30).every((text) => text.startsWith("HTTP/1.1 408 Request Timeout"))).toBe(true);
+      expect(received.slice(30).every((text) => text.startsWith("HTTP/1.1 404 Not Found"))).toBe(true);
+      expect(await normalLogin(server)).toBe(200);
+      // A body cut by the request timeout is the client's doing: nothing for the error log.
+      expect(server.lines.filter((line) => line.startsWith("tessera: error:"))).toEqual([]);
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  });
+
+  it("past the connection cap, the oldest connection waiting on its client makes room for a new one", async () => {
+    const CAP = 10;
+    // Long timeouts: here only the cap can free a slot.
+    const server = await startServerProcess({ PORT: String(await freePort()), HTTP_MAX_CONNECTIONS: String(CAP), HTTP_HEADERS_TIMEOUT_MS: "60000", HTTP_REQUEST_TIMEOUT_MS: "60000" });
+    try {
+      const held: Held[] = [];
+      for (let index = 0; index < 3 * CAP; index++) held.push(await hold(server.baseUrl, index % 2 === 0 ? SLOW_BODY : ""));
+      for (let attempt = 0; attempt < 5; attempt++) expect(await normalLogin(server)).toBe(200);
+      // 3 × CAP held, oldest first: at least the first 2 × CAP were closed to make room.
+      expect(await Promise.all(held.slice(0, 2 * CAP).map((connection) => connection.closed))).toHaveLength(2 * CAP);
+      expect(server.lines.filter((line) => line.startsWith("tessera: error:"))).toEqual([]);
+      const capLines = server.lines.filter((line) => line.includes("connection cap of 10 reached"));
+      expect(capLines).toHaveLength(1); // one line, not one per connection
+      for (const connection of held) connection.socket.destroy();
+      expect(server.child.exitCode).toBeNull();
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  });
+});
