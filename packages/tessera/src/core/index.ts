@@ -47,3 +47,11 @@ export {
 export type { RandomBytes, Sha256 } from "./token.js";
 export { ConfigError, isStoreUnavailable, SessionInputError, StoreUnavailableError, TesseraError } from "./errors.js";
 export type { TesseraErrorCode } from "./errors.js";
+export { crossSiteChecker, CROSS_SITE_REFUSAL, ownOriginOf } from "./origin.js";
+export type { OriginCheckInput, SameOriginOptions } from "./origin.js";
+export { describeSessionError, StoreUnavailableResponseError, withHttpResponse } from "./http-errors.js";
+export type { SessionErrorResponse } from "./http-errors.js";
+export { HeaderRecordRequest, RequestSessions } from "./request-sessions.js";
+export type { HeaderRecord, RequestSessionsApi, SessionRequest } from "./request-sessions.js";
+export { parseSetCookie } from "./set-cookie.js";
+export type { ParsedSetCookie } from "./set-cookie.js";
