@@ -1,7 +1,7 @@
 import { createSessionManager, type SessionManager, type SessionStore } from "tessera";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SuiteRequest, SuiteResponse } from "./raw-http.js";
-import type { SuiteData } from "./suite-routes.js";
+import { APP_COOKIE, type SuiteData } from "./suite-routes.js";
 import { OUTAGE_RETRY_AFTER_SECONDS, switchableStore } from "./switchable-store.js";
 
 /** An app of the suite (every route of `SUITE_ROUTES`), running on one adapter. */
@@ -17,7 +17,7 @@ export interface AdapterDriver {
   name: string;
   start(manager: SessionManager<SuiteData>): Promise<RunningApp>;
   /** Cases this driver cannot send, each with the reason; they are reported as skipped, not passed. */
-  cannotRun?: Partial<Record<"trace" | "malformedHost", string>>;
+  cannotRun?: Partial<Record<"trace" | "customMethod" | "malformedHost", string>>;
 }
 
 const COOKIE = "session_id";
@@ -64,7 +64,8 @@ export function describeAdapterSuite(driver: AdapterDriver): void {
     it("login sets one HttpOnly session cookie with Cache-Control: no-store, appended to other cookies", async () => {
       const { response } = await login("ada");
       expect(response.setCookies.filter((line) => line.startsWith(`${COOKIE}=`))).toHaveLength(1);
-      expect(response.setCookies[0]).toMatch(/HttpOnly/);
+      expect(response.setCookies.find((line) => line.startsWith(`${COOKIE}=`))).toMatch(/HttpOnly/);
+      expect(response.setCookies).toContain(APP_COOKIE);
       expect(response.headers["cache-control"]).toBe("no-store");
     });
 
@@ -146,7 +147,7 @@ export function describeAdapterSuite(driver: AdapterDriver): void {
         expect(down.status, `${request.method} ${request.path}: ${down.text}`).toBe(503);
         expect(down.headers["retry-after"]).toBe(String(OUTAGE_RETRY_AFTER_SECONDS));
         expect(down.headers["cache-control"]).toBe("no-store");
-        expect(down.setCookies).toEqual([]);
+        expect(down.setCookies.filter((line) => line.startsWith(`${COOKIE}=`))).toEqual([]);
         expect(down.text).not.toMatch(/<html|<pre|at .*\.ts:/i);
       }
       setFailing(false);
@@ -160,17 +161,22 @@ export function describeAdapterSuite(driver: AdapterDriver): void {
         expect(me.status, `Host ${host}: ${me.text}`).toBeLessThan(500);
         expect(me.text).not.toMatch(/<html|<pre|at .*\.ts:/i);
         const guarded = await app.send({ method: "POST", path: "/login", headers: { host, origin: "https://evil.example" } });
-        expect(guarded.status, `Host ${host}: ${guarded.text}`).toBe(403);
+        // 403 from the guard, or 400 from a server that refuses the Host before the app runs
+        // (@hono/node-server cannot build a Web Request from it); never through, never a 500.
+        expect([400, 403], `Host ${host}: ${guarded.status} ${guarded.text}`).toContain(guarded.status);
       }
     });
 
-    it("odd methods (OPTIONS, a registered custom one) reach the session without a 500", async () => {
+    it("OPTIONS reaches the session without a 500", async () => {
       const { cookie } = await login("ritchie");
-      for (const method of ["OPTIONS", "PURGE"]) {
-        const response = await app.send({ method, path: "/any", headers: { cookie } });
-        expect(response.status, `${method}: ${response.text}`).toBeLessThan(500);
-      }
+      const response = await app.send({ method: "OPTIONS", path: "/any", headers: { cookie } });
+      expect(response.status, response.text).toBeLessThan(500);
+    });
+
+    it.skipIf(driver.cannotRun?.customMethod !== undefined)("a custom method the app registered (PURGE) reaches the session", async () => {
+      const { cookie } = await login("pike");
       const purge = await app.send({ method: "PURGE", path: "/any", headers: { cookie } });
+      expect(purge.status, purge.text).toBe(200);
       expect(JSON.parse(purge.text)).toEqual({ status: "active" });
     });
 

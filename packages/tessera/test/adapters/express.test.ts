@@ -6,7 +6,7 @@ import { createMemoryStore } from "tessera/memory";
 import { sameOriginGuard, sessionErrorHandler, sessionMiddleware } from "tessera/express";
 import { describeAdapterSuite, type AdapterDriver } from "./adapter-suite.js";
 import { listenOnLoopback } from "./listen.js";
-import { SUITE_ROUTES } from "./suite-routes.js";
+import { APP_COOKIE, SUITE_ROUTES } from "./suite-routes.js";
 
 /**
  * The suite on real Express 5 and Express 4 servers. Both get the same app; Express 4 does not
@@ -22,6 +22,7 @@ function expressDriver(name: string, createApp: () => express5.Express, forwardR
       for (const route of SUITE_ROUTES) {
         const register = route.method === "ALL" ? app.all.bind(app) : route.method === "GET" ? app.get.bind(app) : app.post.bind(app);
         const handler = async (req: express5.Request, res: express5.Response): Promise<void> => {
+          if (route.appCookie) res.append("Set-Cookie", APP_COOKIE);
           const result = await route.handle(req.sessions, (header) => req.get(header));
           res.status(result.status).json(result.body);
         };

@@ -16,9 +16,18 @@ export interface SuiteRoute {
   path: string;
   /** Mount the adapter's same-origin guard in front of this route. */
   guarded?: boolean;
+  /**
+   * The driver sets the app's own cookie {@link APP_COOKIE} with its framework's API before the
+   * handler runs (Next: on the response the handler returns), so a session cookie that replaced
+   * instead of appended would show.
+   */
+  appCookie?: boolean;
   /** `header(name)` reads a request header (lower-case name). */
   handle(sessions: RequestSessionsApi<SuiteData>, header: (name: string) => string | undefined): Promise<RouteResult>;
 }
+
+/** The app's own cookie on `appCookie` routes. */
+export const APP_COOKIE = "app_theme=dark; Path=/";
 
 const NOT_LOGGED_IN: RouteResult = { status: 401, body: { detail: "Not logged in" } };
 
@@ -31,6 +40,7 @@ export const SUITE_ROUTES: readonly SuiteRoute[] = [
     method: "POST",
     path: "/login",
     guarded: true,
+    appCookie: true,
     async handle(sessions, header) {
       const { session } = await sessions.login({ userId: header("x-user") ?? "ada", data: { theme: "dark" } });
       return { status: 200, body: { handle: session.id } };
