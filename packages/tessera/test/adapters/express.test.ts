@@ -4,9 +4,11 @@ import express4 from "express4";
 import { createSessionManager } from "tessera";
 import { createMemoryStore } from "tessera/memory";
 import { sameOriginGuard, sessionErrorHandler, sessionMiddleware } from "tessera/express";
+import { describe, expect, it } from "vitest";
 import { describeAdapterSuite, type AdapterDriver } from "./adapter-suite.js";
 import { listenOnLoopback } from "./listen.js";
 import { APP_COOKIE, SUITE_ROUTES } from "./suite-routes.js";
+import { OUTAGE_RETRY_AFTER_SECONDS, switchableStore } from "./switchable-store.js";
 
 /**
  * The suite on real Express 5 and Express 4 servers. Both get the same app; Express 4 does not
@@ -47,3 +49,25 @@ typedExpress4.use(sessionErrorHandler());
 typedExpress4.get("/", async (req, res) => void res.json((await req.sessions.lookup()).status));
 
 describeAdapterSuite(expressDriver("express 4", () => express4() as unknown as express5.Express, true));
+
+describe("express without sessionErrorHandler", () => {
+  it.each([
+    ["express 5", () => express5() as unknown as express5.Express, false],
+    ["express 4", () => express4() as unknown as express5.Express, true],
+  ] as const)("%s: Express's own final handler still answers a store outage with 503 and Retry-After", async (_name, createApp, forward) => {
+    const { store, setFailing } = switchableStore();
+    const app = createApp();
+    app.use(sessionMiddleware(createSessionManager({ store })));
+    const handler = async (req: express5.Request, res: express5.Response): Promise<void> => void res.json(await req.sessions.session());
+    app.get("/me", forward ? (req, res, next) => void handler(req, res).catch(next) : handler);
+    const running = await listenOnLoopback(createServer(app));
+    try {
+      setFailing(true);
+      const down = await running.send({ method: "GET", path: "/me", headers: { cookie: `session_id=${"A".repeat(45)}` } });
+      expect(down.status).toBe(503);
+      expect(down.headers["retry-after"]).toBe(String(OUTAGE_RETRY_AFTER_SECONDS));
+    } finally {
+      await running.close();
+    }
+  });
+});
