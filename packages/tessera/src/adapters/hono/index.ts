@@ -1,26 +1,15 @@
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
-import { isStoreUnavailable, SessionInputError } from "../../core/errors.js";
+import { describeSessionError } from "../../core/http-errors.js";
+import { CROSS_SITE_REFUSAL, crossSiteChecker, type SameOriginOptions } from "../../core/origin.js";
 import type { SessionData } from "../../core/record.js";
-import type { DataPatch } from "../../core/record.js";
-import type { LoginResult, Session, SessionLookup, SessionManager } from "../../core/session.js";
+import { RequestSessions, type RequestSessionsApi } from "../../core/request-sessions.js";
+import type { SessionManager } from "../../core/session.js";
 
-/** What the middleware puts on `c.var.sessions`. */
-export interface HonoSessions<Data extends SessionData = SessionData> {
-  /**
-   * Reads (and slides) the request's session. The first call costs one store command, later calls
-   * in the same request are free. When the cookie names no live session, the response clears it.
-   */
-  lookup(): Promise<SessionLookup<Data>>;
-  /** Logs in (rotating any session the request had) and sets the cookie on the response. */
-  login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>>;
-  /** Destroys the request's session, if any, and clears the cookie. */
-  logout(): Promise<void>;
-  /**
-   * Changes data keys of the request's session, writing only those keys. `null` when the request
-   * has no live session (or it ended meanwhile).
-   */
-  patch(change: DataPatch): Promise<Session<Data> | null>;
-}
+export { StoreUnavailableResponseError } from "../../core/http-errors.js";
+export type { SameOriginOptions } from "../../core/origin.js";
+
+/** What the middleware puts on `c.var.sessions`: the request's session, looked up at most once. */
+export type HonoSessions<Data extends SessionData = SessionData> = RequestSessionsApi<Data>;
 
 /** Options of {@link sessionMiddleware}. */
 export interface SessionMiddlewareOptions {
@@ -37,72 +26,76 @@ export type SessionEnv<Data extends SessionData = SessionData> = { Variables: { 
 /**
  * Puts `c.var.sessions` on every request. Nothing touches the store until a handler asks, so
  * requests that never look at the session cost nothing. Any response that sets or clears the
- * cookie gets `Cache-Control: no-store`, so no shared cache keeps a session.
+ * cookie gets `Cache-Control: no-store`. A store failure throws an error that carries its own 503
+ * response with `Retry-After` (as Hono's `HTTPException` does), so even an app without
+ * `app.onError(...)` answers 503, not 500; {@link sessionErrorHandler} gives the same 503 and maps
+ * other errors too.
  *
  * @example
  * ```ts
  * const app = new Hono<SessionEnv>();
  * app.use(sessionMiddleware(sessions));
- * app.onError(sessionErrorHandler());
  * app.get("/me", async (c) => {
- *   const lookup = await c.var.sessions.lookup();
- *   return lookup.status === "active" ? c.json({ user: lookup.session.userId }) : c.json({ detail: "Not logged in" }, 401);
+ *   const session = await c.var.sessions.session();
+ *   return session ? c.json({ user: session.userId }) : c.json({ detail: "Not logged in" }, 401);
  * });
  * ```
  */
 export function sessionMiddleware<Data extends SessionData>(manager: SessionManager<Data>, options: SessionMiddlewareOptions = {}): MiddlewareHandler<SessionEnv<Data>> {
-  // Not async, and one object per request with its methods on the prototype: this runs on every
-  // request, and closures or an extra async frame per request showed in read throughput.
+  const { clientIp } = options;
+  // Not async: this runs on every request, and an extra async frame per request showed in read
+  // throughput.
   return function tesseraSessions(c, next) {
-    c.set("sessions", new RequestSessions(manager, c, options.clientIp));
+    c.set("sessions", new HonoRequestSessions(manager, c, clientIp));
     return next();
   };
 }
 
-class RequestSessions<Data extends SessionData> implements HonoSessions<Data> {
-  #lookup: Promise<SessionLookup<Data>> | undefined;
-
+class HonoRequestSessions<Data extends SessionData> extends RequestSessions<Data> {
   constructor(
-    private readonly manager: SessionManager<Data>,
+    manager: SessionManager<Data>,
     private readonly c: Context,
-    private readonly clientIp: ((c: Context) => string | undefined) | undefined,
-  ) {}
-
-  lookup(): Promise<SessionLookup<Data>> {
-    return (this.#lookup ??= this.#authenticate());
+    private readonly clientIpOf: ((c: Context) => string | undefined) | undefined,
+  ) {
+    super(manager, c.req.raw);
   }
 
-  async #authenticate(): Promise<SessionLookup<Data>> {
-    const result = await this.manager.authenticate(this.c.req.raw);
-    if (result.status === "invalid") this.#setCookie(result.clearCookie);
-    return result;
-  }
-
-  #setCookie(value: string): void {
-    this.c.header("Set-Cookie", value, { append: true });
+  protected override writeCookie(setCookie: string): void {
+    this.c.header("Set-Cookie", setCookie, { append: true });
     this.c.header("Cache-Control", "no-store");
   }
 
-  async login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>> {
-    const result = await this.manager.login(this.c.req.raw, { ...input, ip: this.clientIp?.(this.c) });
-    this.#lookup = Promise.resolve({ status: "active", session: result.session, token: result.token });
-    this.#setCookie(result.setCookie);
-    return result;
+  protected override clientIp(): string | undefined {
+    return this.clientIpOf?.(this.c);
   }
+}
 
-  async logout(): Promise<void> {
-    const { clearCookie } = await this.manager.logout(this.c.req.raw);
-    this.#lookup = Promise.resolve({ status: "anonymous" });
-    if (clearCookie !== null) this.#setCookie(clearCookie);
-  }
-
-  async patch(change: DataPatch): Promise<Session<Data> | null> {
-    const current = await this.lookup();
-    if (current.status !== "active") return null;
-    const updated = await this.manager.patch(current.session, change);
-    if (updated !== null) this.#lookup = Promise.resolve({ ...current, session: updated });
-    return updated;
-  }
+/**
+ * Refuses state-changing requests (anything but GET, HEAD, OPTIONS, TRACE) that a browser sent
+ * from another origin, with 403 and a JSON `detail`. Requests without `Origin` and
+ * `Sec-Fetch-Site` (curl, server-to-server) pass. Mount it before routes that log in or out.
+ *
+ * @example
+ * ```ts
+ * app.use(sameOriginGuard({ allowedOrigins: ["https://admin.example.com"] }));
+ * ```
+ */
+export function sameOriginGuard(options: SameOriginOptions = {}): MiddlewareHandler {
+  const isCrossSite = crossSiteChecker(options);
+  // Not async: on safe methods (every authenticated read) this is a plain pass-through.
+  return function sameOrigin(c, next) {
+    const refused =
+      c.req.method !== "GET" &&
+      isCrossSite({
+        method: c.req.method,
+        origin: c.req.header("origin"),
+        fetchSite: c.req.header("sec-fetch-site"),
+        // A Web Request's URL is always valid (its constructor parsed it), so this cannot throw.
+        ownOrigin: new URL(c.req.url).origin,
+      });
+    if (refused) return Promise.resolve(c.json({ detail: CROSS_SITE_REFUSAL.detail }, CROSS_SITE_REFUSAL.status));
+    return next();
+  };
 }
 
 /**
@@ -110,14 +103,8 @@ class RequestSessions<Data extends SessionData> implements HonoSessions<Data> {
  * 503 with `Retry-After` (never "logged out", never a 500); refused session input is a 422.
  */
 export function sessionErrorResponse(error: unknown, c: Context): Response | undefined {
-  if (isStoreUnavailable(error)) {
-    return c.json({ detail: "Session store unavailable, please retry shortly" }, 503, {
-      "Retry-After": String(error.retryAfterSeconds),
-      "Cache-Control": "no-store",
-    });
-  }
-  if (error instanceof SessionInputError) return c.json({ detail: error.message }, 422);
-  return undefined;
+  const described = describeSessionError(error);
+  return described && c.json(described.body, described.status, described.headers);
 }
 
 /**

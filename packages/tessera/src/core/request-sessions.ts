@@ -1,0 +1,181 @@
+import { withHttpResponse } from "./http-errors.js";
+import type { DataPatch, SessionData } from "./record.js";
+import type { LoginResult, Session, SessionLookup, SessionManager, SessionSummary } from "./session.js";
+
+/**
+ * The per-request session API every adapter exposes (`c.var.sessions`, `req.sessions`,
+ * `request.sessions`, `getSessions(…)`), written once here so the adapters stay thin and agree.
+ */
+
+/**
+ * The parts of a request the session manager reads: the `Cookie` and `User-Agent` headers, and the
+ * scheme at the start of `url` (for `secure: "auto"`). Adapters build this from their framework's
+ * request instead of a Web `Request`, whose constructor throws on methods such as TRACE and
+ * whose URL parsing throws on a malformed `Host`.
+ */
+export interface SessionRequest {
+  /** Only its scheme is read (`https:` or not); it is never parsed. */
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+}
+
+/** Request headers as Node's `http` module and frameworks built on it hold them: lower-case names. */
+export type HeaderRecord = Readonly<Record<string, string | string[] | undefined>>;
+
+/**
+ * A {@link SessionRequest} over Node-style request headers (Express, Fastify), without building a
+ * Web `Request`. `scheme` is the request's protocol as the framework resolved it (`"https"`).
+ */
+export class HeaderRecordRequest implements SessionRequest {
+  readonly url: string;
+  readonly headers: RecordHeaders;
+
+  constructor(scheme: string, headers: HeaderRecord) {
+    this.url = `${scheme}://`;
+    this.headers = new RecordHeaders(headers);
+  }
+}
+
+class RecordHeaders {
+  constructor(private readonly record: HeaderRecord) {}
+
+  get(name: string): string | null {
+    const value = this.record[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+  }
+}
+
+/** What a handler can do with the session of its request. */
+export interface RequestSessionsApi<Data extends SessionData = SessionData> {
+  /**
+   * Reads (and slides) the request's session. The first call costs one store command; later calls
+   * in the same request reuse its answer. When the cookie names no live session, the response
+   * clears it.
+   */
+  lookup(): Promise<SessionLookup<Data>>;
+  /** The live session, or `null`: {@link lookup} for handlers that only care whether there is one. */
+  session(): Promise<Session<Data> | null>;
+  /** Logs in (rotating any session the request had) and sets the cookie on the response. */
+  login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>>;
+  /** Destroys the request's session, if any, and clears the cookie. */
+  logout(): Promise<void>;
+  /** Changes data keys of the request's session, writing only those. `null` without a live session. */
+  patch(change: DataPatch): Promise<Session<Data> | null>;
+  /** The live sessions of the request's user (the caller's own marked `current`); `null` without a session. */
+  listSessions(): Promise<SessionSummary[] | null>;
+  /**
+   * Ends one of the request user's sessions by handle; ending the caller's own also clears its
+   * cookie. `false` without a session or if no such session is theirs.
+   */
+  revokeSession(handle: string): Promise<boolean>;
+  /** Ends every other session of the request's user; how many. `0` without a session. */
+  revokeOtherSessions(): Promise<number>;
+}
+
+/**
+ * The manager reads only `url` and `headers.get` of the request it is given (see
+ * {@link SessionRequest}); this is the one place an adapter's structural request is handed over.
+ */
+function asManagerRequest(request: SessionRequest): Request {
+  return request as unknown as Request;
+}
+
+/**
+ * One request's view of its session; each adapter extends it with how its framework appends a
+ * `Set-Cookie` header. Every failure of the store is rethrown as a `StoreUnavailableResponseError`,
+ * so the framework's default error handling answers 503 with `Retry-After` even where the app
+ * installed no error handler.
+ */
+export abstract class RequestSessions<Data extends SessionData = SessionData> implements RequestSessionsApi<Data> {
+  // One object per request with its methods on the prototype, and no closure per request: this
+  // runs on every request, and per-request closures showed in read throughput.
+  #lookup: Promise<SessionLookup<Data>> | undefined;
+  readonly #manager: SessionManager<Data>;
+  readonly #request: SessionRequest;
+
+  constructor(manager: SessionManager<Data>, request: SessionRequest) {
+    this.#manager = manager;
+    this.#request = request;
+  }
+
+  /**
+   * Appends a `Set-Cookie` value to the response, never replacing other cookies, and sets
+   * `Cache-Control: no-store` so no shared cache keeps a session.
+   */
+  protected abstract writeCookie(setCookie: string): void;
+
+  /** The client address recorded with a login, for device lists. @default undefined (none recorded) */
+  protected clientIp(): string | undefined {
+    return undefined;
+  }
+
+  lookup(): Promise<SessionLookup<Data>> {
+    return (this.#lookup ??= this.#authenticate());
+  }
+
+  async #authenticate(): Promise<SessionLookup<Data>> {
+    let result: SessionLookup<Data>;
+    try {
+      result = await this.#manager.authenticate(asManagerRequest(this.#request));
+    } catch (error) {
+      // The failure stays cached: asking again in the same request must not hit a failing store again.
+      throw withHttpResponse(error);
+    }
+    if (result.status === "invalid") this.writeCookie(result.clearCookie);
+    return result;
+  }
+
+  async session(): Promise<Session<Data> | null> {
+    const lookup = await this.lookup();
+    return lookup.status === "active" ? lookup.session : null;
+  }
+
+  async login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>> {
+    const result = await this.#manager
+      .login(asManagerRequest(this.#request), { ...input, ip: this.clientIp() })
+      .catch(rethrowWithResponse);
+    this.#lookup = Promise.resolve({ status: "active", session: result.session, token: result.token });
+    this.writeCookie(result.setCookie);
+    return result;
+  }
+
+  async logout(): Promise<void> {
+    const { clearCookie } = await this.#manager.logout(asManagerRequest(this.#request)).catch(rethrowWithResponse);
+    this.#lookup = Promise.resolve({ status: "anonymous" });
+    if (clearCookie !== null) this.writeCookie(clearCookie);
+  }
+
+  async patch(change: DataPatch): Promise<Session<Data> | null> {
+    const current = await this.lookup();
+    if (current.status !== "active") return null;
+    const updated = await this.#manager.patch(current.session, change).catch(rethrowWithResponse);
+    if (updated !== null) this.#lookup = Promise.resolve({ ...current, session: updated });
+    return updated;
+  }
+
+  async listSessions(): Promise<SessionSummary[] | null> {
+    const session = await this.session();
+    return session === null ? null : this.#manager.listSessions(session).catch(rethrowWithResponse);
+  }
+
+  async revokeSession(handle: string): Promise<boolean> {
+    const session = await this.session();
+    if (session === null) return false;
+    const revoked = await this.#manager.revokeSession(session, handle).catch(rethrowWithResponse);
+    if (revoked && handle === session.id) {
+      // The caller ended its own session: its cookie is dead now, so clear it as logout does.
+      this.#lookup = Promise.resolve({ status: "anonymous" });
+      this.writeCookie(this.#manager.clearCookie(asManagerRequest(this.#request)));
+    }
+    return revoked;
+  }
+
+  async revokeOtherSessions(): Promise<number> {
+    const session = await this.session();
+    return session === null ? 0 : this.#manager.revokeOtherSessions(session).catch(rethrowWithResponse);
+  }
+}
+
+function rethrowWithResponse(error: unknown): never {
+  throw withHttpResponse(error);
+}
