@@ -37,8 +37,14 @@ export async function importWhenAvailable<Module>(specifier: string, exports: st
     if (missing.length === 0) return module as Module;
     reason = `it has no export ${missing.join(", ")}`;
   } catch (error) {
-    reason = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    const code = (error as { code?: unknown }).code;
+    reason =
+      code === "ERR_PACKAGE_PATH_NOT_EXPORTED"
+        ? `the package has no ".${specifier.slice(specifier.indexOf("/"))}" export`
+        : error instanceof Error
+          ? error.message.split("\n")[0]!
+          : String(error);
   }
-  console.log(`pending ${specifier} is not available yet (${reason}); this target runs once it lands`);
+  console.log(`pending ${specifier} is not available yet: ${reason}; this target runs once it lands`);
   process.exit(PENDING_EXIT_CODE);
 }
