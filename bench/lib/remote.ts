@@ -24,6 +24,8 @@ export interface RemoteScenario {
   /** The requested round trip the proxy adds, and the median it really added (measured). */
   requestedRoundTripMs: number;
   measuredRoundTripMs: number;
+  /** How the round trip was measured, with the two medians. */
+  calibration: string;
   targets: Target[];
   summaries: Map<string, Summary>;
   skipped: SkippedTarget[];
@@ -84,13 +86,19 @@ async function upstashRoundTripMs(url: string, count: number): Promise<number> {
   return times[Math.floor(times.length / 2)]!;
 }
 
-async function measureScenario(options: RemoteOptions, title: string, targets: Target[], env: Record<string, string>, requestedRoundTripMs: number, measuredRoundTripMs: number): Promise<RemoteScenario> {
+async function measureScenario(
+  options: RemoteOptions,
+  title: string,
+  targets: Target[],
+  env: Record<string, string>,
+  link: { requestedRoundTripMs: number; measuredRoundTripMs: number; calibration: string },
+): Promise<RemoteScenario> {
   const { started, skipped } = await startTargets(targets, env, options.serverCpu, options.log);
   try {
     const results = await measureRounds({ ...options, targets: started, steps: REMOTE_STEPS, loadCpu: options.loadCpu, reset: () => options.redis.command("FLUSHALL") });
     const summaries = new Map<string, Summary>();
     for (const target of targets) for (const step of REMOTE_STEPS) summaries.set(resultKey(target.name, step), summarise(results.get(resultKey(target.name, step))));
-    return { title, requestedRoundTripMs, measuredRoundTripMs, targets, summaries, skipped };
+    return { title, ...link, targets, summaries, skipped };
   } finally {
     await stopAll(started);
   }
@@ -145,7 +153,11 @@ export async function measureRemote(options: RemoteOptions): Promise<{ ceiling: 
     // 2. Redis 1 ms away. The round trip it really adds: redis-benchmark's p50 at one connection.
     const straight = redisBenchmarkRows.find((r) => r.path === "straight to Redis" && r.load === "1 connection")?.p50Ms ?? 0;
     const delayed = redisBenchmarkRows.find((r) => r.path === "proxy, 1 ms each way" && r.load === "1 connection")?.p50Ms ?? Number.NaN;
-    const redisScenario = await measureScenario(options, "Redis 1 ms away (1 ms each way)", [REFERENCE_SERVER, SEED_PORT, FLOOR_NODE], { REDIS_URL: `redis://127.0.0.1:${oneMs.port}` }, 2, delayed - straight);
+    const redisScenario = await measureScenario(options, "Redis 1 ms away (1 ms each way)", [REFERENCE_SERVER, SEED_PORT, FLOOR_NODE], { REDIS_URL: `redis://127.0.0.1:${oneMs.port}` }, {
+      requestedRoundTripMs: 2,
+      measuredRoundTripMs: delayed - straight,
+      calibration: `redis-benchmark GET at one connection, p50 ${delayed.toFixed(2)} ms through the proxy, ${straight.toFixed(2)} ms straight`,
+    });
 
     // 3. Upstash about 5 ms away: upstash-local in front of Redis, the proxy in front of it.
     const restPort = await freePort();
@@ -158,15 +170,19 @@ export async function measureRemote(options: RemoteOptions): Promise<{ ceiling: 
     const far = await startProxy(restPort, 2.5, options.loadCpu);
     helpers.push(far.process);
     const farUrl = `http://127.0.0.1:${far.port}`;
-    const measuredUpstash = (await upstashRoundTripMs(farUrl, 100)) - (await upstashRoundTripMs(`http://127.0.0.1:${restPort}`, 100));
+    const throughProxyMs = await upstashRoundTripMs(farUrl, 200);
+    const straightMs = await upstashRoundTripMs(`http://127.0.0.1:${restPort}`, 200);
     const upstashScenario = await measureScenario(
       options,
       "Upstash about 5 ms away (upstash-local behind the proxy, 2.5 ms each way)",
       [REFERENCE_SERVER, SEED_PORT_UPSTASH],
       // REDIS_URL emptied: the server refuses to start with both stores configured.
       { UPSTASH_REDIS_REST_URL: farUrl, UPSTASH_REDIS_REST_TOKEN: UPSTASH_TOKEN, REDIS_URL: "" },
-      5,
-      measuredUpstash,
+      {
+        requestedRoundTripMs: 5,
+        measuredRoundTripMs: throughProxyMs - straightMs,
+        calibration: `200 sequential PINGs by fetch, median ${throughProxyMs.toFixed(2)} ms through the proxy, ${straightMs.toFixed(2)} ms straight`,
+      },
     );
     return { ceiling, scenarios: [redisScenario, upstashScenario] };
   } finally {

@@ -81,7 +81,7 @@ export function remoteSection(scenario: RemoteScenario, tessera: string, seed: s
     ["tessera reference server / seed port", ...REMOTE_STEPS.map((s) => `c=${s.connections}`)],
     [["throughput", ...ratio((s) => s.requestsPerSecond)], ["p50", ...ratio((s) => s.p50Ms)], ["p99", ...ratio((s) => s.p99Ms)]],
   );
-  return `The proxy was asked for ${fmt.ms(scenario.requestedRoundTripMs)} ms per round trip and added ${fmt.ms(scenario.measuredRoundTripMs)} ms (median, measured at one connection against the same path without it).\n\n${table(header, rows)}\n\n${ratios}`;
+  return `The proxy was asked for ${fmt.ms(scenario.requestedRoundTripMs)} ms per round trip and added ${fmt.ms(scenario.measuredRoundTripMs)} ms (${scenario.calibration}). Node timers fire in whole milliseconds, a little late, and later on a busy machine: the added time is measured, not assumed.\n\n${table(header, rows)}\n\n${ratios}`;
 }
 
 /** Where a read's CPU time goes, by owner and by function. */
