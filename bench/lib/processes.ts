@@ -9,7 +9,19 @@ export function pinned(cpu: number | undefined, command: string, args: string[])
 export interface RunningProcess {
   readonly child: ChildProcess;
   readonly output: string[];
-  stop(): Promise<void>;
+  /** Kills the process (SIGKILL unless told otherwise) and waits for it to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** A process that exited or stayed silent before it was ready; `output` is everything it printed. */
+export class StartError extends Error {
+  override readonly name = "StartError";
+  constructor(
+    message: string,
+    readonly output: string[],
+  ) {
+    super(`${message}:\n${output.join("\n")}`);
+  }
 }
 
 /** Starts a process and resolves once a line of its output matches `ready` (or rejects after 15 s). */
@@ -18,7 +30,10 @@ export async function startProcess(command: string, args: string[], options: { e
   const child = spawn(file, argv, { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not become ready in 15 s:\n${output.join("\n")}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new StartError(`${args.join(" ")} did not become ready in 15 s`, output));
+    }, 15_000);
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
         output.push(line);
@@ -32,17 +47,17 @@ export async function startProcess(command: string, args: string[], options: { e
     child.stderr!.on("data", onData);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`${args.join(" ")} exited with ${code}:\n${output.join("\n")}`));
+      reject(new StartError(`${args.join(" ")} exited with ${code}`, output));
     });
   });
   return {
     child,
     output,
-    async stop() {
+    async stop(signal: NodeJS.Signals = "SIGKILL") {
       // A process killed by a signal has a signalCode and a null exitCode.
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGKILL");
+      child.kill(signal);
       await exited;
     },
   };

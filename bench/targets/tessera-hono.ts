@@ -1,27 +1,21 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { Redis } from "ioredis";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { sessionErrorHandler, sessionMiddleware, type SessionEnv } from "tessera/hono";
-import { createSessionManager } from "tessera";
-import { nodeSha256 } from "tessera/node";
-import { createRedisStore, ioredisConnection, recommendedIoredisOptions } from "tessera/redis";
-import { announce, IDLE_SECONDS, PORT, REDIS_URL } from "./common.js";
+import { announce, PORT } from "./common.js";
+import { benchSessionManager, profileAnswer } from "./tessera-manager.js";
 
 /**
  * tessera's middleware on a bare Hono app — the same app as floor-hono, with the session layer
  * in place of the hand-written GETEX. The distance between the two is tessera's own cost.
  */
-const store = createRedisStore({ connection: ioredisConnection(new Redis(REDIS_URL, recommendedIoredisOptions)) });
-const sessions = createSessionManager({ store, sha256: nodeSha256, idleTimeoutSeconds: IDLE_SECONDS });
 const app = new Hono<SessionEnv>({ strict: false });
-app.use(sessionMiddleware(sessions));
+app.use(sessionMiddleware(benchSessionManager()));
 app.onError(sessionErrorHandler());
 
 app.get("/profile", async (c) => {
-  const lookup = await c.var.sessions.lookup();
-  if (lookup.status === "anonymous") return c.json({ detail: "No session cookie found" }, 403);
-  if (lookup.status === "invalid") return c.json({ detail: "Session not found or expired" }, 404);
-  return c.json({ session_id: lookup.token, session_data: { user: lookup.session.userId, status: "active" } });
+  const [status, body] = profileAnswer(await c.var.sessions.lookup());
+  return c.json(body, status as ContentfulStatusCode);
 });
 
 app.post("/login", async (c) => {

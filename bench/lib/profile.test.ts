@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { ownerOf, summariseProfile } from "./profile.js";
+
+const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0 }, children });
+
+/**
+ * A hand-made profile: hono calls tessera, tessera calls node's hash, which calls a native
+ * function; plus idle and GC samples. Each sample lasts 100 µs.
+ */
+const profile = {
+  startTime: 1_000,
+  nodes: [
+    frame(1, "(root)", "", [2, 6, 7]),
+    frame(2, "dispatch", "file:///r/node_modules/hono/dist/compose.js", [3]),
+    frame(3, "validateToken", "file:///r/packages/tessera/dist/core/session.js", [4]),
+    frame(4, "digest", "node:internal/crypto/hash", [5]),
+    frame(5, "digestNative", ""),
+    frame(6, "(idle)", ""),
+    frame(7, "(garbage collector)", ""),
+  ],
+  //         hono tessera node native native idle idle GC
+  samples: [2, 3, 4, 5, 5, 6, 6, 7],
+  timeDeltas: [100, 100, 100, 100, 100, 100, 100, 100],
+};
+
+describe("CPU profile summary", () => {
+  it("names owners by package, and tessera's library and server apart", () => {
+    expect(ownerOf({ functionName: "f", url: "file:///x/packages/tessera/dist/core/a.js", lineNumber: 0 })).toBe("tessera library");
+    expect(ownerOf({ functionName: "f", url: "file:///x/packages/server/dist/app.js", lineNumber: 0 })).toBe("tessera reference server");
+    expect(ownerOf({ functionName: "f", url: "file:///x/node_modules/@hono/node-server/dist/index.mjs", lineNumber: 0 })).toBe("@hono/node-server");
+    expect(ownerOf({ functionName: "f", url: "node:_http_server", lineNumber: 0 })).toMatch(/^node internals/);
+  });
+
+  it("leaves idle out, counts self time, and charges node and native calls to the package that made them", () => {
+    const summary = summariseProfile(profile, 10, 0, Number.MAX_SAFE_INTEGER);
+    expect(summary.busyMs).toBeCloseTo(0.6); // 6 busy samples of 100 µs; 2 idle ones left out
+    expect(summary.tesseraShare).toBeCloseTo(1 / 6);
+    expect(summary.tesseraChargedShare).toBeCloseTo(4 / 6); // its own frame, the hash and the two native samples under it
+    expect(summary.byCaller.find((b) => b.name === "hono")?.share).toBeCloseTo(1 / 6);
+    expect(summary.byCaller.find((b) => b.name === "V8 garbage collector")?.share).toBeCloseTo(1 / 6);
+    expect(summary.byOwner.find((b) => b.name === "tessera library")?.microsecondsPerRequest).toBeCloseTo(10);
+  });
+
+  it("counts only samples inside the load window", () => {
+    // Samples end at 1100, 1200, …, 1800: the window [1150, 1450] holds the tessera, node and first native samples.
+    const summary = summariseProfile(profile, 3, 1_150, 1_450);
+    expect(summary.busyMs).toBeCloseTo(0.3);
+    expect(summary.tesseraShare).toBeCloseTo(1 / 3);
+  });
+});

@@ -1,0 +1,175 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runLoad, type LoadGenerator } from "./load.js";
+import { login } from "./rounds.js";
+import { REFERENCE_SERVER, startTargets } from "./targets.js";
+
+/** A node of a V8 `.cpuprofile` (the parts used here). */
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time of one bucket (a package, or one function), over the profiled window. */
+export interface ProfileBucket {
+  name: string;
+  selfMs: number;
+  /** Share of the process's busy CPU time (idle excluded). */
+  share: number;
+  microsecondsPerRequest: number;
+}
+
+export interface ProfileSummary {
+  requests: number;
+  requestsPerSecond: number;
+  busyMs: number;
+  windowMs: number;
+  /** Self time: the frame on top of the stack. */
+  byOwner: ProfileBucket[];
+  /** Each sample charged to the nearest package on the stack, so node internals and native calls count for whoever made them. */
+  byCaller: ProfileBucket[];
+  topFunctions: ProfileBucket[];
+  /** Library plus reference server, self time: the share issue 12 caps at 10%. */
+  tesseraShare: number;
+  /** The same, with the node internals and native calls it makes charged to it. */
+  tesseraChargedShare: number;
+}
+
+/** Who owns a frame: tessera's library, the reference server, an npm package, Node, or V8 itself. */
+export function ownerOf(frame: ProfileNode["callFrame"]): string {
+  const { url, functionName } = frame;
+  if (url === "") {
+    if (functionName === "(garbage collector)") return "V8 garbage collector";
+    if (functionName === "(program)") return "native, outside any JS frame (libuv, V8 runtime)";
+    return "native functions (socket writes, JSON, crypto bindings, …)";
+  }
+  if (url.startsWith("node:")) return "node internals (http, net, streams, …)";
+  if (url.includes("/packages/tessera/dist/")) return "tessera library";
+  if (url.includes("/packages/server/dist/")) return "tessera reference server";
+  const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (pkg) return pkg[1]!;
+  return url.replace(/^file:\/\//, "");
+}
+
+const isPackage = (owner: string) => !owner.startsWith("node internals") && !owner.startsWith("native") && !owner.startsWith("V8") && owner !== "(root)";
+const NODE_ITSELF = "node itself (HTTP parsing, timers, … called by no package)";
+
+/** For each node, the owner of the nearest frame on its stack (itself included) that belongs to a package. */
+function callerOwners(profile: CpuProfile, nodes: Map<number, ProfileNode>): Map<number, string> {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const charged = new Map<number, string>();
+  const resolve = (id: number): string => {
+    const known = charged.get(id);
+    if (known !== undefined) return known;
+    const node = nodes.get(id);
+    const own = node ? ownerOf(node.callFrame) : NODE_ITSELF;
+    const up = parent.get(id);
+    const result = node && node.callFrame.url !== "" && isPackage(own) ? own : up === undefined ? NODE_ITSELF : resolve(up);
+    charged.set(id, result);
+    return result;
+  };
+  for (const node of profile.nodes) resolve(node.id);
+  return charged;
+}
+
+const shortFile = (url: string) => url.replace(/^file:\/\//, "").replace(/^.*\/(packages|node_modules)\//, "$1/");
+
+/**
+ * Sums self time per owner and per function over samples that fall inside [fromUs, toUs] (the
+ * load window, on the same monotonic clock as V8's timestamps). `(idle)` is the event loop
+ * waiting, not CPU, so it is left out of the shares.
+ */
+export function summariseProfile(profile: CpuProfile, requests: number, fromUs: number, toUs: number): Omit<ProfileSummary, "requestsPerSecond"> {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const owners = new Map<string, number>();
+  const callers = new Map<string, number>();
+  const chargedTo = callerOwners(profile, nodes);
+  const functions = new Map<string, number>();
+  let time = profile.startTime;
+  let busyUs = 0;
+  // Outside the window when the clocks do not line up (then the whole profile counts).
+  const inWindow = fromUs >= profile.startTime ? (t: number) => t >= fromUs && t <= toUs : () => true;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i] ?? 0;
+    time += delta;
+    if (!inWindow(time)) continue;
+    const frame = nodes.get(profile.samples[i]!)?.callFrame;
+    if (!frame || frame.functionName === "(idle)") continue;
+    busyUs += delta;
+    const owner = ownerOf(frame);
+    owners.set(owner, (owners.get(owner) ?? 0) + delta);
+    // GC and (program) belong to no stack; they stay as they are.
+    const caller = frame.url === "" && frame.functionName.startsWith("(") ? owner : chargedTo.get(profile.samples[i]!)!;
+    callers.set(caller, (callers.get(caller) ?? 0) + delta);
+    const where = frame.url ? `${shortFile(frame.url)}:${frame.lineNumber + 1}` : "";
+    const fn = `${frame.functionName || "(anonymous)"}${where ? ` ${where}` : ""}`;
+    functions.set(fn, (functions.get(fn) ?? 0) + delta);
+  }
+  const bucket = ([name, us]: [string, number]): ProfileBucket => ({ name, selfMs: us / 1000, share: us / busyUs, microsecondsPerRequest: us / Math.max(1, requests) });
+  // Buckets under 0.05% are noise at this sampling rate.
+  const sorted = (map: Map<string, number>) => [...map.entries()].sort((a, b) => b[1] - a[1]).map(bucket).filter((b) => b.share >= 0.0005);
+  const tessera = (buckets: ProfileBucket[]) => buckets.filter((b) => b.name.startsWith("tessera")).reduce((sum, b) => sum + b.share, 0);
+  const byOwner = sorted(owners);
+  const byCaller = sorted(callers);
+  return {
+    requests,
+    busyMs: busyUs / 1000,
+    windowMs: (toUs - fromUs) / 1000,
+    byOwner,
+    byCaller,
+    topFunctions: sorted(functions).slice(0, 15),
+    tesseraShare: tessera(byOwner),
+    tesseraChargedShare: tessera(byCaller),
+  };
+}
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * Runs the reference server under `--cpu-prof`, loads `GET /profile/` with wrk for
+ * `durationSeconds` after a warm-up, stops it (SIGINT: the server exits cleanly, and Node writes
+ * the profile on exit) and sums self time by owner over the load window.
+ */
+export async function profileRead(options: {
+  redisUrl: string;
+  generator: LoadGenerator;
+  serverCpu: number;
+  loadCpu: number;
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  log: (message: string) => void;
+}): Promise<ProfileSummary> {
+  const directory = mkdtempSync(join(tmpdir(), "tessera-profile-"));
+  try {
+    const nodeArgs = ["--cpu-prof", "--cpu-prof-dir", directory, "--cpu-prof-interval", "100"];
+    const { started, skipped } = await startTargets([REFERENCE_SERVER], { REDIS_URL: options.redisUrl }, options.serverCpu, options.log, nodeArgs);
+    const server = started[0];
+    if (!server) throw new Error(`the reference server did not start for profiling: ${skipped[0]?.reason}`);
+    const cookie = await login(server.url, "abdullah");
+    const spec = { url: server.url, scenario: "read" as const, connections: options.connections, cookie };
+    await runLoad(options.generator, { ...spec, durationSeconds: options.warmupSeconds }, options.loadCpu);
+    const fromUs = monotonicUs();
+    const result = await runLoad(options.generator, { ...spec, durationSeconds: options.durationSeconds }, options.loadCpu);
+    const toUs = monotonicUs();
+    // The server finishes in-flight requests and exits; should it hang, the kill loses the profile, and the error says so.
+    const killLater = setTimeout(() => void server.process.stop(), 15_000);
+    await server.process.stop("SIGINT");
+    clearTimeout(killLater);
+    const file = readdirSync(directory).find((name) => name.endsWith(".cpuprofile"));
+    if (!file) throw new Error(`node wrote no .cpuprofile into ${directory} (the server's output: ${server.process.output.slice(-3).join(" | ")})`);
+    const profile = JSON.parse(readFileSync(join(directory, file), "utf8")) as CpuProfile;
+    return { ...summariseProfile(profile, result.requests, fromUs, toUs), requestsPerSecond: result.requestsPerSecond };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,114 @@
+import type { ProfileSummary } from "./profile.js";
+import { loopback, loopbackRatio, skipReason, type BenchResults } from "./results.js";
+import { REMOTE_STEPS, type ProxyCeiling, type RemoteScenario } from "./remote.js";
+import { fmt, table } from "./report.js";
+import { resultKey } from "./rounds.js";
+import { ADAPTER_PAIRS } from "./targets.js";
+
+const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+const notRun = (results: BenchResults, target: string) => `not run: ${skipReason(results, target) ?? "no result"}`;
+
+/** Each adapter beside its bare framework, read only. */
+export function adaptersSection(results: BenchResults): string {
+  return table(
+    ["framework", "bare framework + one GETEX (req/s, p50 ms)", "with tessera's adapter (req/s, p50 ms)", "adapter / bare"],
+    ADAPTER_PAIRS.map(({ framework, adapter, floor }) => {
+      const bare = loopback(results, floor, "read");
+      const withTessera = loopback(results, adapter, "read");
+      const cell = (row: typeof bare, name: string) => (row ? `${fmt.rps(row.requestsPerSecond)}, ${fmt.ms(row.p50Ms)}` : notRun(results, name));
+      const ratio = loopbackRatio(results, adapter, floor, "read");
+      return [framework, cell(bare, floor), cell(withTessera, adapter), Number.isFinite(ratio) ? fmt.ratio(ratio) : "—"];
+    }),
+  );
+}
+
+/** The reference server on Node and on Bun, from the same rounds. */
+export function bunSection(results: BenchResults): string {
+  const node = loopback(results, "tessera-server", "read");
+  const bun = loopback(results, "tessera-server-bun", "read");
+  const row = (label: string, r: typeof node, name: string) => (r ? [label, fmt.rps(r.requestsPerSecond), fmt.ms(r.p50Ms), fmt.ms(r.p99Ms), fmt.ratio(r.requestsPerSecond / (node?.requestsPerSecond ?? Number.NaN))] : [label, notRun(results, name), "", "", ""]);
+  return table(["runtime", "req/s (median)", "p50 ms", "p99 ms", "vs Node"], [row(`Node ${process.version} (@hono/node-server)`, node, "tessera-server"), row("Bun (Bun.serve, Hono's Bun path)", bun, "tessera-server-bun")]);
+}
+
+/** The proxy's own ceiling: the floor through it at 0 ms, and redis-benchmark through it. */
+export function ceilingSection(ceiling: ProxyCeiling): string {
+  const floorRatio = ceiling.floorThroughProxy.requestsPerSecond / ceiling.floorDirect.requestsPerSecond;
+  const floorTable = table(
+    ["raw node floor, read, 32 connections", "req/s (median)", "p50 ms", "p99 ms"],
+    [
+      ["Redis straight", fmt.rps(ceiling.floorDirect.requestsPerSecond), fmt.ms(ceiling.floorDirect.p50Ms), fmt.ms(ceiling.floorDirect.p99Ms)],
+      [`Redis through the proxy at 0 ms (${fmt.ratio(floorRatio)})`, fmt.rps(ceiling.floorThroughProxy.requestsPerSecond), fmt.ms(ceiling.floorThroughProxy.p50Ms), fmt.ms(ceiling.floorThroughProxy.p99Ms)],
+    ],
+  );
+  const benchmarkTable = table(
+    ["redis-benchmark GET", "load", "req/s", "p50 ms"],
+    ceiling.redisBenchmark.map((row) => [row.path, row.load, fmt.rps(row.requestsPerSecond), fmt.ms(row.p50Ms)]),
+  );
+  return `${floorTable}\n\n${benchmarkTable}`;
+}
+
+/** The Redis commands per second a remote scenario asked of the proxy at its busiest. */
+export function peakCommandsPerSecond(results: BenchResults, scenario: RemoteScenario): number {
+  const step = REMOTE_STEPS[REMOTE_STEPS.length - 1]!;
+  return Math.max(
+    0,
+    ...scenario.targets.map((t) => (scenario.summaries.get(resultKey(t.name, step))?.requestsPerSecond ?? 0) * (results.work.get(t.name)?.read.commands ?? 1)),
+  );
+}
+
+/** One remote scenario: every target at 1 and at 32 connections, then tessera over the seed. */
+export function remoteSection(scenario: RemoteScenario, tessera: string, seed: string): string {
+  const header = ["stack", ...REMOTE_STEPS.flatMap((s) => [`c=${s.connections} req/s`, `c=${s.connections} p50 ms`, `c=${s.connections} p99 ms`])];
+  const rows = scenario.targets.map((target) => {
+    const skipped = scenario.skipped.find((s) => s.target.name === target.name);
+    if (skipped) return [target.label, `not run: ${skipped.reason}`, ...REMOTE_STEPS.flatMap(() => ["", "", ""]).slice(1)];
+    return [
+      target.label,
+      ...REMOTE_STEPS.flatMap((step) => {
+        const s = scenario.summaries.get(resultKey(target.name, step))!;
+        const flag = s.failures > 0 ? ` ⚠ ${s.failures} failed` : "";
+        return [`${fmt.rps(s.requestsPerSecond)}${flag}`, fmt.ms(s.p50Ms), fmt.ms(s.p99Ms)];
+      }),
+    ];
+  });
+  const ratio = (pick: (s: { requestsPerSecond: number; p50Ms: number; p99Ms: number }) => number) =>
+    REMOTE_STEPS.flatMap((step) => {
+      const a = scenario.summaries.get(resultKey(tessera, step));
+      const b = scenario.summaries.get(resultKey(seed, step));
+      return a && b ? [fmt.ratio(pick(a) / pick(b))] : ["—"];
+    });
+  const ratios = table(
+    ["tessera reference server / seed port", ...REMOTE_STEPS.map((s) => `c=${s.connections}`)],
+    [["throughput", ...ratio((s) => s.requestsPerSecond)], ["p50", ...ratio((s) => s.p50Ms)], ["p99", ...ratio((s) => s.p99Ms)]],
+  );
+  return `The proxy was asked for ${fmt.ms(scenario.requestedRoundTripMs)} ms per round trip and added ${fmt.ms(scenario.measuredRoundTripMs)} ms (${scenario.calibration}). Node timers fire in whole milliseconds, a little late, and later on a busy machine: the added time is measured, not assumed.\n\n${table(header, rows)}\n\n${ratios}`;
+}
+
+/** Where a read's CPU time goes, by owner and by function. */
+export function profileSection(profile: ProfileSummary): string {
+  const owners = table(
+    ["owner", "self ms", "share of busy CPU", "µs per request"],
+    profile.byOwner.map((b) => [b.name.startsWith("tessera") ? `**${b.name}**` : b.name, b.selfMs.toFixed(0), pct(b.share), b.microsecondsPerRequest.toFixed(1)]),
+  );
+  const callers = table(
+    ["charged to", "share of busy CPU", "µs per request"],
+    profile.byCaller.map((b) => [b.name.startsWith("tessera") ? `**${b.name}**` : b.name, pct(b.share), b.microsecondsPerRequest.toFixed(1)]),
+  );
+  const functions = table(
+    ["function (self time)", "share", "µs per request"],
+    profile.topFunctions.map((b) => [`\`${b.name.replace(/\|/g, "\\|")}\``, pct(b.share), b.microsecondsPerRequest.toFixed(2)]),
+  );
+  return `${fmt.rps(profile.requests)} reads in ${(profile.windowMs / 1000).toFixed(1)} s (${fmt.rps(profile.requestsPerSecond)} req/s while profiled; the profiler slows the process), ${profile.busyMs.toFixed(0)} ms of busy CPU (${fmt.ms((profile.busyMs * 1000) / Math.max(1, profile.requests))} µs per request); idle time is left out. tessera's own code (library + reference server): **${pct(profile.tesseraShare)}** of self time; **${pct(profile.tesseraChargedShare)}** with the node internals and native calls it makes (hashing, …) charged to it.
+
+Self time, by whose code was on top of the stack:
+
+${owners}
+
+Every sample charged to the nearest package on its stack (so a socket write made for Hono counts for Hono):
+
+${callers}
+
+Top functions by self time:
+
+${functions}`;
+}
