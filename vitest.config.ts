@@ -22,7 +22,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
-          include: ["packages/*/src/**/*.test.ts", "test/*.test.ts"],
+          include: ["packages/*/src/**/*.test.ts", "test/*.test.ts", "bench/**/*.test.ts"],
         },
       },
       {
