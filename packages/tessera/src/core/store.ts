@@ -68,7 +68,7 @@ export type PatchOutcome = { status: "updated"; record: SessionRecord } | { stat
  * with a `StoreUnavailableError` (`STORE_FULL` when the backend refuses for lack of room); none
  * may hang. "Not found" is `null`/`false`/`[]`, never an error.
  *
- * Guarantees (each shown by a test in `test/conformance/store-contract.ts` or the race tests):
+ * Guarantees (each shown by a test in `src/testing/store-contract.ts` (exported as `tessera/testing`) or the race tests):
  * - no write ever recreates a session that was destroyed or expired (`touch`, `patch`);
  * - `patch` merges: concurrent patches of different keys all survive;
  * - `create` with `replacesSessionId` is all or nothing: a refused login (full, unreachable)

@@ -3,7 +3,7 @@ import { SessionInputError, StoreUnavailableError } from "../../src/core/errors.
 import { createSessionManager } from "../../src/core/session.js";
 import { createRedisStore } from "../../src/stores/redis/index.js";
 import { DESTROY_FOR_USER_SCRIPT } from "../../src/stores/redis/scripts.js";
-import { describeStoreContract } from "../conformance/store-contract.js";
+import { describeStoreContract } from "../../src/testing/index.js";
 import { sleep } from "../../../../test/support/ports.js";
 import {
   commandsDuring,
@@ -44,6 +44,7 @@ for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisCl
       };
     },
     { countsCommands: true },
+    { describe, it, beforeAll, afterAll },
   );
 }
 

@@ -6,7 +6,7 @@ import { ConfigError, StoreUnavailableError } from "../../src/core/errors.js";
 import { createRedisStore } from "../../src/stores/redis/index.js";
 import { createUpstashStore, recommendedUpstashOptions, upstashConnection } from "../../src/stores/upstash/index.js";
 import { startUpstashLocal, type UpstashLocalServer } from "@tessera/upstash-local";
-import { describeStoreContract } from "../conformance/store-contract.js";
+import { describeStoreContract } from "../../src/testing/index.js";
 import { freePort, sleep } from "../../../../test/support/ports.js";
 import { commandsDuring, total } from "../../../../test/support/redis-harness.js";
 import { fillRedis, startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
@@ -42,6 +42,7 @@ describeStoreContract(
     };
   },
   { countsCommands: true },
+  { describe, it, beforeAll, afterAll },
 );
 
 describe("upstash store failure modes", () => {

@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { describeStoreContract } from "../../../test/conformance/store-contract.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeStoreContract } from "../../testing/index.js";
 import { StoreUnavailableError } from "../../core/errors.js";
 import type { CreateSessionOptions } from "../../core/store.js";
-import { withRandomInterleaving } from "../../../test/conformance/interleaving.js";
+import { withRandomInterleaving } from "../../testing/index.js";
 import { createMemoryStore } from "./memory-store.js";
 
 const record = { userId: "ada", device: { userAgent: "test", ip: "" }, createdAtSeconds: 0, absoluteExpiresAtSeconds: 10_000_000_000, lastSeenAtSeconds: 0, data: {} };
@@ -53,6 +53,7 @@ describeStoreContract(
     };
   },
   { countsCommands: false, failsOnlyWhenFull: true, prunesIndexEagerly: true },
+  { describe, it, beforeAll, afterAll },
 );
 
 describe("memory store limits", () => {

@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { SessionInputError, StoreUnavailableError } from "../../src/core/errors.js";
-import type { UserRef } from "../../src/core/store.js";
+import { expect } from "./expect.js";
+import { describe, it } from "./runner.js";
+import { SessionInputError, StoreUnavailableError } from "../core/errors.js";
+import type { UserRef } from "../core/store.js";
 import { newSessionId, user, usersSharingABucket, type ContractContext } from "./fixtures.js";
 
 /** Hostile or odd input at the store boundary, and a backend that is full. */

@@ -1,6 +1,6 @@
-import type { SessionRecord } from "../../src/core/record.js";
-import type { CreateSessionOptions, SessionStore, UserRef } from "../../src/core/store.js";
-import { userBucket } from "../../src/core/token.js";
+import type { SessionRecord } from "../core/record.js";
+import type { CreateSessionOptions, SessionStore, UserRef } from "../core/store.js";
+import { userBucket } from "../core/token.js";
 
 /** What a store needs to provide to run the shared contract tests. */
 export interface StoreHarness {
@@ -45,10 +45,12 @@ export interface ContractContext {
 }
 
 let counter = 0;
+/** Tells this run's ids from another process's on the same backend. */
+const RUN = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(4)), (byte) => byte.toString(36)).join("");
 const base64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 /** A session id as the manager makes them: the user's bucket, then 24 base64url characters. */
 export function newSessionId(user: UserRef): string {
-  const unique = `${process.pid.toString(36)}x${(++counter).toString(36)}x${Math.random().toString(36).slice(2)}`.replace(/[^A-Za-z0-9]/g, "");
+  const unique = `${RUN}x${(++counter).toString(36)}x${Math.random().toString(36).slice(2)}`.replace(/[^A-Za-z0-9]/g, "");
   return user.bucket + unique.padEnd(24, base64url[counter % 64]).slice(0, 24);
 }
 

@@ -1,4 +1,4 @@
-import type { SessionStore } from "../../src/core/store.js";
+import type { SessionStore } from "../core/store.js";
 
 /**
  * A view of an in-process store whose every call starts, and settles, after a random number of
@@ -11,7 +11,7 @@ export function withRandomInterleaving(store: SessionStore, seed: number): Sessi
   const turns = async () => {
     for (let turn = Math.floor(random() * 4); turn > 0; turn--) {
       // Alternate microtask and macrotask turns: both are places other calls can run.
-      await (random() < 0.5 ? Promise.resolve() : new Promise<void>((resolve) => setImmediate(resolve)));
+      await (random() < 0.5 ? Promise.resolve() : new Promise<void>((resolve) => setTimeout(resolve, 0)));
     }
   };
   const jittered = <Args extends unknown[], Result>(call: (...args: Args) => Promise<Result>) =>

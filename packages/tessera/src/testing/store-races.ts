@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeDataPatch } from "../../src/core/record.js";
-import type { SessionStore } from "../../src/core/store.js";
+import { expect } from "./expect.js";
+import { afterAll, beforeAll, describe, it } from "./runner.js";
+import { encodeDataPatch } from "../core/record.js";
+import type { SessionStore } from "../core/store.js";
 import { newSessionId, user, type ContractContext } from "./fixtures.js";
 
 /** Independent connections each race runs over. */

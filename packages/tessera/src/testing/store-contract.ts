@@ -1,27 +1,43 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StoreUnavailableError } from "../../src/core/errors.js";
-import { encodeDataPatch, type SessionRecord } from "../../src/core/record.js";
-import type { CreateSessionOptions, SessionStore, UserRef } from "../../src/core/store.js";
+import { expect } from "./expect.js";
+import { afterAll, beforeAll, describe, it, type TestRunner, useRunner } from "./runner.js";
+import { StoreUnavailableError } from "../core/errors.js";
+import { encodeDataPatch, type SessionRecord } from "../core/record.js";
+import type { CreateSessionOptions, SessionStore, UserRef } from "../core/store.js";
 import { newSessionId, user, usersSharingABucket, type ContractContext, type StoreHarness } from "./fixtures.js";
 import { describeInputContract } from "./store-input.js";
 import { describeRaceContract } from "./store-races.js";
 
 export type { StoreHarness } from "./fixtures.js";
 
+/** What a store declares about itself, so the contract asks only what applies. */
+export interface StoreCapabilities {
+  /** The harness implements `measure` (a backend that counts commands and round trips). */
+  countsCommands: boolean;
+  /** The store can only fail by being full (no network): the outage tests use `fillBackend`. */
+  failsOnlyWhenFull?: boolean;
+  /** The store drops index entries together with expired sessions, so a listing has none left to report. */
+  prunesIndexEagerly?: boolean;
+}
+
 /**
- * The store contract (`src/core/store.ts`) as tests. Every store runs exactly these, against its
- * real backend, so no store can drift from the others. Loops are bounded in count.
+ * Registers the session-store contract (`SessionStore` in `tessera`) as tests with your test
+ * runner. Every tessera store runs exactly these against its real backend, and so can yours: a
+ * third-party store that passes them keeps every guarantee the session manager relies on (no
+ * resurrection, merge-not-overwrite, atomic revocation, rotation order, bounded failures).
+ * Loops are bounded in count; allow about 30 s per test on a remote backend.
+ *
+ * @param runner your runner's functions: vitest/Jest (`describe`, `it`, `beforeAll`, `afterAll`)
+ * or node:test (`describe`, `it`, `before`, `after`).
+ * @example
+ * ```ts
+ * import { afterAll, beforeAll, describe, it } from "vitest";
+ * import { describeStoreContract } from "tessera/testing";
+ *
+ * describeStoreContract("my store", async () => myHarness(), { countsCommands: false }, { describe, it, beforeAll, afterAll });
+ * ```
  */
-export function describeStoreContract(
-  name: string,
-  createHarness: () => Promise<StoreHarness>,
-  capabilities: {
-    countsCommands: boolean;
-    failsOnlyWhenFull?: boolean;
-    /** The store drops index entries together with expired sessions, so a listing has none left to report. */
-    prunesIndexEagerly?: boolean;
-  },
-): void {
+export function describeStoreContract(name: string, createHarness: () => Promise<StoreHarness>, capabilities: StoreCapabilities, runner: TestRunner): void {
+  useRunner(runner);
   describe(`store contract: ${name}`, () => {
     let harness: StoreHarness;
     let store: SessionStore;
