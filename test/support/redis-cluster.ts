@@ -29,6 +29,12 @@ export interface RedisCluster {
   kill(node: ClusterNode): Promise<void>;
   /** Starts a killed node again with its own nodes.conf, so it rejoins (a killed master comes back as a replica). */
   restart(node: ClusterNode): Promise<void>;
+  /**
+   * A manual failover (`CLUSTER FAILOVER` on `master`'s replica): the replica becomes master and
+   * `master` a replica, both alive, so clients with the old slot map get `MOVED`. Resolves with
+   * the new master once the cluster is healthy again.
+   */
+  promoteReplicaOf(master: ClusterNode): Promise<ClusterNode>;
   /** Resolves when every running node reports `cluster_state:ok`, agrees on 3 masters, and every replica is in sync. */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
   /** Commands executed by the masters (INFO commandstats summed) during `operation`, by name. */
@@ -108,6 +114,16 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       if (processes.has(node.port)) throw new Error(`node ${node.address} is still running: kill it first`);
       await launch(entry.port, entry.dir);
     },
+    async promoteReplicaOf(master) {
+      const masterId = (await cli(master.port, ["CLUSTER", "MYID"])).trim();
+      const replica = parseClusterNodes(await cli(master.port, ["CLUSTER", "NODES"])).find((entry) => entry.replicaOf === masterId);
+      const node = nodes.find((candidate) => candidate.address === replica?.address);
+      if (!node) throw new Error(`${master.address} has no replica to promote`);
+      await cli(node.port, ["CLUSTER", "FAILOVER"]);
+      await waitFor(`${node.address} to take over from ${master.address}`, 10_000, async () => (await cluster.masters()).includes(node));
+      await waitUntilHealthy(nodes, 20_000);
+      return node;
+    },
     waitUntilHealthy: (timeoutMs = 20_000) => waitUntilHealthy(nodes, timeoutMs),
     async commandsDuring(operation) {
       const masters = await cluster.masters();
@@ -116,8 +132,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       const total = new Map<string, number>();
       for (const master of masters) {
         for (const [name, calls] of parseCommandStats((await cli(master.port, ["INFO", "commandstats"])).replace(/\n/g, "\r\n"))) {
-          // Bookkeeping of this helper and the clients' topology refreshes are not the operation's.
-          if (name === "info" || name.startsWith("config") || name.startsWith("cluster") || name === "ping") continue;
+          // Not the operation's: this helper's bookkeeping, the clients' topology refreshes, and
+          // replication's own traffic (each replica sends REPLCONF ACK to its master every second).
+          if (name === "info" || name.startsWith("config") || name.startsWith("cluster") || name === "ping" || name.startsWith("replconf")) continue;
           total.set(name, (total.get(name) ?? 0) + calls);
         }
       }
@@ -183,6 +200,8 @@ async function healthProblem(nodes: readonly ClusterNode[]): Promise<string> {
 
 interface ClusterNodesEntry {
   address: string;
+  /** The id of the master this node replicates, if it is a replica. */
+  replicaOf: string | undefined;
   isHealthyMaster: boolean;
   slots: Array<[first: number, last: number]>;
 }
@@ -206,6 +225,7 @@ function parseClusterNodes(view: string): ClusterNodesEntry[] {
       const flags = (fields[2] ?? "").split(",");
       return {
         address: (fields[1] ?? "").split("@")[0]!,
+        replicaOf: fields[3] === "-" ? undefined : fields[3],
         isHealthyMaster: flags.includes("master") && !flags.includes("fail") && !flags.includes("fail?"),
         slots: fields
           .slice(8)
