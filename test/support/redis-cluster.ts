@@ -27,6 +27,8 @@ export interface RedisCluster {
   masterOf(key: string): Promise<ClusterNode>;
   /** `kill -9` of one node's process; resolves once it has exited. */
   kill(node: ClusterNode): Promise<void>;
+  /** The node replicating `master` right now. */
+  replicaOf(master: ClusterNode): Promise<ClusterNode>;
   /** Starts a killed node again with its own nodes.conf, so it rejoins (a killed master comes back as a replica). */
   restart(node: ClusterNode): Promise<void>;
   /**
@@ -114,11 +116,15 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       if (processes.has(node.port)) throw new Error(`node ${node.address} is still running: kill it first`);
       await launch(entry.port, entry.dir);
     },
-    async promoteReplicaOf(master) {
+    async replicaOf(master) {
       const masterId = (await cli(master.port, ["CLUSTER", "MYID"])).trim();
       const replica = parseClusterNodes(await cli(master.port, ["CLUSTER", "NODES"])).find((entry) => entry.replicaOf === masterId);
       const node = nodes.find((candidate) => candidate.address === replica?.address);
-      if (!node) throw new Error(`${master.address} has no replica to promote`);
+      if (!node) throw new Error(`${master.address} has no replica`);
+      return node;
+    },
+    async promoteReplicaOf(master) {
+      const node = await cluster.replicaOf(master);
       await cli(node.port, ["CLUSTER", "FAILOVER"]);
       await waitFor(`${node.address} to take over from ${master.address}`, 10_000, async () => (await cluster.masters()).includes(node));
       await waitUntilHealthy(nodes, 20_000);

@@ -31,8 +31,9 @@ export async function openStore(config: ServerConfig, logger: Logger): Promise<S
   }
   if (config.redisClusterNodes !== undefined) {
     const where = config.redisClusterNodes.map(({ host, port }) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`)).join(",");
-    const cluster = new Cluster(config.redisClusterNodes, recommendedIoredisClusterOptions);
-    const store = createRedisStore({ connection: withDurability(ioredisClusterConnection(cluster), config) });
+    const nodes = config.redisClusterNodes;
+    const cluster = new Cluster(nodes, recommendedIoredisClusterOptions);
+    const store = createRedisStore({ connection: withDurability(ioredisClusterConnection(cluster), config, () => ioredisClusterConnection(quiet(new Cluster(nodes, recommendedIoredisClusterOptions)))) });
     logger.info(`session store: redis cluster via ${where} (ioredis)${durabilityNote(config)}`);
     await watchAvailability(cluster, `Redis Cluster via ${where}`, logger);
     return store;
@@ -44,14 +45,23 @@ export async function openStore(config: ServerConfig, logger: Logger): Promise<S
   }
   const where = redactRedisUrl(config.redisUrl);
   const client = new Redis(config.redisUrl, recommendedIoredisOptions);
-  const store = createRedisStore({ connection: withDurability(ioredisConnection(client), config) });
+  const redisUrl = config.redisUrl;
+  const store = createRedisStore({ connection: withDurability(ioredisConnection(client), config, () => ioredisConnection(quiet(new Redis(redisUrl, recommendedIoredisOptions)))) });
   logger.info(`session store: redis at ${where} (ioredis)${durabilityNote(config)}`);
   await watchAvailability(client, `Redis at ${where}`, logger);
   return store;
 }
 
-function withDurability(connection: RedisConnection, config: ServerConfig): RedisConnection {
-  return config.redisWaitReplicas > 0 ? waitForReplicas(connection, { replicas: config.redisWaitReplicas }) : connection;
+/** With `REDIS_WAIT_REPLICAS`, writes wait on a second client, so a blocked WAIT never holds up reads. */
+function withDurability(connection: RedisConnection, config: ServerConfig, secondConnection: () => RedisConnection): RedisConnection {
+  if (config.redisWaitReplicas === 0) return connection;
+  return waitForReplicas(connection, { replicas: config.redisWaitReplicas, waitingConnection: secondConnection() });
+}
+
+/** The second client's outages are the first one's too, and logged there. */
+function quiet<Client extends Redis | Cluster>(client: Client): Client {
+  client.on("error", () => undefined);
+  return client;
 }
 
 const durabilityNote = (config: ServerConfig) => (config.redisWaitReplicas > 0 ? `; logins wait for ${config.redisWaitReplicas} replica(s) (WAIT)` : "");

@@ -9,6 +9,15 @@ export interface WaitForReplicasOptions {
    * `commandTimeoutMs` (default 1000), or the store gives up first. @default 250
    */
   timeoutMs?: number;
+  /**
+   * A second connection (a second client to the same Redis or cluster) for the round trips that
+   * wait, strongly advised. `WAIT` blocks its connection: while no replica is in sync (right
+   * after a failover, until the old master returns as a replica) every round trip queued behind a
+   * WAIT on the same connection waits its `timeoutMs` too, so reads would time out with the
+   * logins. Measured by `bench/failover.ts`. Closed with the returned connection.
+   * @default the same connection
+   */
+  waitingConnection?: RedisConnection;
 }
 
 /**
@@ -43,11 +52,12 @@ export class ReplicaAcknowledgementError extends Error {
  *
  * @example
  * ```ts
- * const connection = waitForReplicas(ioredisClusterConnection(cluster), { replicas: 1 });
+ * const cluster = () => new Cluster(startupNodes, recommendedIoredisClusterOptions);
+ * const connection = waitForReplicas(ioredisClusterConnection(cluster()), { replicas: 1, waitingConnection: ioredisClusterConnection(cluster()) });
  * ```
  */
 export function waitForReplicas(inner: RedisConnection, options: WaitForReplicasOptions): RedisConnection {
-  const { replicas } = options;
+  const { replicas, waitingConnection = inner } = options;
   const timeoutMs = options.timeoutMs ?? 250;
   if (!Number.isInteger(replicas) || replicas < 1) throw new RangeError(`waitForReplicas: replicas must be a whole number ≥ 1, got ${String(replicas)}`);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`waitForReplicas: timeoutMs must be a whole number of milliseconds ≥ 1, got ${String(timeoutMs)}`);
@@ -57,7 +67,7 @@ export function waitForReplicas(inner: RedisConnection, options: WaitForReplicas
     },
     async send(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>> {
       if (commands.every((command) => NO_WAIT_COMMANDS.has(command[0].toUpperCase()))) return inner.send(commands);
-      const replies = await inner.send([...commands, ["WAIT", replicas, timeoutMs]]);
+      const replies = await waitingConnection.send([...commands, ["WAIT", replicas, timeoutMs]]);
       const acknowledged = replies.pop();
       if (acknowledged instanceof Error) throw acknowledged;
       if (typeof acknowledged !== "number" || acknowledged < replicas) {
@@ -65,6 +75,8 @@ export function waitForReplicas(inner: RedisConnection, options: WaitForReplicas
       }
       return replies;
     },
-    close: () => inner.close(),
+    async close() {
+      await Promise.all([inner.close(), waitingConnection === inner ? undefined : waitingConnection.close()]);
+    },
   };
 }
