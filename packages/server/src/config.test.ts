@@ -8,6 +8,8 @@ describe("readServerConfig", () => {
       host: "127.0.0.1",
       port: 8000,
       redisUrl: undefined,
+      redisClusterNodes: undefined,
+      redisWaitReplicas: 0,
       upstash: undefined,
       idleTimeoutSeconds: 900,
       absoluteTimeoutSeconds: 43_200,
@@ -68,6 +70,17 @@ describe("readServerConfig", () => {
     });
   });
 
+  it("reads Redis Cluster startup nodes, and WAIT durability for Redis", () => {
+    const config = readServerConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-b.internal:7001,[::1]:7002", REDIS_WAIT_REPLICAS: "1" });
+    expect(config.redisClusterNodes).toEqual([
+      { host: "10.0.0.1", port: 7000 },
+      { host: "redis-b.internal", port: 7001 },
+      { host: "::1", port: 7002 },
+    ]);
+    expect(config.redisWaitReplicas).toBe(1);
+    expect(readServerConfig({ REDIS_URL: "redis://127.0.0.1:6379", REDIS_WAIT_REPLICAS: "2" }).redisWaitReplicas).toBe(2);
+  });
+
   it("never puts the Upstash token in an error message", () => {
     const error = (() => {
       try {
@@ -100,6 +113,14 @@ describe("readServerConfig", () => {
     [{ UPSTASH_REDIS_REST_TOKEN: "t" }, /UPSTASH_REDIS_REST_TOKEN is set but UPSTASH_REDIS_REST_URL is not/],
     [{ UPSTASH_REDIS_REST_URL: "x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }, /must be an https:\/\/ URL/],
     [{ REDIS_URL: "redis://127.0.0.1:6379", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }, /both REDIS_URL and UPSTASH_REDIS_REST_URL are set/],
+    [{ REDIS_CLUSTER_NODES: "10.0.0.1" }, /REDIS_CLUSTER_NODES entry "10.0.0.1" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: "10.0.0.1:7000,,10.0.0.2:7000" }, /REDIS_CLUSTER_NODES entry "" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: "redis://10.0.0.1:7000" }, /is not host:port/],
+    [{ REDIS_CLUSTER_NODES: "10.0.0.1:70000" }, /is not host:port/],
+    [{ REDIS_CLUSTER_NODES: "10.0.0.1:7000", REDIS_URL: "redis://127.0.0.1:6379" }, /both REDIS_CLUSTER_NODES and REDIS_URL are set/],
+    [{ REDIS_CLUSTER_NODES: "10.0.0.1:7000", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }, /both REDIS_CLUSTER_NODES and UPSTASH_REDIS_REST_URL are set/],
+    [{ REDIS_WAIT_REPLICAS: "1" }, /REDIS_WAIT_REPLICAS applies to Redis only/],
+    [{ REDIS_CLUSTER_NODES: "10.0.0.1:7000", REDIS_WAIT_REPLICAS: "one" }, /REDIS_WAIT_REPLICAS="one" is invalid/],
   ])("rejects %o with a message naming the variable", (env, message) => {
     expect(() => readServerConfig(env)).toThrow(ConfigError);
     expect(() => readServerConfig(env)).toThrow(message);

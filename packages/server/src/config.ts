@@ -6,6 +6,10 @@ export interface ServerConfig {
   port: number;
   /** `REDIS_URL`: Redis over TCP. */
   redisUrl: string | undefined;
+  /** `REDIS_CLUSTER_NODES=host:port,…`: startup nodes of a Redis Cluster (any few of its nodes). */
+  redisClusterNodes: Array<{ host: string; port: number }> | undefined;
+  /** `REDIS_WAIT_REPLICAS`: a write counts once this many replicas hold it (`WAIT`); 0 = off. */
+  redisWaitReplicas: number;
   /** `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN`: Upstash over REST. Neither set: the embedded store. */
   upstash: { url: string; token: string } | undefined;
   idleTimeoutSeconds: number;
@@ -59,6 +63,7 @@ export const ENVIRONMENT_DEFAULTS = {
   // Below the common 1,024 file-descriptor limit, with room for Redis connections and files.
   HTTP_MAX_CONNECTIONS: "512",
   SHUTDOWN_GRACE_MS: "10000",
+  REDIS_WAIT_REPLICAS: "0",
 } as const;
 
 type Environment = Record<string, string | undefined>;
@@ -91,6 +96,20 @@ function readUpstash(env: Environment): { url: string; token: string } | undefin
   return { url, token };
 }
 
+/** `REDIS_CLUSTER_NODES`: comma-separated `host:port` (IPv6 as `[addr]:port`). */
+function readClusterNodes(env: Environment): Array<{ host: string; port: number }> | undefined {
+  const raw = env.REDIS_CLUSTER_NODES?.trim() || undefined;
+  if (raw === undefined) return undefined;
+  return raw.split(",").map((entry) => {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/]+)):(\d{1,5})$/.exec(entry.trim());
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65_535) {
+      throw new ConfigError(`REDIS_CLUSTER_NODES entry ${JSON.stringify(entry.trim())} is not host:port: write e.g. REDIS_CLUSTER_NODES=10.0.0.1:6379,10.0.0.2:6379 (IPv6 as [::1]:6379)`);
+    }
+    return { host: (match[1] ?? match[2])!, port };
+  });
+}
+
 /**
  * Reads and validates the server configuration. Throws `ConfigError` naming the variable and the
  * fix, so a typo stops the server at startup rather than surfacing as odd behaviour later.
@@ -103,6 +122,15 @@ export function readServerConfig(env: Environment): ServerConfig {
   const upstash = readUpstash(env);
   if (redisUrl !== undefined && upstash !== undefined) {
     throw new ConfigError("both REDIS_URL and UPSTASH_REDIS_REST_URL are set: unset one of them, so it is clear which store holds the sessions");
+  }
+  const redisClusterNodes = readClusterNodes(env);
+  if (redisClusterNodes !== undefined && (redisUrl !== undefined || upstash !== undefined)) {
+    const other = redisUrl !== undefined ? "REDIS_URL" : "UPSTASH_REDIS_REST_URL";
+    throw new ConfigError(`both REDIS_CLUSTER_NODES and ${other} are set: unset one of them, so it is clear which store holds the sessions`);
+  }
+  const redisWaitReplicas = integer(env, "REDIS_WAIT_REPLICAS", 0, 16);
+  if (redisWaitReplicas > 0 && redisUrl === undefined && redisClusterNodes === undefined) {
+    throw new ConfigError("REDIS_WAIT_REPLICAS applies to Redis only: set REDIS_URL or REDIS_CLUSTER_NODES too, or unset REDIS_WAIT_REPLICAS");
   }
   const secureRaw = (env.SESSION_COOKIE_SECURE ?? "").trim().toLowerCase() || ENVIRONMENT_DEFAULTS.SESSION_COOKIE_SECURE;
   if (!["auto", "true", "false"].includes(secureRaw)) {
@@ -136,6 +164,8 @@ export function readServerConfig(env: Environment): ServerConfig {
     host: (env.HOST ?? "").trim() || ENVIRONMENT_DEFAULTS.HOST,
     port: integer(env, "PORT", 0, 65_535),
     redisUrl,
+    redisClusterNodes,
+    redisWaitReplicas,
     upstash,
     idleTimeoutSeconds: integer(env, "SESSION_TIMEOUT_SECONDS", 1, 34_560_000),
     absoluteTimeoutSeconds: integer(env, "SESSION_ABSOLUTE_TIMEOUT_SECONDS", 1, 34_560_000),

@@ -1,7 +1,16 @@
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import type { SessionStore } from "tessera";
 import { createMemoryStore } from "tessera/memory";
-import { createRedisStore, ioredisConnection, recommendedIoredisOptions, redactRedisUrl } from "tessera/redis";
+import {
+  createRedisStore,
+  ioredisClusterConnection,
+  ioredisConnection,
+  recommendedIoredisClusterOptions,
+  recommendedIoredisOptions,
+  redactRedisUrl,
+  waitForReplicas,
+  type RedisConnection,
+} from "tessera/redis";
 import { createUpstashStore } from "tessera/upstash";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -10,14 +19,27 @@ import type { Logger } from "./logger.js";
 const STARTUP_WAIT_MS = 2000;
 
 /**
- * Opens the store the configuration selects: Redis when `REDIS_URL` is set, Upstash when
- * `UPSTASH_REDIS_REST_URL`/`_TOKEN` are, else the embedded one.
+ * Opens the store the configuration selects: a Redis Cluster when `REDIS_CLUSTER_NODES` is set,
+ * Redis when `REDIS_URL` is, Upstash when `UPSTASH_REDIS_REST_URL`/`_TOKEN` are, else the embedded one.
  */
 export async function openStore(config: ServerConfig, logger: Logger): Promise<SessionStore> {
   if (config.upstash !== undefined) {
     const store = await createUpstashStore(config.upstash);
     // The URL names the database; the token is a secret and is never logged.
     logger.info(`session store: upstash at ${new URL(config.upstash.url).origin} (REST)`);
+    return store;
+  }
+  if (config.redisClusterNodes !== undefined) {
+    const where = config.redisClusterNodes.map(({ host, port }) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`)).join(",");
+    const nodes = config.redisClusterNodes;
+    const cluster = new Cluster(nodes, recommendedIoredisClusterOptions);
+    // A script runs on one node, so a login that replaces another bucket's session goes as ordered steps.
+    const store = createRedisStore({
+      connection: withDurability(ioredisClusterConnection(cluster), config, () => ioredisClusterConnection(quiet(new Cluster(nodes, recommendedIoredisClusterOptions)))),
+      crossSlotScripts: false,
+    });
+    logger.info(`session store: redis cluster via ${where} (ioredis)${durabilityNote(config)}`);
+    await watchAvailability(cluster, `Redis Cluster via ${where}`, logger);
     return store;
   }
   if (config.redisUrl === undefined) {
@@ -27,20 +49,42 @@ export async function openStore(config: ServerConfig, logger: Logger): Promise<S
   }
   const where = redactRedisUrl(config.redisUrl);
   const client = new Redis(config.redisUrl, recommendedIoredisOptions);
-  const store = createRedisStore({ connection: ioredisConnection(client) });
-  logger.info(`session store: redis at ${where} (ioredis)`);
+  const redisUrl = config.redisUrl;
+  const store = createRedisStore({ connection: withDurability(ioredisConnection(client), config, () => ioredisConnection(quiet(new Redis(redisUrl, recommendedIoredisOptions)))) });
+  logger.info(`session store: redis at ${where} (ioredis)${durabilityNote(config)}`);
+  await watchAvailability(client, `Redis at ${where}`, logger);
+  return store;
+}
 
-  // Log outages once each, not once per reconnect attempt; ioredis keeps reconnecting by itself.
+/** With `REDIS_WAIT_REPLICAS`, writes wait on a second client, so a blocked WAIT never holds up reads. */
+function withDurability(connection: RedisConnection, config: ServerConfig, secondConnection: () => RedisConnection): RedisConnection {
+  if (config.redisWaitReplicas === 0) return connection;
+  return waitForReplicas(connection, { replicas: config.redisWaitReplicas, waitingConnection: secondConnection() });
+}
+
+/** The second client's outages are the first one's too, and logged there. */
+function quiet<Client extends Redis | Cluster>(client: Client): Client {
+  client.on("error", () => undefined);
+  return client;
+}
+
+const durabilityNote = (config: ServerConfig) => (config.redisWaitReplicas > 0 ? `; logins wait for ${config.redisWaitReplicas} replica(s) (WAIT)` : "");
+
+/**
+ * Logs outages once each, not once per reconnect attempt (the client keeps reconnecting by
+ * itself), and waits up to {@link STARTUP_WAIT_MS} for the first connection.
+ */
+async function watchAvailability(client: Redis | Cluster, where: string, logger: Logger): Promise<void> {
   let down = false;
   client.on("error", (error: Error) => {
     if (down) return;
     down = true;
-    logger.warn(`Redis at ${where} is unreachable (${error.message}); answering 503 until it is back`);
+    logger.warn(`${where} is unreachable (${error.message}); answering 503 until it is back`);
   });
   client.on("ready", () => {
     if (!down) return;
     down = false;
-    logger.info(`Redis at ${where} is reachable again`);
+    logger.info(`${where} is reachable again`);
   });
 
   const ready = await new Promise<boolean>((resolve) => {
@@ -53,7 +97,6 @@ export async function openStore(config: ServerConfig, logger: Logger): Promise<S
   });
   if (!ready) {
     down = true;
-    logger.warn(`Redis at ${where} did not answer within ${STARTUP_WAIT_MS} ms; serving anyway, session requests get 503 until it does`);
+    logger.warn(`${where} did not answer within ${STARTUP_WAIT_MS} ms; serving anyway, session requests get 503 until it does`);
   }
-  return store;
 }

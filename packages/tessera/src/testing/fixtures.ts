@@ -1,6 +1,7 @@
 import type { SessionRecord } from "../core/record.js";
 import type { CreateSessionOptions, SessionStore, UserRef } from "../core/store.js";
 import { userBucket } from "../core/token.js";
+import type { StoreCapabilities } from "./store-contract.js";
 
 /** What a store needs to provide to run the shared contract tests. */
 export interface StoreHarness {
@@ -34,6 +35,7 @@ export interface StoreHarness {
 /** What the parts of the contract share: the harness (once `beforeAll` ran) and small builders. */
 export interface ContractContext {
   readonly name: string;
+  readonly capabilities: StoreCapabilities;
   harness(): StoreHarness;
   store(): SessionStore;
   record(overrides?: Partial<SessionRecord>): SessionRecord;
