@@ -20,6 +20,8 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts again on the same port and directory (reloading what `stop` saved). */
   start(): Promise<void>;
+  /** `kill -9`: no save, no goodbye; `start()` then reloads whatever the AOF holds. */
+  kill(): Promise<void>;
   /** SIGSTOP / SIGCONT: a Redis that accepts connections but never answers. */
   freeze(): void;
   thaw(): void;
@@ -32,7 +34,13 @@ export function assertRedisInstalled(): void {
   if (probe.error || probe.status !== 0) throw new Error(INSTALL_HINT);
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** How the server persists: nothing (the default, fastest for tests) or an append-only file. */
+export interface RedisServerOptions {
+  /** Turn the AOF on with this fsync policy, as a durable production Redis runs. */
+  appendfsync?: "always" | "everysec";
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   assertRedisInstalled();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "tessera-redis-"));
@@ -41,7 +49,10 @@ export async function startRedisServer(): Promise<RedisServer> {
   async function start(): Promise<void> {
     child = spawn(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+      [
+        ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--protected-mode", "yes"],
+        ...(options.appendfsync ? ["--appendonly", "yes", "--appendfsync", options.appendfsync] : ["--appendonly", "no"]),
+      ],
       { stdio: "ignore" },
     );
     for (let attempt = 0; attempt < 100; attempt++) {
@@ -66,6 +77,12 @@ export async function startRedisServer(): Promise<RedisServer> {
       child = undefined;
     },
     start,
+    async kill() {
+      const exited = new Promise<void>((resolve) => child?.once("exit", () => resolve()));
+      child?.kill("SIGKILL");
+      await exited;
+      child = undefined;
+    },
     freeze: () => child?.kill("SIGSTOP"),
     thaw: () => child?.kill("SIGCONT"),
     async dispose() {
