@@ -43,6 +43,8 @@ for (const runtime of RUNTIMES) {
     describe.each(SMOKE_STORES)("on the %s store", (store) => {
       let app: RunningApp;
       const client = () => new SmokeClient(app.url);
+      /** The Upstash runs share one Redis: each run has users of its own. */
+      const userId = (name: string) => `${name}-${runtime.name}-${store}`;
 
       /** Takes the store down and back up: the memory store by its switch, Upstash for real. */
       const setStoreDown = async (down: boolean) => {
@@ -73,14 +75,14 @@ for (const runtime of RUNTIMES) {
         const laptop = client();
         const phone = client();
         const mallory = client();
-        expect((await laptop.request("POST", "/login", { userId: "alice" })).status).toBe(200);
-        const phoneLogin = await phone.request("POST", "/login", { userId: "alice" });
+        expect((await laptop.request("POST", "/login", { userId: userId("alice") })).status).toBe(200);
+        const phoneLogin = await phone.request("POST", "/login", { userId: userId("alice") });
         expect(phoneLogin.status).toBe(200);
-        expect((await mallory.request("POST", "/login", { userId: "mallory" })).status).toBe(200);
+        expect((await mallory.request("POST", "/login", { userId: userId("mallory") })).status).toBe(200);
 
         const read = await laptop.request("GET", "/me");
         expect(read.status).toBe(200);
-        expect(read.body?.userId).toBe("alice");
+        expect(read.body?.userId).toBe(userId("alice"));
 
         const listed = await laptop.request("GET", "/sessions");
         expect(listed.status).toBe(200);
@@ -101,12 +103,12 @@ for (const runtime of RUNTIMES) {
         expect(logout.status).toBe(204);
         expect(laptop.cookie).toBeUndefined();
         expect((await laptop.request("GET", "/me")).status).toBe(401);
-        expect((await mallory.request("GET", "/me")).body?.userId).toBe("mallory");
+        expect((await mallory.request("GET", "/me")).body?.userId).toBe(userId("mallory"));
       });
 
       it("answers 503 with Retry-After while the store is down, and keeps the session for when it is back", async () => {
         const user = client();
-        expect((await user.request("POST", "/login", { userId: "bob" })).status).toBe(200);
+        expect((await user.request("POST", "/login", { userId: userId("bob") })).status).toBe(200);
         await setStoreDown(true);
         try {
           const refused = await user.request("GET", "/me");
@@ -118,14 +120,14 @@ for (const runtime of RUNTIMES) {
         } finally {
           await setStoreDown(false);
         }
-        expect((await user.request("GET", "/me")).body?.userId).toBe("bob");
+        expect((await user.request("GET", "/me")).body?.userId).toBe(userId("bob"));
       });
 
       // The memory store cannot hang: the deadline is the Redis/Upstash store's.
       if (store === "memory") return;
       it("holds the store's deadline when Upstash hangs after several good requests, then recovers", async () => {
         const user = client();
-        expect((await user.request("POST", "/login", { userId: "carol" })).status).toBe(200);
+        expect((await user.request("POST", "/login", { userId: userId("carol") })).status).toBe(200);
         for (let read = 0; read < 3; read++) expect((await user.request("GET", "/me")).status).toBe(200);
         proxy.setMode("hang");
         try {
@@ -140,7 +142,7 @@ for (const runtime of RUNTIMES) {
         } finally {
           proxy.setMode("forward");
         }
-        expect((await user.request("GET", "/me")).body?.userId).toBe("carol");
+        expect((await user.request("GET", "/me")).body?.userId).toBe(userId("carol"));
       });
     });
   });

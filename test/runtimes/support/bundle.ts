@@ -1,17 +1,21 @@
-import { existsSync, statSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const APP = join(ROOT, "test/runtimes/app");
-/** Inside the repository (so Node, Bun and Deno resolve the app's imports from its node_modules) but not inside node_modules itself, where Deno refuses to load a workspace package ("Loading unprepared module"). */
+/**
+ * Inside the repository, so Node, Bun and Deno resolve the app's imports from its node_modules;
+ * not inside node_modules itself, where Deno refuses to load a workspace package from it
+ * ("Loading unprepared module"). Git-ignored (test/runtimes/.gitignore).
+ */
 const OUT = join(ROOT, "test/runtimes/.build");
 
-/** Newest modification time under `dir`, in ms. */
+/** Newest modification time of the files under `dir` that the build compiles (tests are not built), in ms. */
 function newestMtimeMs(dir: string): number {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile())
+    .filter((entry) => entry.isFile() && !/\.test\.ts$/.test(entry.name))
     .reduce((newest, entry) => Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs), 0);
 }
 
