@@ -1,8 +1,8 @@
 import { Redis } from "@upstash/redis";
-import { StoreUnavailableError, type SessionStore } from "tessera";
-import { createMemoryStore } from "tessera/memory";
+import type { SessionStore } from "tessera";
 import { createRedisStore } from "tessera/redis";
 import { createUpstashStore, upstashConnection } from "tessera/upstash";
+import { switchableStore } from "../../../packages/tessera/test/adapters/switchable-store.js";
 
 /**
  * The stores a smoke app can run on:
@@ -40,6 +40,7 @@ export interface SmokeStore {
   setDown?: (down: boolean) => void;
 }
 
+/** Builds the configured store as an app would, through the library's public entries. */
 export async function createSmokeStore(config: SmokeConfig): Promise<SmokeStore> {
   if (config.store === "upstash") {
     const { url, token, commandTimeoutMs } = config;
@@ -50,24 +51,8 @@ export async function createSmokeStore(config: SmokeConfig): Promise<SmokeStore>
     const client = new Redis({ url, token, automaticDeserialization: false, enableTelemetry: false, retry: { retries: 0 } });
     return { store: createRedisStore({ connection: upstashConnection(client), commandTimeoutMs }) };
   }
-  let down = false;
-  const store = switchable(createMemoryStore(), () => down);
-  return { store, setDown: (value) => (down = value) };
-}
-
-/**
- * The memory store lives in the process, so an outage has to be simulated: while `isDown()`,
- * every call rejects as an unreachable Redis would. (The Upstash runs get real outages.)
- */
-function switchable(inner: SessionStore, isDown: () => boolean): SessionStore {
-  return new Proxy(inner, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== "function" || property === "close") return value;
-      return (...args: unknown[]) =>
-        isDown()
-          ? Promise.reject(new StoreUnavailableError("STORE_UNAVAILABLE", "the smoke test switched the memory store off"))
-          : (value as (...args: unknown[]) => unknown).apply(target, args);
-    },
-  });
+  // The memory store lives in the process, so its outage is simulated by a switch (the adapter
+  // suite's); the Upstash runs get real outages.
+  const { store, setFailing } = switchableStore();
+  return { store, setDown: setFailing };
 }
