@@ -27,29 +27,29 @@ export interface Runtime {
 const runs = (binary: string) => spawnSync(binary, ["--version"], { stdio: "ignore", timeout: 30_000 }).status === 0;
 
 /**
- * A runtime's binary as npm installed it. The `bun` and `deno` packages put their binary in place
- * with a postinstall script; when install scripts were not run (`--ignore-scripts`, or an npm
- * that blocks them), the binary is taken straight from the platform package npm picked
- * (`@oven/bun-linux-x64`, `@deno/linux-x64-glibc`, …). Only when npm installed no platform
- * package at all is the runtime unavailable here; one that is installed but does not run is an
- * error, not a skip.
+ * A runtime's real binary, from the platform package npm picked for this machine
+ * (`@oven/bun-linux-x64`, `@deno/linux-x64-glibc`, …). Not `node_modules/.bin`: the `bun` and
+ * `deno` packages put their binary there with a postinstall script, and without it (`npm ci
+ * --ignore-scripts`, or an npm that blocks install scripts) `.bin/bun` fails and `.bin/deno` is a
+ * Node launcher whose child outlives a signal sent to it. `.bin` is the fallback for a platform
+ * package laid out otherwise. Only when npm installed no binary at all is the runtime unavailable
+ * here; one that is installed but does not run is an error, not a skip.
  */
 function findBinary(name: "bun" | "deno", platformScope: string, binaryInPackage: string): { binary: string; unavailable?: undefined } | { binary?: undefined; unavailable: string } {
   const override = process.env[name.toUpperCase()];
   if (override) return runs(override) ? { binary: override } : { unavailable: `${name.toUpperCase()}=${override} does not run` };
-  const launcher = join(NODE_MODULES, ".bin", name);
-  if (existsSync(launcher) && runs(launcher)) return { binary: launcher };
   const scopeDir = join(NODE_MODULES, platformScope);
   const platformBinaries = existsSync(scopeDir)
     ? readdirSync(scopeDir)
         .map((entry) => join(scopeDir, entry, binaryInPackage))
         .filter((path) => existsSync(path))
     : [];
+  const launcher = join(NODE_MODULES, ".bin", name);
+  const working = [...platformBinaries, launcher].find((binary) => existsSync(binary) && runs(binary));
+  if (working) return { binary: working };
   if (platformBinaries.length === 0) {
     return { unavailable: `npm installed no ${name} binary for ${process.platform}-${process.arch} (no ${platformScope}/* package): ${name} does not ship one for this platform` };
   }
-  const working = platformBinaries.find(runs);
-  if (working) return { binary: working };
   throw new Error(`${name} is installed (${platformBinaries.join(", ")}) but does not run here: reinstall with \`npm ci\`, or set ${name.toUpperCase()}=/path/to/${name}`);
 }
 
@@ -61,13 +61,14 @@ const binaryOf = (found: ReturnType<typeof findBinary>): string => {
 
 /** Starts `command` and waits for the app's `smoke app listening on <url>` line. */
 function startProcess(label: string, command: string, args: string[], config: Record<string, string>): Promise<RunningApp> {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...config, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group, so stopping it also stops anything it started.
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...config, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once("exit", () => resolve());
-      child.kill("SIGTERM");
+      process.kill(-child.pid, "SIGTERM");
     });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -84,6 +85,10 @@ function startProcess(label: string, command: string, args: string[], config: Re
     };
     child.stdout.on("data", onOutput);
     child.stderr.on("data", onOutput);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} could not be started (${command}): ${error.message}`));
+    });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`${label} exited (${signal ?? `code ${code}`}) before listening. Its output:\n${output}`));
