@@ -29,7 +29,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "integration",
-          include: ["packages/*/test/**/*.test.ts", "test/integration/**/*.test.ts"],
+          include: ["packages/*/test/**/*.test.ts", "test/integration/**/*.test.ts", "test/runtimes/**/*.test.ts"],
           exclude: ["packages/*/test/browser/**"],
           // Each file starts its own redis-server (and sometimes the server process).
           testTimeout: 30_000,
