@@ -6,3 +6,5 @@ export { ioredisConnection, recommendedIoredisOptions } from "./ioredis.js";
 export type { IoredisClient } from "./ioredis.js";
 export { nodeRedisConnection, recommendedNodeRedisOptions } from "./node-redis.js";
 export type { NodeRedisClient } from "./node-redis.js";
+export { isLegacySeedSessionId, LEGACY_SEED_KEY_PREFIX, legacySeedSessions } from "./legacy-seed.js";
+export type { LegacySeedConversion, LegacySeedSession, LegacySeedSessions, LegacySeedSessionsOptions } from "./legacy-seed.js";
