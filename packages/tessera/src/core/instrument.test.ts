@@ -6,7 +6,7 @@ import { instrumentStore, sessionEventLabels, type StoreOperation } from "./inst
 import { createSessionManager } from "./session.js";
 import type { SessionStore } from "./store.js";
 
-type Call = [operation: StoreOperation, durationMs: number, errorCode?: string];
+type Call = [operation: StoreOperation, durationMs: number, errorCode?: string | undefined];
 
 function recording(store: SessionStore, stepMs = 5) {
   const calls: Call[] = [];
