@@ -68,10 +68,11 @@ export async function createServerFromEnv(env: Environment, options: ServerFromE
   const logger = options.logger ?? loggerFromEnv(env);
   const config = readServerConfig(env);
   const store = await openStore(config, logger);
-  const memorySize = (store as { size?: unknown }).size;
+  // The embedded store says how many sessions it holds; Redis and Upstash stores have no such count.
+  const sized = store as SessionStore & { readonly size?: unknown };
   const metrics = new ServerMetrics({
     processMetrics: options.processMetrics ?? true,
-    ...(typeof memorySize === "number" ? { memoryStoreSize: () => (store as unknown as { size: number }).size } : {}),
+    ...(typeof sized.size === "number" ? { memoryStoreSize: () => sized.size as number } : {}),
   });
   const outageLog = new StoreOutageLog(logger);
   const sessions = createSessionManager<ServerSessionData>({
