@@ -8,8 +8,8 @@ import { mountHealthRoutes } from "./health-routes.js";
 import type { LegacySeedCookies } from "./legacy-seed-cookies.js";
 import { pathForLog } from "./log-path.js";
 import type { Logger } from "./logger.js";
-import { mountMetricsRoute, requestMetrics, routeLabel, type ServerMetrics } from "./metrics.js";
-import { requestId } from "./request-id.js";
+import { mountMetricsRoute, type ServerMetrics } from "./metrics.js";
+import { observeRequests } from "./request-observer.js";
 import type { ServerEnv, ServerSessionData } from "./require-session.js";
 import { mountSeedApi } from "./seed-api.js";
 import { mountWebRoutes, type DocsAssetLoader } from "./web-routes.js";
@@ -52,8 +52,6 @@ export interface AppOptions {
   legacySeed?: LegacySeedCookies;
 }
 
-/** Paths of the probes and the scrape, left out of the access log by default (`ACCESS_LOG_HEALTH`). */
-const PROBE_PATHS = new Set(["/healthz", "/readyz", "/metrics", "/healthz/", "/readyz/", "/metrics/"]);
 
 /**
  * The reference server as a Hono app: the seed's API (`/login/`, `/profile/`, `/logout/`), the
@@ -65,28 +63,7 @@ export function createApp(options: AppOptions): Hono<ServerEnv> {
   // strict: false makes "/login" and "/login/" the same route.
   const app = new Hono<ServerEnv>({ strict: false });
 
-  app.use(requestId());
-  if (options.metrics) app.use(requestMetrics(options.metrics));
-  if (options.accessLog) {
-    const logProbes = options.accessLogHealth ?? false;
-    app.use(async (c, next) => {
-      const started = performance.now();
-      await next();
-      if (!logProbes && PROBE_PATHS.has(c.req.path)) return;
-      // Path only (a query string could carry anything), with token-like parts redacted: this line
-      // must never hold a token. (c.req.path is decoded and loses the trailing slash; log what was asked.)
-      const path = pathForLog(c.req.url);
-      const durationMs = Math.round((performance.now() - started) * 10) / 10;
-      logger.info(`${c.req.method} ${path} ${c.res.status} ${durationMs.toFixed(1)}ms`, {
-        requestId: c.var.requestId,
-        method: c.req.method,
-        path,
-        route: routeLabel(c),
-        status: c.res.status,
-        durationMs,
-      });
-    });
-  }
+  app.use(observeRequests({ metrics: options.metrics, accessLog: options.accessLog ? logger : undefined, accessLogHealth: options.accessLogHealth }));
   // Probes and the scrape come before the same-origin guard and the session middleware: they
   // touch no session and must answer whatever the request's origin.
   mountHealthRoutes(app, { ...options.health, store: options.health?.store ?? sessions.store });

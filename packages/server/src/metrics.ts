@@ -1,7 +1,8 @@
-import type { Context, Env, Hono, MiddlewareHandler } from "hono";
+import type { Context, Env, Hono } from "hono";
 import { matchedRoutes } from "hono/route";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from "prom-client";
 import { sessionEventLabels, type SessionEvent, type StoreCallObserver } from "tessera";
+import { HotHistogram, type RegistrableMetric } from "./hot-histogram.js";
 
 /**
  * The server's Prometheus metrics (docs/operations.md says what each means and what to alert on).
@@ -26,30 +27,30 @@ export interface ServerMetricsOptions {
 /** The metrics of one server; each instance has its own registry, so tests and apps do not share counts. */
 export class ServerMetrics {
   readonly registry = new Registry();
-  readonly #requests: Counter<"method" | "route" | "status">;
-  readonly #requestSeconds: Histogram<"method" | "route">;
-  readonly #storeSeconds: Histogram<"operation" | "outcome">;
+  readonly #requestSeconds = new HotHistogram(
+    "tessera_http_request_duration_seconds",
+    "Time from receiving a request to its response being ready, by method, route pattern and status.",
+    ["method", "route", "status"],
+    DURATION_BUCKETS_SECONDS,
+  );
+  readonly #storeSeconds = new HotHistogram(
+    "tessera_store_call_duration_seconds",
+    "Duration of session-store calls (one Redis round trip each), by operation and outcome (ok or error).",
+    ["operation", "outcome"],
+    DURATION_BUCKETS_SECONDS,
+  );
   readonly #storeErrors: Counter<"operation" | "code">;
   readonly #sessionEvents: Counter<"event" | "reason">;
   readonly #legacyConversions: Counter;
 
   constructor(options: ServerMetricsOptions = {}) {
     const registers = [this.registry];
-    this.#requests = new Counter({ name: "tessera_http_requests_total", help: "HTTP requests answered, by method, route pattern and status.", labelNames: ["method", "route", "status"], registers });
-    this.#requestSeconds = new Histogram({
-      name: "tessera_http_request_duration_seconds",
-      help: "Time from receiving a request to its response being ready, by method and route pattern.",
-      labelNames: ["method", "route"],
-      buckets: DURATION_BUCKETS_SECONDS,
-      registers,
-    });
-    this.#storeSeconds = new Histogram({
-      name: "tessera_store_call_duration_seconds",
-      help: "Duration of session-store calls (one Redis round trip each), by operation and outcome (ok or error).",
-      labelNames: ["operation", "outcome"],
-      buckets: DURATION_BUCKETS_SECONDS,
-      registers,
-    });
+    // The per-request series cost a map lookup per observation (see hot-histogram.ts); the rest are prom-client's own.
+    // prom-client's registry takes any object with a name and get(); its type names its own class.
+    const register = (metric: RegistrableMetric) => this.registry.registerMetric(metric as unknown as Metric);
+    register(this.#requestSeconds.countMetric("tessera_http_requests_total", "HTTP requests answered, by method, route pattern and status."));
+    register(this.#requestSeconds.metric());
+    register(this.#storeSeconds.metric());
     this.#storeErrors = new Counter({ name: "tessera_store_errors_total", help: "Failed session-store calls, by operation and error code (STORE_UNAVAILABLE, STORE_TIMEOUT, STORE_FULL, …).", labelNames: ["operation", "code"], registers });
     this.#sessionEvents = new Counter({
       name: "tessera_session_events_total",
@@ -79,15 +80,13 @@ export class ServerMetrics {
 
   /** Counts and times one answered request. `route` is a route pattern or {@link UNMATCHED_ROUTE}, never a raw path. */
   observeRequest(method: string, route: string, status: number, durationSeconds: number): void {
-    const methodLabel = KNOWN_METHODS.has(method) ? method : "other";
-    this.#requests.inc({ method: methodLabel, route, status: String(status) });
-    this.#requestSeconds.observe({ method: methodLabel, route }, durationSeconds);
+    this.#requestSeconds.observe([KNOWN_METHODS.has(method) ? method : "other", route, String(status)], durationSeconds);
   }
 
   /** For `instrumentStore(store, metrics.storeCalls)`. */
   readonly storeCalls: StoreCallObserver = {
     onCall: (operation, durationMs, errorCode) => {
-      this.#storeSeconds.observe({ operation, outcome: errorCode === undefined ? "ok" : "error" }, durationMs / 1000);
+      this.#storeSeconds.observe([operation, errorCode === undefined ? "ok" : "error"], durationMs / 1000);
       if (errorCode !== undefined) this.#storeErrors.inc({ operation, code: errorCode });
     },
   };
@@ -116,15 +115,6 @@ export class ServerMetrics {
 export function routeLabel(c: Context): string {
   const route = matchedRoutes(c)[c.req.routeIndex];
   return route !== undefined && route.method !== "ALL" ? route.path : UNMATCHED_ROUTE;
-}
-
-/** Times and counts every request into `metrics`. Mount it first, so it sees the final status (error responses included). */
-export function requestMetrics(metrics: ServerMetrics): MiddlewareHandler {
-  return async function countRequests(c, next) {
-    const startedMs = performance.now();
-    await next();
-    metrics.observeRequest(c.req.method, routeLabel(c), c.res.status, (performance.now() - startedMs) / 1000);
-  };
 }
 
 /** `GET /metrics` on `app`: the Prometheus text format. */

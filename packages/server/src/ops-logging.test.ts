@@ -50,7 +50,7 @@ describe("request ids", () => {
     const token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEfG";
     const replaced = await app.request("/profile/", { headers: { "x-request-id": token } });
     const generated = replaced.headers.get("x-request-id");
-    expect(generated).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(generated).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
     const none = await app.request("/profile/");
     expect(none.headers.get("x-request-id")).not.toBe(generated);
     expect(lines.map((line) => line.context?.requestId)).toEqual(["req-42", generated, none.headers.get("x-request-id")]);

@@ -63,16 +63,20 @@ export function instrumentStore(store: SessionStore, options: InstrumentStoreOpt
   };
   const timed = <K extends StoreOperation>(operation: K) => {
     const call = store[operation].bind(store) as (...args: unknown[]) => Promise<unknown>;
-    return async (...args: unknown[]) => {
+    // .then rather than an async function: this wraps every store call, and an extra async frame
+    // per call is measurable on the read path.
+    return (...args: unknown[]) => {
       const startedMs = nowMs();
-      try {
-        const result = await call(...args);
-        report(operation, startedMs);
-        return result;
-      } catch (error) {
-        report(operation, startedMs, storeErrorCode(error));
-        throw error;
-      }
+      return call(...args).then(
+        (result) => {
+          report(operation, startedMs);
+          return result;
+        },
+        (error: unknown) => {
+          report(operation, startedMs, storeErrorCode(error));
+          throw error;
+        },
+      );
     };
   };
   const wrapped = Object.fromEntries(OPERATIONS.map((operation) => [operation, timed(operation)])) as unknown as Pick<SessionStore, StoreOperation>;
