@@ -1,11 +1,15 @@
 import { Hono, type Context } from "hono";
 import { sessionErrorResponse, sessionMiddleware } from "tessera/hono";
 import { isStoreUnavailable } from "tessera";
-import type { SessionManager } from "tessera";
+import type { SessionManager, SessionStore } from "tessera";
 import { mountDevicesApi } from "./devices-api.js";
 import { allowedMethodsFor } from "./allowed-methods.js";
+import { mountHealthRoutes } from "./health-routes.js";
+import type { LegacySeedCookies } from "./legacy-seed-cookies.js";
 import { pathForLog } from "./log-path.js";
 import type { Logger } from "./logger.js";
+import { mountMetricsRoute, type ServerMetrics } from "./metrics.js";
+import { observeRequests } from "./request-observer.js";
 import type { ServerEnv, ServerSessionData } from "./require-session.js";
 import { mountSeedApi } from "./seed-api.js";
 import { mountWebRoutes, type DocsAssetLoader } from "./web-routes.js";
@@ -34,7 +38,20 @@ export interface AppOptions {
    * so the end is seen. @default a new one on `logger`, which sees only the start
    */
   outageLog?: StoreOutageLog;
+  /** Counts requests into these metrics. */
+  metrics?: ServerMetrics;
+  /** Serve `GET /metrics` on this app (off when `METRICS_PORT` serves it elsewhere). @default true when `metrics` is given */
+  metricsRoute?: boolean;
+  /** `/readyz`: what to probe (default `sessions.store`), and whether shutdown has begun. */
+  health?: { store?: SessionStore; isDraining?: () => boolean; timeoutMs?: number };
+  /** Also log `/healthz`, `/readyz` and `/metrics` requests in the access log. @default false */
+  accessLogHealth?: boolean;
+  /** Takes the request's scheme and host from `X-Forwarded-Proto`/`-Host` for the same-origin check. @default false */
+  trustProxy?: boolean;
+  /** `LEGACY_SEED_SESSIONS=true`: converts the tutorial's cookies on the routes that need a session. */
+  legacySeed?: LegacySeedCookies;
 }
+
 
 /**
  * The reference server as a Hono app: the seed's API (`/login/`, `/profile/`, `/logout/`), the
@@ -46,23 +63,32 @@ export function createApp(options: AppOptions): Hono<ServerEnv> {
   // strict: false makes "/login" and "/login/" the same route.
   const app = new Hono<ServerEnv>({ strict: false });
 
-  if (options.accessLog) {
-    app.use(async (c, next) => {
-      const started = performance.now();
-      await next();
-      // Path only (a query string could carry anything), with token-like parts redacted: this line
-      // must never hold a token. (c.req.path is decoded and loses the trailing slash; log what was asked.)
-      logger.info(`${c.req.method} ${pathForLog(c.req.url)} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
-    });
-  }
+  app.use(observeRequests({ metrics: options.metrics, accessLog: options.accessLog ? logger : undefined, accessLogHealth: options.accessLogHealth }));
+  // Probes and the scrape come before the same-origin guard and the session middleware: they
+  // touch no session and must answer whatever the request's origin.
+  mountHealthRoutes(app, { ...options.health, store: options.health?.store ?? sessions.store });
+  if (options.metrics && (options.metricsRoute ?? true)) mountMetricsRoute(app, options.metrics);
+
   // Every endpoint here reads or changes a session; no cache may keep any of it.
   app.use(responseHeaders({ "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" }));
-  app.use(sameOriginGuard({ allowedOrigins: options.allowedOrigins ?? [] }));
+  app.use(sameOriginGuard({ allowedOrigins: options.allowedOrigins ?? [], trustProxy: options.trustProxy ?? false }));
   app.use(sessionMiddleware(sessions, options.clientIp ? { clientIp: options.clientIp } : {}));
+  const { legacySeed } = options;
+  if (legacySeed !== undefined) {
+    app.use(function legacySeedCookies(c, next) {
+      c.set("legacySeed", legacySeed);
+      return next();
+    });
+  }
 
   mountSeedApi(app, { maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 });
   mountDevicesApi(app, sessions);
-  mountWebRoutes(app, { cookieName: sessions.cookieName, version: options.version ?? "0.0.0", docsAssets: options.docsAssets });
+  mountWebRoutes(app, {
+    cookieName: sessions.cookieName,
+    version: options.version ?? "0.0.0",
+    docsAssets: options.docsAssets,
+    metricsRoute: options.metrics !== undefined && (options.metricsRoute ?? true),
+  });
 
   const outageLog = options.outageLog ?? new StoreOutageLog(logger);
   // Derived from the routes on the first miss, so routes mounted after this point count too.
@@ -77,13 +103,15 @@ export function createApp(options: AppOptions): Hono<ServerEnv> {
   });
   app.onError((error, c) => {
     const response = sessionErrorResponse(error, c);
+    const path = pathForLog(c.req.url);
+    const context = { requestId: c.var.requestId, method: c.req.method, path };
     if (response) {
       // One line when an outage starts and one when it ends, not one per refused request.
-      if (isStoreUnavailable(error)) outageLog.refused(error);
-      else logger.warn(`${c.req.method} ${pathForLog(c.req.url)}: ${error.message}`);
+      if (isStoreUnavailable(error)) outageLog.refused(error, context);
+      else logger.warn(`${c.req.method} ${path}: ${error.message}`, context);
       return response;
     }
-    logger.error(`${c.req.method} ${pathForLog(c.req.url)}: ${error.stack ?? error.message}`);
+    logger.error(`${c.req.method} ${path}: ${error.stack ?? error.message}`, context);
     return c.json({ detail: "Internal Server Error" }, 500);
   });
   return app;

@@ -22,6 +22,7 @@ describe("readServerConfig", () => {
       trustProxy: false,
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000, maxConnections: 512 },
       shutdownGraceMs: 10_000,
+      operations: { logFormat: "pretty", metricsPort: undefined, accessLogHealth: false, legacySeedSessions: false },
     });
   });
 

@@ -1,4 +1,5 @@
 import { ConfigError } from "tessera";
+import { readOperationsConfig, type OperationsConfig } from "./ops-config.js";
 
 /** Everything the reference server reads from its environment. */
 export interface ServerConfig {
@@ -30,6 +31,8 @@ export interface ServerConfig {
   http: HttpLimits;
   /** `SHUTDOWN_GRACE_MS`: how long SIGTERM/SIGINT waits for requests and the store to finish. */
   shutdownGraceMs: number;
+  /** Logs, metrics, health and the move off the tutorial (`ops-config.ts`). */
+  operations: OperationsConfig;
 }
 
 /** Connection bounds of the HTTP server; see `ENVIRONMENT_DEFAULTS` for the variables. */
@@ -178,6 +181,7 @@ export function readServerConfig(env: Environment): ServerConfig {
     trustProxy: flag(env, "TRUST_PROXY"),
     http,
     shutdownGraceMs,
+    operations: readOperationsConfig(env),
   };
 }
 

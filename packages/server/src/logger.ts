@@ -1,12 +1,28 @@
 /**
- * The server's log sink. Lines are plain text on stderr/stdout, one event per line. Nothing that
- * could carry a token (cookies, request bodies, query strings, the login response) is ever passed
- * here, and request paths go through `pathForLog` first.
+ * What a log line says about the request it is about, as separate fields (JSON) or a suffix
+ * (pretty). `path` must come from `pathForLog`.
+ */
+export interface LogContext {
+  /** The request id (see `request-id.ts`), also sent back as `X-Request-Id`. */
+  requestId?: string;
+  method?: string;
+  path?: string;
+  /** The route pattern that answered, e.g. `/sessions/:handle` (never the raw path). */
+  route?: string;
+  status?: number;
+  durationMs?: number;
+}
+
+/**
+ * The server's log sink, one event per line: `tessera: …` text (`consoleLogger`) or JSON
+ * (`jsonLogger`), picked by `LOG_FORMAT`. Nothing that could carry a token (cookies, request
+ * bodies, query strings, the login response) is ever passed here, and request paths go through
+ * `pathForLog` first.
  */
 export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  info(message: string, context?: LogContext): void;
+  warn(message: string, context?: LogContext): void;
+  error(message: string, context?: LogContext): void;
 }
 
 /**
@@ -34,11 +50,18 @@ export function escapeForLog(text: string): string {
   });
 }
 
-/** Prints each line to the console, escaped by {@link escapeForLog}. */
+/** ` request_id=…` for a line about a request; the id is well-formed (`request-id.ts`), escaped all the same. */
+const requestSuffix = (context: LogContext | undefined) => (context?.requestId === undefined ? "" : ` request_id=${escapeForLog(context.requestId)}`);
+
+/**
+ * Prints each line to the console as `tessera: <message>` (warnings and errors on stderr, marked),
+ * escaped by {@link escapeForLog}, with the request id at the end of a line about a request.
+ * `LOG_FORMAT=pretty`.
+ */
 export const consoleLogger: Logger = {
-  info: (message) => console.log(`tessera: ${escapeForLog(message)}`),
-  warn: (message) => console.warn(`tessera: warning: ${escapeForLog(message)}`),
-  error: (message) => console.error(`tessera: error: ${escapeForLog(message)}`),
+  info: (message, context) => console.log(`tessera: ${escapeForLog(message)}${requestSuffix(context)}`),
+  warn: (message, context) => console.warn(`tessera: warning: ${escapeForLog(message)}${requestSuffix(context)}`),
+  error: (message, context) => console.error(`tessera: error: ${escapeForLog(message)}${requestSuffix(context)}`),
 };
 
 /** A logger that drops everything, for tests that assert on responses only. */

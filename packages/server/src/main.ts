@@ -5,18 +5,16 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import type { Context } from "hono";
-import { createSessionManager } from "tessera";
 import { TesseraError } from "tessera";
 import { nodeSha256 } from "tessera/node";
-import { createApp, type ServerSessionData } from "./app.js";
-import { readServerConfig } from "./config.js";
 import { ConnectionGuard, httpServerOptions } from "./connections.js";
-import { consoleLogger as logger } from "./logger.js";
+import { consoleLogger, type Logger } from "./logger.js";
+import { createServerFromEnv, loggerFromEnv } from "./server-from-env.js";
 import { gracefulShutdown } from "./shutdown.js";
-import { openStore } from "./store-from-config.js";
-import { StoreOutageLog } from "./store-outage.js";
 import type { DocsAssetLoader } from "./web-routes.js";
+
+/** `LOG_FORMAT`'s logger once the environment (and `.env`) is read; the console one before. */
+let logger: Logger = consoleLogger;
 
 const require = createRequire(import.meta.url);
 /** The package version for /openapi.json; "0.0.0" when the file is not where a build puts it. */
@@ -55,55 +53,63 @@ function swaggerUiAssets(): DocsAssetLoader | undefined {
 async function main(): Promise<void> {
   // Like the seed's load_dotenv(): variables already in the environment win over the file.
   if (existsSync(".env")) process.loadEnvFile(".env");
-  const config = readServerConfig(process.env);
-  const store = await openStore(config, logger);
-  const outageLog = new StoreOutageLog(logger);
-  const sessions = createSessionManager<ServerSessionData>({
-    store: outageLog.watch(store),
-    sha256: nodeSha256,
-    idleTimeoutSeconds: config.idleTimeoutSeconds,
-    absoluteTimeoutSeconds: config.absoluteTimeoutSeconds,
-    maxSessionsPerUser: config.maxSessionsPerUser,
-    cookie: { name: config.cookieName, secure: config.cookieSecure },
-  });
-  const clientIp = (c: Context): string | undefined => {
-    if (config.trustProxy) {
-      const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-      if (forwarded) return forwarded;
-    }
-    return getConnInfo(c).remote.address;
-  };
+  logger = loggerFromEnv(process.env);
   const docsAssets = swaggerUiAssets();
-  const app = createApp({
-    sessions,
+  const tessera = await createServerFromEnv(process.env, {
     logger,
-    allowedOrigins: config.allowedOrigins,
-    accessLog: config.accessLog,
-    clientIp,
+    sha256: nodeSha256,
+    remoteAddress: (c) => getConnInfo(c).remote.address,
     version: VERSION,
-    outageLog,
     ...(docsAssets ? { docsAssets } : {}),
   });
+  const { config, app } = tessera;
 
   // serve() makes an HTTP/1.1 server unless given an HTTP/2 createServer, which this does not.
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: httpServerOptions(config.http) }, (info) => {
     logger.info(
-      `listening on http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port} (idle timeout ${config.idleTimeoutSeconds} s, absolute ${config.absoluteTimeoutSeconds} s)`,
+      `listening on ${urlOf(info)} (idle timeout ${config.idleTimeoutSeconds} s, absolute ${config.absoluteTimeoutSeconds} s)`,
     );
   }) as Server;
-  server.on("error", (error: NodeJS.ErrnoException) => {
-    logger.error(
-      error.code === "EADDRINUSE"
-        ? `port ${config.port} on ${config.host} is already in use: stop the other process or set PORT`
-        : `cannot listen on ${config.host}:${config.port}: ${error.message}`,
-    );
-    process.exit(1);
-  });
+  server.on("error", (error: NodeJS.ErrnoException) => exitOnListenError(error, config.host, config.port, "PORT"));
+
+  let metricsServer: Server | undefined;
+  const metricsPort = config.operations.metricsPort;
+  if (tessera.metricsApp !== undefined && metricsPort !== undefined) {
+    metricsServer = serve({ fetch: tessera.metricsApp.fetch, hostname: config.host, port: metricsPort }, (info) => {
+      logger.info(`metrics on ${urlOf(info)}/metrics (METRICS_PORT)`);
+    }) as Server;
+    metricsServer.on("error", (error: NodeJS.ErrnoException) => exitOnListenError(error, config.host, metricsPort, "METRICS_PORT"));
+  }
 
   const guard = new ConnectionGuard(server, config.http.maxConnections, logger);
-  const shutdown = gracefulShutdown({ server, guard, store, graceMs: config.shutdownGraceMs, logger, exit: (code) => process.exit(code) });
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  const shutdown = gracefulShutdown({
+    server,
+    guard,
+    store: { description: tessera.store.description, close: () => tessera.close() },
+    graceMs: config.shutdownGraceMs,
+    logger,
+    exit: (code) => process.exit(code),
+  });
+  const stop = (signal: string) => {
+    tessera.drain();
+    metricsServer?.close();
+    shutdown(signal);
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+function urlOf(info: { address: string; family: string; port: number }): string {
+  return `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`;
+}
+
+function exitOnListenError(error: NodeJS.ErrnoException, host: string, port: number, variable: string): never {
+  logger.error(
+    error.code === "EADDRINUSE"
+      ? `port ${port} on ${host} is already in use: stop the other process or set ${variable}`
+      : `cannot listen on ${host}:${port}: ${error.message}`,
+  );
+  process.exit(1);
 }
 
 main().catch((error: unknown) => {

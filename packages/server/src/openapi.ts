@@ -1,10 +1,12 @@
 import { z } from "zod";
 import {
   DetailSchema,
+  HealthResponseSchema,
   LoginRequestSchema,
   LoginResponseSchema,
   LogoutResponseSchema,
   ProfileResponseSchema,
+  ReadyResponseSchema,
   RevokeOthersResponseSchema,
   SessionEntrySchema,
   SessionsResponseSchema,
@@ -20,6 +22,8 @@ const COMPONENTS = {
   SessionEntry: SessionEntrySchema,
   SessionsResponse: SessionsResponseSchema,
   RevokeOthersResponse: RevokeOthersResponseSchema,
+  HealthResponse: HealthResponseSchema,
+  ReadyResponse: ReadyResponseSchema,
   Detail: DetailSchema,
   ValidationError: ValidationErrorSchema,
 } satisfies Record<string, z.ZodType>;
@@ -39,7 +43,7 @@ export interface OperationSpec {
   path: string;
   summary: string;
   description?: string;
-  tag: "seed API" | "devices" | "web";
+  tag: "seed API" | "devices" | "web" | "operations";
   requestBody?: ComponentName;
   /** Requires the session cookie. */
   authenticated?: boolean;
@@ -112,7 +116,36 @@ export const OPERATIONS: OperationSpec[] = [
   { method: "get", path: "/docs", tag: "web", summary: "Interactive API docs", responses: { 200: { description: "HTML (Swagger UI, served from the swagger-ui-dist package).", body: { mediaType: "text/html" } } } },
   { method: "get", path: "/docs/{file}", tag: "web", summary: "Assets of the API docs page", responses: { 200: { description: "JavaScript or CSS.", body: { mediaType: "text/plain" } }, 404: detail("No such file, or swagger-ui-dist is not installed.") } },
   { method: "get", path: "/openapi.json", tag: "web", summary: "This document", responses: { 200: { description: "OpenAPI 3.1.", body: { mediaType: "application/json" } } } },
+  {
+    method: "get",
+    path: "/healthz",
+    tag: "operations",
+    summary: "Liveness",
+    description: "200 while the process serves HTTP. Makes no store call, so a Redis outage does not get a healthy server restarted.",
+    responses: { 200: { description: "Alive.", body: "HealthResponse" } },
+  },
+  {
+    method: "get",
+    path: "/readyz",
+    tag: "operations",
+    summary: "Readiness",
+    description: "200 when the session store answers a read within its deadline; 503 otherwise, and while shutting down.",
+    responses: { 200: { description: "Ready for traffic.", body: "ReadyResponse" }, 503: detail("Not ready; detail gives the reason, e.g. the store's error code.") },
+  },
 ];
+
+/** `GET /metrics`, documented when the main port serves it (`METRICS_PORT` unset). */
+export const METRICS_OPERATION: OperationSpec = {
+  method: "get",
+  path: "/metrics",
+  tag: "operations",
+  summary: "Prometheus metrics",
+  description: "Requests by route pattern and status, request and store-call durations, store errors by code, session events, the embedded store's size. No label holds a user id or a token.",
+  responses: { 200: { description: "Prometheus text exposition format 0.0.4.", body: { mediaType: "text/plain" } } },
+};
+
+/** The operations an app serves: {@link OPERATIONS}, and `/metrics` when it is on the main port. */
+export const operationsFor = (options: { metricsRoute: boolean }): OperationSpec[] => (options.metricsRoute ? [...OPERATIONS, METRICS_OPERATION] : OPERATIONS);
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
@@ -120,11 +153,11 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, u
 }
 
 /** The OpenAPI 3.1 document for the server, generated from the same zod schemas that validate requests. */
-export function buildOpenApiDocument(options: { cookieName: string; version: string }): Record<string, unknown> {
+export function buildOpenApiDocument(options: { cookieName: string; version: string; metricsRoute?: boolean }): Record<string, unknown> {
   const schemas: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(COMPONENTS)) schemas[name] = jsonSchema(schema, name.endsWith("Request") ? "input" : "output");
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const operation of OPERATIONS) {
+  for (const operation of operationsFor({ metricsRoute: options.metricsRoute ?? false })) {
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(operation.responses)) {
       const content =
@@ -160,6 +193,7 @@ export function buildOpenApiDocument(options: { cookieName: string; version: str
       { name: "seed API", description: "The tutorial's three endpoints, byte-compatible." },
       { name: "devices", description: "Where am I logged in, and signing devices out." },
       { name: "web", description: "The page, its assets and these docs." },
+      { name: "operations", description: "Health probes and metrics, for load balancers and Prometheus (docs/operations.md)." },
     ],
     paths,
     components: { schemas, securitySchemes: { sessionCookie: { type: "apiKey", in: "cookie", name: options.cookieName } } },

@@ -38,6 +38,9 @@ export const SessionEntrySchema = z.object({
 export const SessionsResponseSchema = z.object({ sessions: z.array(SessionEntrySchema) });
 export const RevokeOthersResponseSchema = z.object({ revoked: z.number().int().min(0) });
 
+export const HealthResponseSchema = z.object({ status: z.literal("ok") }).describe("The process is alive.");
+export const ReadyResponseSchema = z.object({ status: z.literal("ready") }).describe("The session store answered within its deadline.");
+
 export const DetailSchema = z.object({ detail: z.string() }).describe("An error, in FastAPI's shape.");
 export const ValidationErrorSchema = z
   .object({

@@ -11,14 +11,15 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * pass. `SameSite=Lax` already keeps the cookie off cross-site POSTs; this closes the gaps Lax
  * leaves (same-site subdomains, login CSRF, which needs no cookie at all).
  */
-export function sameOriginGuard(options: { allowedOrigins: readonly string[] }): MiddlewareHandler {
+export function sameOriginGuard(options: { allowedOrigins: readonly string[]; trustProxy?: boolean }): MiddlewareHandler {
   const allowed = new Set(options.allowedOrigins);
+  const trustProxy = options.trustProxy ?? false;
   // Not async: on safe methods (every authenticated read) this is a plain pass-through.
   return function sameOrigin(c, next) {
     if (!SAFE_METHODS.has(c.req.method)) {
       const fetchSite = c.req.header("sec-fetch-site");
       const origin = c.req.header("origin");
-      const ownOrigin = new URL(c.req.url).origin;
+      const ownOrigin = trustProxy ? forwardedOrigin(c.req.url, c.req.header("x-forwarded-proto"), c.req.header("x-forwarded-host")) : new URL(c.req.url).origin;
       const explicitlyAllowed = origin !== undefined && allowed.has(origin);
       const originRefused = origin !== undefined && origin !== ownOrigin && !explicitlyAllowed;
       // `same-site` is another origin of the same site (a sibling subdomain), refused like cross-site.
@@ -29,6 +30,31 @@ export function sameOriginGuard(options: { allowedOrigins: readonly string[] }):
     }
     return next();
   };
+}
+
+/** A host as a proxy may forward it: a name or an IPv4 or bracketed IPv6 address, and a port. */
+const FORWARDED_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The origin the client used, behind a proxy that says it (`TRUST_PROXY=true`): scheme from
+ * `X-Forwarded-Proto` (a TLS proxy talks plain HTTP to us, so our own URL says `http:` while the
+ * browser's `Origin` says `https:`), host from `X-Forwarded-Host` or else `Host`. The first value
+ * of each counts (the proxy nearest the client); a malformed value is ignored. Forging these
+ * headers gains nothing: the guard protects browsers, and a cross-site page cannot make a browser
+ * send them.
+ *
+ * @example forwardedOrigin("http://app.example.com/login/", "https", undefined) // "https://app.example.com"
+ */
+export function forwardedOrigin(requestUrl: string, forwardedProto: string | undefined, forwardedHost: string | undefined): string {
+  const url = new URL(requestUrl);
+  const proto = forwardedProto?.split(",")[0]?.trim().toLowerCase();
+  const host = forwardedHost?.split(",")[0]?.trim();
+  const scheme = proto === "http" || proto === "https" ? proto : url.protocol.slice(0, -1);
+  try {
+    return new URL(`${scheme}://${host !== undefined && FORWARDED_HOST.test(host) ? host : url.host}`).origin;
+  } catch {
+    return url.origin;
+  }
 }
 
 /**

@@ -28,6 +28,8 @@ export function mountSeedApi(app: Hono<ServerEnv>, options: { maxBodyBytes: numb
   });
 
   app.post("/logout", async (c) => {
+    // A tutorial cookie not yet converted: end the tutorial's session too, as its own logout did.
+    await c.var.legacySeed?.remove(c);
     await c.var.sessions.logout();
     return c.json({ message: "Logged out successfully" });
   });

@@ -7,7 +7,8 @@ import type { Logger } from "./logger.js";
 export interface ShutdownOptions {
   server: Server;
   guard: ConnectionGuard;
-  store: SessionStore;
+  /** What to close last: the session store (and anything opened with it). */
+  store: Pick<SessionStore, "description" | "close">;
   /** Everything (draining requests, closing the store) must be done within this; then the process exits anyway. */
   graceMs: number;
   logger: Logger;

@@ -1,6 +1,6 @@
 import type { StoreUnavailableError } from "tessera";
 import type { SessionStore } from "tessera";
-import type { Logger } from "./logger.js";
+import type { LogContext, Logger } from "./logger.js";
 
 /**
  * How long the store must go without a failure before a success counts as recovery. Without it a
@@ -37,14 +37,14 @@ export class StoreOutageLog {
     return this.#startedAtMs !== undefined;
   }
 
-  /** A request was answered 503 because of `error`. Logs only the first of an outage. */
-  refused(error: StoreUnavailableError): void {
+  /** A request was answered 503 because of `error`. Logs only the first of an outage, with that request's `context`. */
+  refused(error: StoreUnavailableError, context?: LogContext): void {
     const now = this.nowMs();
     this.#lastFailureAtMs = now;
     this.#refusedCount++;
     if (this.#startedAtMs !== undefined) return;
     this.#startedAtMs = now;
-    this.logger.warn(`session store unavailable (${error.code}: ${error.message}); answering 503 until it recovers, the end of the outage will be logged`);
+    this.logger.warn(`session store unavailable (${error.code}: ${error.message}); answering 503 until it recovers, the end of the outage will be logged`, context);
   }
 
   /** A store call succeeded: ends the outage once no failure was seen for {@link OUTAGE_QUIET_MS}. */

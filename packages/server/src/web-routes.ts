@@ -44,8 +44,8 @@ const DOCS_INIT = `window.addEventListener("DOMContentLoaded", () => {
  * Swagger UI files come from the `swagger-ui-dist` npm package through `docsAssets` (the Node
  * entry reads them from disk); without it `/docs` still loads but its assets answer 404.
  */
-export function mountWebRoutes(app: Hono<ServerEnv>, options: { cookieName: string; version: string; docsAssets?: DocsAssetLoader | undefined }): void {
-  const openApi = JSON.stringify(buildOpenApiDocument({ cookieName: options.cookieName, version: options.version }));
+export function mountWebRoutes(app: Hono<ServerEnv>, options: { cookieName: string; version: string; docsAssets?: DocsAssetLoader | undefined; metricsRoute?: boolean }): void {
+  const openApi = JSON.stringify(buildOpenApiDocument({ cookieName: options.cookieName, version: options.version, metricsRoute: options.metricsRoute ?? false }));
 
   app.get("/", (c) => c.html(PAGE_HTML, 200, { "Content-Security-Policy": PAGE_CSP, "X-Frame-Options": "DENY" }));
 

@@ -58,3 +58,5 @@ export { HeaderRecordRequest, RequestSessions } from "./request-sessions.js";
 export type { HeaderRecord, RequestSessionsApi, SessionRequest } from "./request-sessions.js";
 export { parseSetCookie } from "./set-cookie.js";
 export type { ParsedSetCookie } from "./set-cookie.js";
+export { instrumentStore, sessionEventLabels, storeErrorCode } from "./instrument.js";
+export type { InstrumentStoreOptions, SessionEventLabels, StoreCallObserver, StoreOperation } from "./instrument.js";

@@ -13,3 +13,5 @@ export type { NodeRedisClusterClient, NodeRedisClusterPipeline } from "./node-re
 export { CrossSlotRoundTripError, keySlot } from "./cluster-slot.js";
 export { ReplicaAcknowledgementError, waitForReplicas } from "./wait-for-replicas.js";
 export type { WaitForReplicasOptions } from "./wait-for-replicas.js";
+export { isLegacySeedSessionId, LEGACY_SEED_KEY_PREFIX, legacySeedSessions } from "./legacy-seed.js";
+export type { LegacySeedConversion, LegacySeedSession, LegacySeedSessions, LegacySeedSessionsOptions } from "./legacy-seed.js";

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { HotHistogram } from "./hot-histogram.js";
+
+describe("HotHistogram", () => {
+  it("counts a value into the first bucket whose bound it does not exceed (le is ≤), cumulatively, with +Inf, sum and count", async () => {
+    const histogram = new HotHistogram("h", "help", ["route"], [1, 2]);
+    for (const value of [0.5, 1, 1.5, 2, 3]) histogram.observe(["/a"], value);
+    histogram.observe(["/b"], 0);
+    const { values } = await histogram.metric().get();
+    const line = (metricName: string, labels: object) => values.find((value) => value.metricName === metricName && JSON.stringify(value.labels) === JSON.stringify(labels))?.value;
+    expect(line("h_bucket", { route: "/a", le: 1 })).toBe(2);
+    expect(line("h_bucket", { route: "/a", le: 2 })).toBe(4);
+    expect(line("h_bucket", { route: "/a", le: "+Inf" })).toBe(5);
+    expect(line("h_sum", { route: "/a" })).toBe(8);
+    expect(line("h_count", { route: "/a" })).toBe(5);
+    expect(line("h_count", { route: "/b" })).toBe(1);
+    expect((await histogram.countMetric("c", "help").get()).values).toEqual([
+      { labels: { route: "/a" }, value: 5 },
+      { labels: { route: "/b" }, value: 1 },
+    ]);
+  });
+});

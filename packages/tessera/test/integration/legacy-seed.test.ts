@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import { Redis as UpstashRedis } from "@upstash/redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StoreUnavailableError } from "../../src/core/errors.js";
+import { legacySeedSessions, type LegacySeedSession } from "../../src/stores/redis/index.js";
+import { recommendedUpstashOptions, upstashConnection } from "../../src/stores/upstash/index.js";
+import { startUpstashLocal, type UpstashLocalServer } from "@tessera/upstash-local";
+import { connectTo, countingConnection, failingConnection, type RedisClientKind } from "../../../../test/support/redis-harness.js";
+import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
+
+/**
+ * The tutorial's sessions, written exactly as its `/login/` writes them (`HSET` with the two
+ * fields, then `EXPIRE 900`, on a real Redis), converted once.
+ */
+async function tutorialLogin(redis: RedisServer, username: string): Promise<string> {
+  const sessionId = randomUUID();
+  await redis.command("HSET", `session:${sessionId}`, "user", username, "status", "active");
+  await redis.command("EXPIRE", `session:${sessionId}`, "900");
+  return sessionId;
+}
+
+const exists = async (redis: RedisServer, key: string) => (await redis.command("EXISTS", key)).trim() === ":1";
+
+/** A conversion that records what it made and unmade. */
+function recordingConversion() {
+  const created: LegacySeedSession[] = [];
+  const discarded: number[] = [];
+  return {
+    created,
+    discarded,
+    conversion: {
+      create: async (legacy: LegacySeedSession) => created.push(legacy) - 1,
+      discard: async (index: number) => void discarded.push(index),
+    },
+  };
+}
+
+describe.each<RedisClientKind>(["ioredis", "node-redis"])("legacy tutorial sessions over %s", (kind) => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => redis?.dispose());
+
+  it("converts a tutorial session once: the new session is made, then the old key is deleted", async () => {
+    const sessionId = await tutorialLogin(redis, "abdullah");
+    const legacy = legacySeedSessions({ connection: await connectTo(kind, redis.url) });
+    const { created, discarded, conversion } = recordingConversion();
+    expect(await legacy.convert(sessionId, conversion)).toBe(0);
+    expect(created).toEqual([{ userId: "abdullah", status: "active" }]);
+    expect(discarded).toEqual([]);
+    expect(await exists(redis, `session:${sessionId}`)).toBe(false);
+    // Once only: the same cookie again finds nothing.
+    expect(await legacy.convert(sessionId, conversion)).toBeNull();
+    expect(created).toHaveLength(1);
+  });
+
+  it("a cookie not shaped like the tutorial's lower-case UUID costs no round trip", async () => {
+    const connection = countingConnection(await connectTo(kind, redis.url));
+    const legacy = legacySeedSessions({ connection });
+    const sessionId = await tutorialLogin(redis, "ada");
+    const { created, conversion } = recordingConversion();
+    for (const junk of ["", "junk", "A".repeat(45), sessionId.toUpperCase(), `${sessionId}x`, sessionId.replaceAll("-", ""), `session:${sessionId}`]) {
+      expect(await legacy.convert(junk, conversion)).toBeNull();
+      expect(await legacy.remove(junk)).toBe(false);
+    }
+    expect(connection.roundTrips).toBe(0);
+    expect(created).toEqual([]);
+    // A well-shaped id with no session behind it: one round trip, the HGETALL, and nothing made.
+    expect(await legacy.convert(randomUUID(), conversion)).toBeNull();
+    expect(connection.roundTrips).toBe(1);
+    expect(await exists(redis, `session:${sessionId}`)).toBe(true);
+  });
+
+  it("a race of first requests on independent connections converts exactly once", async () => {
+    const sessionId = await tutorialLogin(redis, "racer");
+    const racers = 8;
+    const connections = await Promise.all(Array.from({ length: racers }, () => connectTo(kind, redis.url)));
+    const { created, discarded, conversion } = recordingConversion();
+    const results = await Promise.all(connections.map((connection) => legacySeedSessions({ connection }).convert(sessionId, conversion)));
+    const winners = results.filter((result) => result !== null);
+    expect(winners).toHaveLength(1);
+    // It really raced: more than one request read the session before the first DEL.
+    expect(created.length).toBeGreaterThan(1);
+    expect(discarded.sort()).toEqual(created.map((_, index) => index).filter((index) => index !== winners[0]));
+    expect(await exists(redis, `session:${sessionId}`)).toBe(false);
+    await Promise.all(connections.map((connection) => connection.close()));
+  });
+
+  it("a failure to create the new session leaves the tutorial session as it was", async () => {
+    const sessionId = await tutorialLogin(redis, "unlucky");
+    const legacy = legacySeedSessions({ connection: await connectTo(kind, redis.url) });
+    const refused = new StoreUnavailableError("STORE_FULL", "full");
+    await expect(legacy.convert(sessionId, { create: () => Promise.reject(refused), discard: async () => undefined })).rejects.toBe(refused);
+    expect(await exists(redis, `session:${sessionId}`)).toBe(true);
+    const ttl = Number((await redis.command("TTL", `session:${sessionId}`)).trim().slice(1));
+    expect(ttl).toBeGreaterThan(890);
+  });
+
+  it("a lost DEL is a StoreUnavailableError, the new session is discarded and the tutorial one kept", async () => {
+    const sessionId = await tutorialLogin(redis, "cut-off");
+    const legacy = legacySeedSessions({ connection: failingConnection(await connectTo(kind, redis.url), new Set([2])) });
+    const { created, discarded, conversion } = recordingConversion();
+    await expect(legacy.convert(sessionId, conversion)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(created).toHaveLength(1);
+    expect(discarded).toEqual([0]);
+    expect(await exists(redis, `session:${sessionId}`)).toBe(true);
+  });
+
+  it("a key of that name that is not a hash is not a tutorial session, and is left alone", async () => {
+    const sessionId = randomUUID();
+    await redis.command("SET", `session:${sessionId}`, "something else");
+    const legacy = legacySeedSessions({ connection: await connectTo(kind, redis.url) });
+    const { created, conversion } = recordingConversion();
+    expect(await legacy.convert(sessionId, conversion)).toBeNull();
+    expect(created).toEqual([]);
+    expect(await exists(redis, `session:${sessionId}`)).toBe(true);
+  });
+
+  it("remove deletes a tutorial session (the logout of a not yet converted cookie)", async () => {
+    const sessionId = await tutorialLogin(redis, "leaving");
+    const legacy = legacySeedSessions({ connection: await connectTo(kind, redis.url) });
+    expect(await legacy.remove(sessionId)).toBe(true);
+    expect(await legacy.remove(sessionId)).toBe(false);
+    expect(await exists(redis, `session:${sessionId}`)).toBe(false);
+  });
+});
+
+describe("legacy tutorial sessions over Upstash REST (the tutorial's own backend)", () => {
+  const TOKEN = "legacy-seed-test-token";
+  let redis: RedisServer;
+  let rest: UpstashLocalServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    rest = await startUpstashLocal({ redisUrl: redis.url, token: TOKEN, port: 0 });
+  });
+  afterAll(async () => {
+    await rest?.close();
+    await redis?.dispose();
+  });
+
+  it("converts once through the real @upstash/redis client", async () => {
+    const sessionId = await tutorialLogin(redis, "abdullah");
+    const client = new UpstashRedis({ url: rest.url, token: TOKEN, ...recommendedUpstashOptions(1000) });
+    const legacy = legacySeedSessions({ connection: upstashConnection(client) });
+    const { created, conversion } = recordingConversion();
+    expect(await legacy.convert(sessionId, conversion)).toBe(0);
+    expect(created).toEqual([{ userId: "abdullah", status: "active" }]);
+    expect(await legacy.convert(sessionId, conversion)).toBeNull();
+    expect(await exists(redis, `session:${sessionId}`)).toBe(false);
+  });
+});
