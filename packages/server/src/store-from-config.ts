@@ -11,49 +11,62 @@ import {
   waitForReplicas,
   type RedisConnection,
 } from "tessera/redis";
-import { createUpstashStore } from "tessera/upstash";
+import { recommendedUpstashOptions, upstashConnection } from "tessera/upstash";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 
 /** How long startup waits for Redis before serving anyway (requests then get 503 until it is up). */
 const STARTUP_WAIT_MS = 2000;
 
+/** A connection to the Redis the configuration names, and how the store must use it. */
+export interface ConfiguredRedis {
+  readonly connection: RedisConnection;
+  /** `false` on a cluster: a script runs on one node, so cross-bucket rotations go as ordered steps. */
+  readonly crossSlotScripts: boolean;
+  /** For logs: the URL without credentials, the cluster's startup nodes, or the Upstash origin. */
+  readonly description: string;
+}
+
 /**
- * Opens the store the configuration selects: a Redis Cluster when `REDIS_CLUSTER_NODES` is set,
- * Redis when `REDIS_URL` is, Upstash when `UPSTASH_REDIS_REST_URL`/`_TOKEN` are, else the embedded one.
+ * Connects to the Redis the configuration selects: a Redis Cluster when `REDIS_CLUSTER_NODES` is
+ * set, Redis when `REDIS_URL` is, Upstash when `UPSTASH_REDIS_REST_URL`/`_TOKEN` are; `undefined`
+ * for the embedded store. Used by the server and by `tessera-admin`, so both read the same variables.
  */
-export async function openStore(config: ServerConfig, logger: Logger): Promise<SessionStore> {
+export async function openConfiguredRedis(config: ServerConfig, logger: Logger): Promise<ConfiguredRedis | undefined> {
   if (config.upstash !== undefined) {
-    const store = await createUpstashStore(config.upstash);
+    const { Redis: UpstashRedis } = await import("@upstash/redis");
+    const client = new UpstashRedis({ url: config.upstash.url, token: config.upstash.token, ...recommendedUpstashOptions() });
     // The URL names the database; the token is a secret and is never logged.
-    logger.info(`session store: upstash at ${new URL(config.upstash.url).origin} (REST)`);
-    return store;
+    const description = `upstash at ${new URL(config.upstash.url).origin} (REST)`;
+    return { connection: upstashConnection(client, { description }), crossSlotScripts: true, description };
   }
   if (config.redisClusterNodes !== undefined) {
     const where = config.redisClusterNodes.map(({ host, port }) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`)).join(",");
     const nodes = config.redisClusterNodes;
     const cluster = new Cluster(nodes, recommendedIoredisClusterOptions);
-    // A script runs on one node, so a login that replaces another bucket's session goes as ordered steps.
-    const store = createRedisStore({
-      connection: withDurability(ioredisClusterConnection(cluster), config, () => ioredisClusterConnection(quiet(new Cluster(nodes, recommendedIoredisClusterOptions)))),
-      crossSlotScripts: false,
-    });
-    logger.info(`session store: redis cluster via ${where} (ioredis)${durabilityNote(config)}`);
+    const connection = withDurability(ioredisClusterConnection(cluster), config, () => ioredisClusterConnection(quiet(new Cluster(nodes, recommendedIoredisClusterOptions))));
     await watchAvailability(cluster, `Redis Cluster via ${where}`, logger);
-    return store;
+    return { connection, crossSlotScripts: false, description: `redis cluster via ${where} (ioredis)${durabilityNote(config)}` };
   }
-  if (config.redisUrl === undefined) {
+  if (config.redisUrl === undefined) return undefined;
+  const where = redactRedisUrl(config.redisUrl);
+  const client = new Redis(config.redisUrl, recommendedIoredisOptions);
+  const redisUrl = config.redisUrl;
+  const connection = withDurability(ioredisConnection(client), config, () => ioredisConnection(quiet(new Redis(redisUrl, recommendedIoredisOptions))));
+  await watchAvailability(client, `Redis at ${where}`, logger);
+  return { connection, crossSlotScripts: true, description: `redis at ${where} (ioredis)${durabilityNote(config)}` };
+}
+
+/** Opens the store the configuration selects (see {@link openConfiguredRedis}), else the embedded one. */
+export async function openStore(config: ServerConfig, logger: Logger): Promise<SessionStore> {
+  const redis = await openConfiguredRedis(config, logger);
+  if (redis === undefined) {
     const store = createMemoryStore({ maxSessions: config.memoryMaxSessions });
     logger.info(`session store: ${store.description}; sessions are lost on restart (set REDIS_URL to use Redis)`);
     return store;
   }
-  const where = redactRedisUrl(config.redisUrl);
-  const client = new Redis(config.redisUrl, recommendedIoredisOptions);
-  const redisUrl = config.redisUrl;
-  const store = createRedisStore({ connection: withDurability(ioredisConnection(client), config, () => ioredisConnection(quiet(new Redis(redisUrl, recommendedIoredisOptions)))) });
-  logger.info(`session store: redis at ${where} (ioredis)${durabilityNote(config)}`);
-  await watchAvailability(client, `Redis at ${where}`, logger);
-  return store;
+  logger.info(`session store: ${redis.description}`);
+  return createRedisStore({ connection: redis.connection, crossSlotScripts: redis.crossSlotScripts });
 }
 
 /** With `REDIS_WAIT_REPLICAS`, writes wait on a second client, so a blocked WAIT never holds up reads. */
