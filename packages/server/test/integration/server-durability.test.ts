@@ -63,6 +63,8 @@ describe("a durable Redis killed under login load", () => {
     expect(acknowledged.length).toBeGreaterThan(sent / 4);
     console.log(`kill -9 under ${CLIENTS} login clients: ${acknowledged.length} acknowledged, ${refused} refused with 503`);
 
+    // The client reconnects by itself (backoff up to 1 s): wait until the store answers again.
+    for (let attempt = 0; attempt < 100 && (await fetch(`${server.baseUrl}/readyz`)).status !== 200; attempt++) await sleep(100);
     const lost: string[] = [];
     for (const { username, cookie } of acknowledged) {
       const profile = await fetch(`${server.baseUrl}/profile/`, { headers: { cookie } });
