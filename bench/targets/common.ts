@@ -9,6 +9,8 @@ export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 export const IDLE_SECONDS = 900;
 
 export function announce(name: string): void {
+  // Exit on SIGINT rather than die of it, so `--cpu-prof` gets to write its profile (bench/lib/profile-target).
+  process.once("SIGINT", () => process.exit(0));
   // The orchestrator waits for this line before it sends traffic.
   console.log(`ready ${name} ${PORT}`);
 }
