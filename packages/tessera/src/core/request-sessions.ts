@@ -25,18 +25,20 @@ export type HeaderRecord = Readonly<Record<string, string | string[] | undefined
 
 /**
  * A {@link SessionRequest} over Node-style request headers (Express, Fastify), without building a
- * Web `Request`. `scheme` is the request's protocol as the framework resolved it (`"https"`).
+ * Web `Request`. `scheme` is the request's protocol as the framework resolved it (`"https"`), or
+ * an object whose `protocol` says it — the framework's request itself (`req`, `request`), so that
+ * a `protocol` getter (which consults proxy settings) runs only when a cookie is written.
  */
 export class HeaderRecordRequest implements SessionRequest {
   // One object that is its own `headers`, and `url` built only when read (logins, cleared
   // cookies): one of these is made for every request, and most only read the cookie.
   constructor(
-    private readonly scheme: string,
+    private readonly scheme: string | { readonly protocol: string },
     private readonly record: HeaderRecord,
   ) {}
 
   get url(): string {
-    return `${this.scheme}://`;
+    return `${typeof this.scheme === "string" ? this.scheme : this.scheme.protocol}://`;
   }
 
   get headers(): { get(name: string): string | null } {
