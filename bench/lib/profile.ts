@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoad, type LoadGenerator } from "./load.js";
 import { login } from "./rounds.js";
-import { REFERENCE_SERVER, startTargets } from "./targets.js";
+import { REFERENCE_SERVER, startTargets, type Target } from "./targets.js";
 
 /** A node of a V8 `.cpuprofile` (the parts used here). */
 interface ProfileNode {
@@ -88,7 +88,7 @@ const shortFile = (url: string) => url.replace(/^file:\/\//, "").replace(/^.*\/(
  * load window, on the same monotonic clock as V8's timestamps). `(idle)` is the event loop
  * waiting, not CPU, so it is left out of the shares.
  */
-export function summariseProfile(profile: CpuProfile, requests: number, fromUs: number, toUs: number): Omit<ProfileSummary, "requestsPerSecond"> {
+export function summariseProfile(profile: CpuProfile, requests: number, fromUs: number, toUs: number, topFunctionCount = 15): Omit<ProfileSummary, "requestsPerSecond"> {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const owners = new Map<string, number>();
   const callers = new Map<string, number>();
@@ -126,7 +126,7 @@ export function summariseProfile(profile: CpuProfile, requests: number, fromUs: 
     windowMs: (toUs - fromUs) / 1000,
     byOwner,
     byCaller,
-    topFunctions: sorted(functions).slice(0, 15),
+    topFunctions: sorted(functions).slice(0, topFunctionCount),
     tesseraShare: tessera(byOwner),
     tesseraChargedShare: tessera(byCaller),
   };
@@ -135,7 +135,7 @@ export function summariseProfile(profile: CpuProfile, requests: number, fromUs: 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
- * Runs the reference server under `--cpu-prof`, loads `GET /profile/` with wrk for
+ * Runs a target (the reference server unless told otherwise) under `--cpu-prof`, loads `GET /profile/` with wrk for
  * `durationSeconds` after a warm-up, stops it (SIGINT: the server exits cleanly, and Node writes
  * the profile on exit) and sums self time by owner over the load window.
  */
@@ -148,15 +148,22 @@ export async function profileRead(options: {
   warmupSeconds: number;
   durationSeconds: number;
   log: (message: string) => void;
+  /** @default the reference server */
+  target?: Target;
+  /** @default 15 */
+  topFunctionCount?: number;
+  /** @default "read" */
+  scenario?: "read" | "login";
 }): Promise<ProfileSummary> {
   const directory = mkdtempSync(join(tmpdir(), "tessera-profile-"));
   try {
     const nodeArgs = ["--cpu-prof", "--cpu-prof-dir", directory, "--cpu-prof-interval", "100"];
-    const { started, skipped } = await startTargets([REFERENCE_SERVER], { REDIS_URL: options.redisUrl }, options.serverCpu, options.log, nodeArgs);
+    const target = options.target ?? REFERENCE_SERVER;
+    const { started, skipped } = await startTargets([target], { REDIS_URL: options.redisUrl }, options.serverCpu, options.log, nodeArgs);
     const server = started[0];
-    if (!server) throw new Error(`the reference server did not start for profiling: ${skipped[0]?.reason}`);
+    if (!server) throw new Error(`${target.name} did not start for profiling: ${skipped[0]?.reason}`);
     const cookie = await login(server.url, "abdullah");
-    const spec = { url: server.url, scenario: "read" as const, connections: options.connections, cookie };
+    const spec = { url: server.url, scenario: options.scenario ?? "read", connections: options.connections, cookie, userPrefix: "profile" };
     await runLoad(options.generator, { ...spec, durationSeconds: options.warmupSeconds }, options.loadCpu);
     const fromUs = monotonicUs();
     const result = await runLoad(options.generator, { ...spec, durationSeconds: options.durationSeconds }, options.loadCpu);
@@ -168,7 +175,7 @@ export async function profileRead(options: {
     const file = readdirSync(directory).find((name) => name.endsWith(".cpuprofile"));
     if (!file) throw new Error(`node wrote no .cpuprofile into ${directory} (the server's output: ${server.process.output.slice(-3).join(" | ")})`);
     const profile = JSON.parse(readFileSync(join(directory, file), "utf8")) as CpuProfile;
-    return { ...summariseProfile(profile, result.requests, fromUs, toUs), requestsPerSecond: result.requestsPerSecond };
+    return { ...summariseProfile(profile, result.requests, fromUs, toUs, options.topFunctionCount), requestsPerSecond: result.requestsPerSecond };
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }

@@ -9,6 +9,8 @@ export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 export const IDLE_SECONDS = 900;
 
 export function announce(name: string): void {
+  // Exit on SIGINT rather than die of it, so `--cpu-prof` gets to write its profile (bench/lib/profile-target).
+  process.once("SIGINT", () => process.exit(0));
   // The orchestrator waits for this line before it sends traffic.
   console.log(`ready ${name} ${PORT}`);
 }
@@ -18,33 +20,4 @@ export function sessionCookie(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const match = /(?:^|;\s*)session_id=([^;]+)/.exec(header);
   return match?.[1];
-}
-
-/** The exit code of a target that cannot run yet; the orchestrator reports it as pending. */
-export const PENDING_EXIT_CODE = 3;
-
-/**
- * Imports a module that may not exist yet (an adapter another branch is writing) and checks that
- * it has the named function exports. When it cannot, prints `pending <reason>` (the line the
- * orchestrator puts in the report) and exits, so the run skips this target instead of failing.
- * The specifier is a parameter, not a literal, so this file compiles before the module exists.
- */
-export async function importWhenAvailable<Module>(specifier: string, exports: string[]): Promise<Module> {
-  let reason: string;
-  try {
-    const module = (await import(specifier)) as Record<string, unknown>;
-    const missing = exports.filter((name) => typeof module[name] !== "function");
-    if (missing.length === 0) return module as Module;
-    reason = `it has no export ${missing.join(", ")}`;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    reason =
-      code === "ERR_PACKAGE_PATH_NOT_EXPORTED"
-        ? `the package has no ".${specifier.slice(specifier.indexOf("/"))}" export`
-        : error instanceof Error
-          ? error.message.split("\n")[0]!
-          : String(error);
-  }
-  console.log(`pending ${specifier} is not available yet: ${reason}; this target runs once it lands`);
-  process.exit(PENDING_EXIT_CODE);
 }

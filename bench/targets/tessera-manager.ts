@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { createSessionManager, type LoginResult, type SessionLookup } from "tessera";
+import { createSessionManager, type SessionLookup } from "tessera";
 import { nodeSha256 } from "tessera/node";
 import { createRedisStore, ioredisConnection, recommendedIoredisOptions } from "tessera/redis";
 import { IDLE_SECONDS, REDIS_URL } from "./common.js";
@@ -8,16 +8,6 @@ import { IDLE_SECONDS, REDIS_URL } from "./common.js";
 export function benchSessionManager() {
   const store = createRedisStore({ connection: ioredisConnection(new Redis(REDIS_URL, recommendedIoredisOptions)) });
   return createSessionManager({ store, sha256: nodeSha256, idleTimeoutSeconds: IDLE_SECONDS });
-}
-
-/**
- * What the Express and Fastify adapters are expected to put on each request, the same shape as
- * the Hono adapter's `c.var.sessions` (issue 10 asks every adapter for the same behaviour).
- */
-export interface RequestSessions {
-  lookup(): Promise<SessionLookup>;
-  login(input: { userId: string }): Promise<LoginResult>;
-  logout(): Promise<void>;
 }
 
 /** The seed's `GET /profile/` answer from a lookup: [status, body]. */

@@ -72,7 +72,15 @@ export interface CookieAttributes {
 
 /** Serializes a `Set-Cookie` value. `value` must already be cookie-safe (tokens are base64url). */
 export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
-  let out = `${name}=${value}; Path=${attributes.path}`;
+  return `${name}=${value}${serializeCookieAttributes(attributes)}`;
+}
+
+/**
+ * The part of a `Set-Cookie` value after `name=value`: `; Path=/; HttpOnly; SameSite=Lax` and so
+ * on. The attributes of a session cookie never change, so the manager builds this once.
+ */
+export function serializeCookieAttributes(attributes: CookieAttributes): string {
+  let out = `; Path=${attributes.path}`;
   if (attributes.domain !== undefined) out += `; Domain=${attributes.domain}`;
   if (attributes.maxAgeSeconds !== undefined) out += `; Max-Age=${Math.floor(attributes.maxAgeSeconds)}`;
   if (attributes.httpOnly) out += "; HttpOnly";

@@ -24,6 +24,14 @@ describe("session value encoding", () => {
     expect(decodeSessionRecord(encodeSessionRecord(record))).toEqual(record);
   });
 
+  it("round-trips a session without data, each decode with its own data object", () => {
+    const encoded = encodeSessionRecord(base);
+    const first = decodeSessionRecord<Record<string, unknown>>(encoded)!;
+    expect(first).toEqual(base);
+    first.data.theme = "dark";
+    expect(decodeSessionRecord(encoded)!.data).toEqual({});
+  });
+
   it("clamps the offset to its 5 base36 characters", () => {
     expect(encodeLastSeenOffset(100, 50)).toBe("00000");
     expect(encodeLastSeenOffset(0, 10 ** 9)).toBe("zzzzz");

@@ -98,12 +98,14 @@ export function encodeSessionRecord(record: SessionRecord): string {
 export function decodeSessionRecord<Data extends SessionData = SessionData>(encoded: string): SessionRecord<Data> | null {
   if (encoded.charAt(LAST_SEEN_OFFSET_WIDTH) !== RECORD_SEPARATOR) return null;
   const offset = Number.parseInt(encoded.slice(0, LAST_SEEN_OFFSET_WIDTH), 36);
-  const parts = encoded.slice(LAST_SEEN_OFFSET_WIDTH + 1).split(RECORD_SEPARATOR);
+  // Runs on every authenticated read: a session without data (the common case) skips the second
+  // JSON.parse, and the header is cut out rather than split off with the members.
+  const headerEnd = encoded.indexOf(RECORD_SEPARATOR, LAST_SEEN_OFFSET_WIDTH + 1);
   let header: unknown;
   let data: unknown;
   try {
-    header = JSON.parse(parts[0]!);
-    data = JSON.parse(`{${parts.slice(1).join(",")}}`);
+    header = JSON.parse(encoded.slice(LAST_SEEN_OFFSET_WIDTH + 1, headerEnd === -1 ? encoded.length : headerEnd));
+    data = headerEnd === -1 ? {} : JSON.parse(`{${encoded.slice(headerEnd + 1).split(RECORD_SEPARATOR).join(",")}}`);
   } catch {
     return null;
   }

@@ -1,3 +1,4 @@
+import { readCookie } from "./cookie.js";
 import { withHttpResponse } from "./http-errors.js";
 import type { DataPatch, SessionData } from "./record.js";
 import type { LoginResult, Session, SessionLookup, SessionManager, SessionSummary } from "./session.js";
@@ -24,20 +25,25 @@ export type HeaderRecord = Readonly<Record<string, string | string[] | undefined
 
 /**
  * A {@link SessionRequest} over Node-style request headers (Express, Fastify), without building a
- * Web `Request`. `scheme` is the request's protocol as the framework resolved it (`"https"`).
+ * Web `Request`. `scheme` is the request's protocol as the framework resolved it (`"https"`), or
+ * an object whose `protocol` says it — the framework's request itself (`req`, `request`), so that
+ * a `protocol` getter (which consults proxy settings) runs only when a cookie is written.
  */
 export class HeaderRecordRequest implements SessionRequest {
-  readonly url: string;
-  readonly headers: RecordHeaders;
+  // One object that is its own `headers`, and `url` built only when read (logins, cleared
+  // cookies): one of these is made for every request, and most only read the cookie.
+  constructor(
+    private readonly scheme: string | { readonly protocol: string },
+    private readonly record: HeaderRecord,
+  ) {}
 
-  constructor(scheme: string, headers: HeaderRecord) {
-    this.url = `${scheme}://`;
-    this.headers = new RecordHeaders(headers);
+  get url(): string {
+    return `${typeof this.scheme === "string" ? this.scheme : this.scheme.protocol}://`;
   }
-}
 
-class RecordHeaders {
-  constructor(private readonly record: HeaderRecord) {}
+  get headers(): { get(name: string): string | null } {
+    return this;
+  }
 
   get(name: string): string | null {
     const value = this.record[name.toLowerCase()];
@@ -113,16 +119,25 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
     return (this.#lookup ??= this.#authenticate());
   }
 
+  /**
+   * `manager.authenticate`, inlined: the same steps (first cookie of the name, `validateToken`,
+   * clear a cookie that names no live session) without its promise layer, since every request
+   * that reads its session comes through here.
+   */
   async #authenticate(): Promise<SessionLookup<Data>> {
-    let result: SessionLookup<Data>;
+    const token = readCookie(this.#request.headers.get("cookie"), this.#manager.cookieName);
+    if (!token) return { status: "anonymous" };
+    let session: Session<Data> | null;
     try {
-      result = await this.#manager.authenticate(asManagerRequest(this.#request));
+      session = await this.#manager.validateToken(token);
     } catch (error) {
       // The failure stays cached: asking again in the same request must not hit a failing store again.
       throw withHttpResponse(error);
     }
-    if (result.status === "invalid") this.writeCookie(result.clearCookie);
-    return result;
+    if (session !== null) return { status: "active", session, token };
+    const clearCookie = this.#manager.clearCookie(asManagerRequest(this.#request));
+    this.writeCookie(clearCookie);
+    return { status: "invalid", clearCookie };
   }
 
   async session(): Promise<Session<Data> | null> {

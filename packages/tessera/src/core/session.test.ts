@@ -93,6 +93,14 @@ describe("login", () => {
     expect(calls).toEqual([]);
   });
 
+  it("counts maxRecordBytes in UTF-8 bytes, not characters", async () => {
+    const { sessions, calls } = setup({ maxRecordBytes: 300 });
+    // About 210 characters encoded, but "é" takes 2 bytes: about 350 bytes.
+    await expect(sessions.login(request(), { userId: "a", data: { theme: "é".repeat(140) } })).rejects.toThrow(/is 3\d\d bytes encoded, limit is maxRecordBytes = 300/);
+    expect(calls).toEqual([]);
+    await expect(sessions.login(request(), { userId: "a", data: { theme: "e".repeat(140) } })).resolves.toBeDefined();
+  });
+
   it("with maxSessionsPerUser, a new login evicts the user's oldest session", async () => {
     const { sessions, clock, events } = setup({ maxSessionsPerUser: 2 });
     const first = await sessions.login(request(), { userId: "a" });

@@ -1,11 +1,11 @@
-import { readCookie, serializeClearingCookie, serializeCookie, type CookieAttributes } from "./cookie.js";
+import { readCookie, serializeClearingCookie, serializeCookieAttributes } from "./cookie.js";
 import { describeUserAgent, sanitizeIp } from "./device.js";
 import { SessionInputError } from "./errors.js";
 import { emitter } from "./events.js";
 import { resolveOptions, type SessionManagerOptions } from "./options.js";
 import { encodeDataPatch, encodeSessionRecord, type DataPatch, type SessionData, type SessionRecord } from "./record.js";
 import type { ExpiredSession, SessionStore, UserRef } from "./store.js";
-import { deriveSessionId, generateToken, isWellFormedSessionHandle, isWellFormedToken, userBucket } from "./token.js";
+import { generateToken, isWellFormedSessionHandle, isWellFormedToken, sessionIdOf, userBucketOf } from "./token.js";
 import { assertStorableUserId } from "./user-id.js";
 
 export type { SessionCookieOptions, SessionManagerOptions } from "./options.js";
@@ -128,13 +128,26 @@ export function createSessionManager<Data extends SessionData = Record<string, u
   const emit = emitter(config.onEvent);
   const idleTtlMs = idleTimeoutSeconds * 1000;
 
-  function attributesFor(request: Request): CookieAttributes {
+  // The cookie's attributes never change after construction, so every `Set-Cookie` this manager
+  // writes is built here once per value of `Secure` (`secure: "auto"` picks one per request).
+  function cookieTexts(secure: boolean) {
+    const attributes = { ...config.cookieAttributes, secure };
+    return {
+      /** What follows `name=token` in a login's `Set-Cookie`. */
+      loginAttributes: serializeCookieAttributes(config.persistent ? { ...attributes, maxAgeSeconds: absoluteTimeoutSeconds } : attributes),
+      clear: serializeClearingCookie(cookieName, attributes),
+    };
+  }
+  const secureCookieTexts = cookieTexts(true);
+  const plainCookieTexts = cookieTexts(false);
+
+  function cookieTextsFor(request: Request) {
     const secure = config.secure === "auto" ? request.url.startsWith("https:") : config.secure;
-    return { ...config.cookieAttributes, secure };
+    return secure ? secureCookieTexts : plainCookieTexts;
   }
 
   function clearCookie(request: Request): string {
-    return serializeClearingCookie(cookieName, attributesFor(request));
+    return cookieTextsFor(request).clear;
   }
 
   function toSession(sessionId: string, record: SessionRecord, nowMs: number): Session<Data> {
@@ -157,6 +170,8 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     } catch (error) {
       throw new SessionInputError(`session data must be JSON-serializable: ${(error as Error).message}`);
     }
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit, so most records fit without being measured.
+    if (encoded.length * 3 <= config.maxRecordBytes) return;
     const bytes = utf8.encode(encoded).length;
     if (bytes > config.maxRecordBytes) {
       throw new SessionInputError(`session is ${bytes} bytes encoded, limit is maxRecordBytes = ${config.maxRecordBytes}; keep large data elsewhere and store its id`);
@@ -169,12 +184,15 @@ export function createSessionManager<Data extends SessionData = Record<string, u
 
   async function userRef(userId: string): Promise<UserRef> {
     assertStorableUserId(userId);
-    return { userId, bucket: await userBucket(userId, sha256) };
+    const bucket = userBucketOf(userId, sha256);
+    return { userId, bucket: typeof bucket === "string" ? bucket : await bucket };
   }
 
   async function validateToken(token: string): Promise<Session<Data> | null> {
     if (!isWellFormedToken(token)) return null;
-    const sessionId = await deriveSessionId(token, sha256);
+    // No `await` for a synchronous hash (nodeSha256): every authenticated request comes through here.
+    const derived = sessionIdOf(token, sha256);
+    const sessionId = typeof derived === "string" ? derived : await derived;
     const record = await store.readAndExtend(sessionId, idleTtlMs);
     if (record === null) return null;
     const nowMs = now();
@@ -271,9 +289,12 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       assertFits(record);
 
       const previous = readCookie(request.headers.get("cookie"), cookieName);
-      const replacesSessionId = previous && isWellFormedToken(previous) ? await deriveSessionId(previous, sha256) : undefined;
-      const token = generateToken(await userBucket(userId, sha256), config.randomBytes);
-      const sessionId = await deriveSessionId(token, sha256);
+      const previousId = previous && isWellFormedToken(previous) ? sessionIdOf(previous, sha256) : undefined;
+      const replacesSessionId = typeof previousId === "object" ? await previousId : previousId;
+      const bucket = userBucketOf(userId, sha256);
+      const token = generateToken(typeof bucket === "string" ? bucket : await bucket, config.randomBytes);
+      const derived = sessionIdOf(token, sha256);
+      const sessionId = typeof derived === "string" ? derived : await derived;
       const result = await store.create(sessionId, record, {
         ttlMs: Math.min(idleTimeoutSeconds, absoluteTimeoutSeconds) * 1000,
         indexTtlMs: (absoluteTimeoutSeconds + idleTimeoutSeconds) * 1000,
@@ -287,16 +308,16 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       if (result.replaced && replacesSessionId !== undefined) emit({ type: "rotated", sessionId, previousSessionId: replacesSessionId, userId });
       emit({ type: "created", sessionId, userId });
 
-      const attributes = attributesFor(request);
-      if (config.persistent) attributes.maxAgeSeconds = absoluteTimeoutSeconds;
-      return { session: toSession(sessionId, record, nowMs), token, setCookie: serializeCookie(cookieName, token, attributes) };
+      const setCookie = `${cookieName}=${token}${cookieTextsFor(request).loginAttributes}`;
+      return { session: toSession(sessionId, record, nowMs), token, setCookie };
     },
 
     async logout(request) {
       const value = readCookie(request.headers.get("cookie"), cookieName);
       if (value === undefined) return { clearCookie: null };
       if (isWellFormedToken(value)) {
-        const sessionId = await deriveSessionId(value, sha256);
+        const derived = sessionIdOf(value, sha256);
+        const sessionId = typeof derived === "string" ? derived : await derived;
         const removed = await store.destroy(sessionId);
         if (removed) emit({ type: "revoked", sessionId, userId: removed.userId, reason: "logout" });
       }

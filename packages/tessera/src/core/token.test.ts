@@ -1,7 +1,18 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { encodeBase64Url } from "./base64url.js";
-import { deriveSessionId, generateToken, isWellFormedSessionHandle, isWellFormedToken, TOKEN_LENGTH, userBucket, webCryptoSha256 } from "./token.js";
+import {
+  deriveSessionId,
+  generateToken,
+  isWellFormedSessionHandle,
+  isWellFormedToken,
+  sessionIdOf,
+  TOKEN_LENGTH,
+  userBucket,
+  userBucketOf,
+  webCryptoRandomBytes,
+  webCryptoSha256,
+} from "./token.js";
 
 describe("encodeBase64Url", () => {
   it("matches Node's base64url for every length remainder", () => {
@@ -37,6 +48,24 @@ describe("generateToken", () => {
   it("refuses a malformed bucket", () => {
     expect(() => generateToken("A")).toThrow(TypeError);
     expect(() => generateToken("A;")).toThrow(TypeError);
+  });
+});
+
+describe("webCryptoRandomBytes", () => {
+  it("hands out every byte once, and never changes bytes handed out earlier when it draws a new block", () => {
+    // 300 tokens' worth crosses the 4 KiB block twice.
+    const drawn = Array.from({ length: 300 }, () => webCryptoRandomBytes(32));
+    const copies = drawn.map((bytes) => Buffer.from(bytes).toString("hex"));
+    expect(new Set(copies).size).toBe(300);
+    webCryptoRandomBytes(32);
+    expect(drawn.map((bytes) => Buffer.from(bytes).toString("hex"))).toEqual(copies);
+    expect(drawn.every((bytes) => bytes.length === 32)).toBe(true);
+  });
+
+  it("serves a large request on its own", () => {
+    const bytes = webCryptoRandomBytes(5000);
+    expect(bytes).toHaveLength(5000);
+    expect(new Set(bytes).size).toBeGreaterThan(200);
   });
 });
 
@@ -107,6 +136,25 @@ describe("deriveSessionId", () => {
     const token = generateToken("AB");
     const viaNode = await deriveSessionId(token, (input) => createHash("sha256").update(input, "utf8").digest());
     expect(await deriveSessionId(token, webCryptoSha256)).toBe(viaNode);
+  });
+
+  it("takes a digest as bytes or as base64url text, with the same result", async () => {
+    const token = generateToken("AB");
+    const asText = (input: string) => createHash("sha256").update(input, "utf8").digest("base64url");
+    expect(await deriveSessionId(token, asText)).toBe(await deriveSessionId(token, webCryptoSha256));
+    expect(await userBucket("abdullah", asText)).toBe(await userBucket("abdullah", webCryptoSha256));
+  });
+
+  it("refuses a text digest that is not 43 base64url characters (say, hex) instead of deriving a wrong id", () => {
+    const hex = (input: string) => createHash("sha256").update(input, "utf8").digest("hex");
+    expect(() => sessionIdOf(generateToken("AB"), hex)).toThrow(/43 characters/);
+    expect(() => userBucketOf("abdullah", hex)).toThrow(/43 characters/);
+  });
+
+  it("answers without a promise when the hash is synchronous", () => {
+    const sync = (input: string) => createHash("sha256").update(input, "utf8").digest();
+    expect(typeof sessionIdOf(generateToken("AB"), sync)).toBe("string");
+    expect(typeof userBucketOf("abdullah", sync)).toBe("string");
   });
 
   it("never contains the token's random part", async () => {

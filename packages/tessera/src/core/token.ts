@@ -23,20 +23,60 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{44}[AEIMQUYcgkosw048]$/;
 /** Fills a new array with cryptographically secure random bytes. */
 export type RandomBytes = (length: number) => Uint8Array;
 /**
+ * A SHA-256 digest: the 32 bytes, or the same digest as 43 characters of unpadded base64url —
+ * what tessera turns it into anyway, and what a runtime with a native encoder (Node's
+ * `crypto.hash(…, "base64url")`) produces without allocating a buffer.
+ */
+export type Sha256Digest = Uint8Array | string;
+/**
  * SHA-256 of a string's UTF-8 bytes. Sync or async, so runtimes can plug in their fastest
  * implementation; it takes a string because every input (tokens, user ids) is one, and Node hashes
  * a string faster than it encodes one to bytes first.
  */
-export type Sha256 = (input: string) => Uint8Array | Promise<Uint8Array>;
+export type Sha256 = (input: string) => Sha256Digest | Promise<Sha256Digest>;
 
-/** Web Crypto randomness: available on Node ≥ 20, Bun, Deno and Workers. */
-export const webCryptoRandomBytes: RandomBytes = (length) =>
-  globalThis.crypto.getRandomValues(new Uint8Array(length));
+/** Bytes drawn from the CSPRNG at once by {@link webCryptoRandomBytes}: 128 tokens. */
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = new Uint8Array(0);
+let randomPoolOffset = 0;
+
+/**
+ * Web Crypto randomness: available on Node ≥ 20, Bun, Deno and Workers. Small requests are cut
+ * from a 4 KiB block of `getRandomValues` output, each byte handed out once — one call per 128
+ * tokens instead of one per login (a call costs more than the bytes; Node pools `randomUUID` the
+ * same way). The block is filled on first use, never at import, so no snapshot taken before a
+ * login can carry it.
+ */
+export const webCryptoRandomBytes: RandomBytes = (length) => {
+  if (length > RANDOM_POOL_BYTES / 8) return globalThis.crypto.getRandomValues(new Uint8Array(length));
+  if (randomPoolOffset + length > randomPool.length) {
+    // A fresh block rather than a refill: views handed out earlier must never change.
+    randomPool = globalThis.crypto.getRandomValues(new Uint8Array(RANDOM_POOL_BYTES));
+    randomPoolOffset = 0;
+  }
+  const bytes = randomPool.subarray(randomPoolOffset, randomPoolOffset + length);
+  randomPoolOffset += length;
+  return bytes;
+};
 
 const encoder = new TextEncoder();
 
 /** Web Crypto SHA-256 (async). Node users get a faster sync one from `tessera/node`. */
 export const webCryptoSha256: Sha256 = async (input) => new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", encoder.encode(input)));
+
+/** Characters of unpadded base64url for 32 bytes. */
+const DIGEST_BASE64URL_LENGTH = 43;
+
+/** The first `bytes` bytes of a digest (a multiple of 3, or 2 for the bucket) as base64url, cut to `characters`. */
+function digestPrefix(digest: Sha256Digest, bytes: number, characters: number): string {
+  if (typeof digest !== "string") return encodeBase64Url(digest.subarray(0, bytes)).slice(0, characters);
+  if (digest.length !== DIGEST_BASE64URL_LENGTH) {
+    throw new TypeError(`sha256 returned a string of ${digest.length} characters; a string digest must be the 32 bytes in unpadded base64url (43 characters)`);
+  }
+  return digest.slice(0, characters);
+}
+
+const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as { then?: unknown }).then === "function";
 
 /**
  * A new session token: the user's bucket, then 256 random bits in base64url — 45 characters.
@@ -83,8 +123,20 @@ export function isWellFormedToken(value: string): boolean {
  * nothing that works as a cookie. It doubles as the session's public handle in device lists.
  */
 export async function deriveSessionId(token: string, sha256: Sha256 = webCryptoSha256): Promise<string> {
-  const digest = await sha256(token);
-  return token.slice(0, TOKEN_BUCKET_LENGTH) + encodeBase64Url(digest.subarray(0, SESSION_ID_BYTES));
+  return sessionIdOf(token, sha256);
+}
+
+/**
+ * {@link deriveSessionId}, without a promise when `sha256` is synchronous: the manager runs this
+ * on every authenticated request, and an `await` costs a microtask even on a plain value.
+ */
+export function sessionIdOf(token: string, sha256: Sha256): string | Promise<string> {
+  const digest = sha256(token);
+  const bucket = token.slice(0, TOKEN_BUCKET_LENGTH);
+  // 18 bytes fill 24 base64url characters exactly, so the prefix of the whole digest's encoding is theirs.
+  return isPromise(digest)
+    ? digest.then((bytes) => bucket + digestPrefix(bytes, SESSION_ID_BYTES, 24))
+    : bucket + digestPrefix(digest, SESSION_ID_BYTES, 24);
 }
 
 /**
@@ -93,6 +145,11 @@ export async function deriveSessionId(token: string, sha256: Sha256 = webCryptoS
  * 4096 buckets spread users evenly (a few dozen sessions per bucket at 100 000 sessions).
  */
 export async function userBucket(userId: string, sha256: Sha256 = webCryptoSha256): Promise<string> {
-  const digest = await sha256(`user:${userId}`);
-  return encodeBase64Url(digest.subarray(0, 2)).slice(0, TOKEN_BUCKET_LENGTH);
+  return userBucketOf(userId, sha256);
+}
+
+/** {@link userBucket}, without a promise when `sha256` is synchronous. */
+export function userBucketOf(userId: string, sha256: Sha256): string | Promise<string> {
+  const digest = sha256(`user:${userId}`);
+  return isPromise(digest) ? digest.then((bytes) => digestPrefix(bytes, 2, TOKEN_BUCKET_LENGTH)) : digestPrefix(digest, 2, TOKEN_BUCKET_LENGTH);
 }

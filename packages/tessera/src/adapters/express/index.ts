@@ -102,7 +102,7 @@ class ExpressRequestSessions<Data extends SessionData, Request extends ExpressRe
     private readonly res: ExpressResponseLike,
     private readonly clientIpOf: ((req: Request) => string | undefined) | undefined,
   ) {
-    super(manager, new HeaderRecordRequest(req.protocol, req.headers));
+    super(manager, new HeaderRecordRequest(req, req.headers));
   }
 
   protected override writeCookie(setCookie: string): void {

@@ -85,7 +85,7 @@ class FastifyRequestSessions<Data extends SessionData> extends RequestSessions<D
     private readonly reply: FastifyReply,
     private readonly clientIpOf: ((request: FastifyRequest) => string | undefined) | undefined,
   ) {
-    super(manager, new HeaderRecordRequest(request.protocol, request.headers));
+    super(manager, new HeaderRecordRequest(request, request.headers));
   }
 
   protected override writeCookie(setCookie: string): void {

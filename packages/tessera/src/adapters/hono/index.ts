@@ -8,7 +8,11 @@ import type { SessionManager } from "../../core/session.js";
 export { StoreUnavailableResponseError } from "../../core/http-errors.js";
 export type { SameOriginOptions } from "../../core/origin.js";
 
-/** What the middleware puts on `c.var.sessions`: the request's session, looked up at most once. */
+/**
+ * What the middleware puts on `c.var.sessions`: the request's session, looked up at most once.
+ * `c.get("sessions")` is the same object and cheaper in hot handlers: Hono builds a new object of
+ * every variable on each `c.var` access.
+ */
 export type HonoSessions<Data extends SessionData = SessionData> = RequestSessionsApi<Data>;
 
 /** Options of {@link sessionMiddleware}. */
