@@ -64,13 +64,13 @@ export function createApp(options: AppOptions): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>({ strict: false });
 
   app.use(observeRequests({ metrics: options.metrics, accessLog: options.accessLog ? logger : undefined, accessLogHealth: options.accessLogHealth }));
+  // Every response, probes included: nothing here may be cached or sniffed.
+  app.use(responseHeaders({ "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" }));
   // Probes and the scrape come before the same-origin guard and the session middleware: they
   // touch no session and must answer whatever the request's origin.
   mountHealthRoutes(app, { ...options.health, store: options.health?.store ?? sessions.store });
   if (options.metrics && (options.metricsRoute ?? true)) mountMetricsRoute(app, options.metrics);
 
-  // Every endpoint here reads or changes a session; no cache may keep any of it.
-  app.use(responseHeaders({ "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" }));
   app.use(sameOriginGuard({ allowedOrigins: options.allowedOrigins ?? [], trustProxy: options.trustProxy ?? false }));
   app.use(sessionMiddleware(sessions, options.clientIp ? { clientIp: options.clientIp } : {}));
   const { legacySeed } = options;

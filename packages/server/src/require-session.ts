@@ -26,7 +26,7 @@ export type ServerEnv = {
  * that cannot be converted gets the 404 with its cookie left alone (see `LegacyCookieOutcome`).
  */
 export async function requireSession(c: Context<ServerEnv>): Promise<{ session: Session<ServerSessionData>; token: string } | Response> {
-  const lookup = await c.var.sessions.lookup();
+  const lookup = await c.get("sessions").lookup();
   if (lookup.status === "anonymous") return c.json({ detail: SESSION_MESSAGES.noCookie }, 403);
   if (lookup.status === "invalid") {
     // Only after the miss, and (inside) only for a UUID-shaped cookie: other requests pay nothing.

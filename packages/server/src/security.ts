@@ -66,7 +66,12 @@ export function forwardedOrigin(requestUrl: string, forwardedProto: string | und
 export function responseHeaders(headers: Readonly<Record<string, string>>): MiddlewareHandler {
   const entries = Object.entries(headers);
   return function staticHeaders(c, next) {
-    for (const [name, value] of entries) c.header(name, value);
+    // On @hono/node-server the Node response is at hand: headers set on it are merged into every
+    // response it writes (a route's own value wins), and Hono then need not build a `Headers`
+    // object per request, which showed as ~2 µs per read in the profile. Elsewhere, Hono's way.
+    const outgoing = (c.env as { outgoing?: { setHeader(name: string, value: string): unknown; headersSent?: boolean } } | undefined)?.outgoing;
+    if (outgoing !== undefined && !outgoing.headersSent) for (const [name, value] of entries) outgoing.setHeader(name, value);
+    else for (const [name, value] of entries) c.header(name, value);
     return next();
   };
 }

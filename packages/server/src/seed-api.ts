@@ -14,7 +14,7 @@ export function mountSeedApi(app: Hono<ServerEnv>, options: { maxBodyBytes: numb
     if (!body.ok) return bodyError(c, body);
     const parsed = validateBody(LoginRequestSchema, body.value);
     if (!parsed.ok) return c.json({ detail: parsed.detail }, 422);
-    const { token } = await c.var.sessions.login({ userId: parsed.value.username });
+    const { token } = await c.get("sessions").login({ userId: parsed.value.username });
     return c.json({ message: "Logged in successfully", session_id: token });
   });
 
@@ -30,7 +30,7 @@ export function mountSeedApi(app: Hono<ServerEnv>, options: { maxBodyBytes: numb
   app.post("/logout", async (c) => {
     // A tutorial cookie not yet converted: end the tutorial's session too, as its own logout did.
     await c.var.legacySeed?.remove(c);
-    await c.var.sessions.logout();
+    await c.get("sessions").logout();
     return c.json({ message: "Logged out successfully" });
   });
 }

@@ -165,6 +165,28 @@ describe("the reference server process without Redis", () => {
     }
   });
 
+  it("sends nosniff and no-store on every kind of response over real HTTP (set on the Node response)", async () => {
+    const server = await startServerProcess({ PORT: String(await freePort()) });
+    try {
+      const { cookie } = await loginOver(server.baseUrl);
+      const responses = [
+        await profile(server.baseUrl, cookie),
+        await fetch(`${server.baseUrl}/profile/`),
+        await fetch(`${server.baseUrl}/nowhere`),
+        await fetch(`${server.baseUrl}/login/`, { method: "PUT" }),
+        await fetch(`${server.baseUrl}/`),
+        await fetch(`${server.baseUrl}/healthz`),
+      ];
+      for (const response of responses) {
+        expect(response.headers.get("x-content-type-options"), response.url).toBe("nosniff");
+        expect(response.headers.get("cache-control"), response.url).toContain("no-store");
+        await response.body?.cancel();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("refuses to start on a bad setting, naming the variable", async () => {
     await expect(startServerProcess({ PORT: String(await freePort()), SESSION_TIMEOUT_SECONDS: "soon" })).rejects.toThrow(/SESSION_TIMEOUT_SECONDS="soon" is invalid/);
   });

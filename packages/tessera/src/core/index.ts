@@ -46,7 +46,7 @@ export {
   webCryptoRandomBytes,
   webCryptoSha256,
 } from "./token.js";
-export type { RandomBytes, Sha256 } from "./token.js";
+export type { RandomBytes, Sha256, Sha256Digest } from "./token.js";
 export { assertStorableUserId, isWellFormedUnicode } from "./user-id.js";
 export { ConfigError, isStoreUnavailable, SessionInputError, StoreUnavailableError, TesseraError } from "./errors.js";
 export type { TesseraErrorCode } from "./errors.js";
