@@ -13,3 +13,8 @@ export type { NodeRedisClusterClient, NodeRedisClusterPipeline } from "./node-re
 export { CrossSlotRoundTripError, keySlot } from "./cluster-slot.js";
 export { ReplicaAcknowledgementError, waitForReplicas } from "./wait-for-replicas.js";
 export type { WaitForReplicasOptions } from "./wait-for-replicas.js";
+export { scanLayout } from "./layout-scan.js";
+export type { LayoutScanReport, ScanLayoutOptions } from "./layout-scan.js";
+export { migrateLayout } from "./layout-migration.js";
+export type { MigrateLayoutOptions, MigrationProgress } from "./layout-migration.js";
+export type { KeyspaceScanOptions, ScanPosition } from "./scan-keys.js";
