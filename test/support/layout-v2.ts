@@ -1,6 +1,5 @@
 import type { RedisCommand, RedisConnection } from "tessera/redis";
-import type { SessionRecord } from "tessera";
-import { encodeSessionRecord } from "../../packages/tessera/src/core/record.js";
+import { encodeSessionRecord, type SessionRecord } from "tessera";
 
 /**
  * A writer of Redis layout v2 (one index hash per bucket, `<prefix>{<bucket>}:i`, field = session

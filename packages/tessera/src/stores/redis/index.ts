@@ -18,3 +18,5 @@ export type { LayoutScanReport, ScanLayoutOptions } from "./layout-scan.js";
 export { migrateLayout } from "./layout-migration.js";
 export type { MigrateLayoutOptions, MigrationProgress } from "./layout-migration.js";
 export type { KeyspaceScanOptions, ScanPosition } from "./scan-keys.js";
+export { classifyKey, DIGEST_LENGTH, digestOf, encodeUserIndexValue, keyLayout } from "./layout.js";
+export type { KeyLayout } from "./layout.js";
