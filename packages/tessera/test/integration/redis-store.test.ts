@@ -108,12 +108,31 @@ describe("redis store on a live server", () => {
     for (const wholeBucket of ["hgetall", "hkeys", "hvals", "hscan", "hlen", "scan", "keys"]) expect(Object.keys(large)).not.toContain(wholeBucket);
     expect(Number((await redis.command("HLEN", "ts:{BK}:u")).slice(1))).toBe(303);
     // With the default clean-up (2 users, at most 8 sessions each): SET, EXISTS, HGET, HSET,
-    // HRANDFIELD, PTTL, PEXPIRE, and per sampled user HGET + 8 GET + HSET, plus the EVALSHA.
+    // HRANDFIELD, PTTL, PEXPIRE, and per sampled user up to 8 EXISTS + HSET, plus the EVALSHA.
     for (let login = 0; login < 20; login++) {
       const stats = await commandsDuring(redis, () => sampling.create(id(++serial), record(`sampler-${login}`), options));
       expect(total(stats)).toBeLessThanOrEqual(1 + 7 + 1 + 2 * 10);
     }
     await Promise.all([store.close(), sampling.close()]);
+  });
+
+  it("logins in a bucket remove the index field of a user who never came back (sampling clean-up)", async () => {
+    const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
+    const now = Math.floor(Date.now() / 1000);
+    const record = (userId: string) => ({ userId, device: { userAgent: "", ip: "" }, createdAtSeconds: now, absoluteExpiresAtSeconds: now + 3600, lastSeenAtSeconds: now, data: {} });
+    const options = { ttlMs: 60_000, indexTtlMs: 3_700_000, maxSessionsPerUser: 0, nowSeconds: now };
+    await store.create("GCAAAAAAAAAAAAAAAAAAAAAAAA", record("never-back"), { ...options, ttlMs: 1 });
+    await sleep(20);
+    expect(await redis.command("HEXISTS", "ts:{GC}:u", "never-back")).toBe(":1\r\n");
+    // Each login samples 2 random users of the bucket: missing one user 200 times has odds of about 1 in 40,000.
+    let logins = 0;
+    while (logins < 200 && (await redis.command("HEXISTS", "ts:{GC}:u", "never-back")) === ":1\r\n") {
+      const result = await store.create(`GC${String(++logins).padStart(24, "0")}`, record(`returning-${logins}`), options);
+      if (result.expired.length > 0) expect(result.expired).toEqual([{ sessionId: "GCAAAAAAAAAAAAAAAAAAAAAAAA", userId: "never-back" }]);
+    }
+    expect(await redis.command("HEXISTS", "ts:{GC}:u", "never-back")).toBe(":0\r\n");
+    expect(logins).toBeLessThan(200);
+    await store.close();
   });
 
   it("recovers from a script cache flush (NOSCRIPT) without running anything twice", async () => {

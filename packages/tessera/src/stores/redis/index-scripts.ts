@@ -166,10 +166,24 @@ if max > 0 and #mine >= max then
 end
 kept[#kept + 1] = ARGV[1]
 save(index, user, kept)
-for _, who in ipairs(redis.call('HRANDFIELD', index, tonumber(ARGV[10]))) do
-  if who ~= user then
-    local list = digests(redis.call('HGET', index, who))
-    local left = check(who, list, tonumber(ARGV[11]))
+-- A negative count may repeat a user but needs no de-duplication (the cheapest HRANDFIELD), and
+-- WITHVALUES saves an HGET. EXISTS, not GET: a key past its absolute deadline still ends within
+-- one idle period, and its own user's next login or listing deletes it sooner.
+local sample = tonumber(ARGV[10]) > 0 and redis.call('HRANDFIELD', index, -tonumber(ARGV[10]), 'WITHVALUES') or {}
+local seen = { [user] = true }
+for s = 1, #sample, 2 do
+  local who = sample[s]
+  if not seen[who] then
+    seen[who] = true
+    local list, left = digests(sample[s + 1]), {}
+    for i, digest in ipairs(list) do
+      if i > tonumber(ARGV[11]) or redis.call('EXISTS', prefix .. digest) == 1 then
+        left[#left + 1] = digest
+      else
+        expired[#expired + 1] = digest
+        expired[#expired + 1] = who
+      end
+    end
     if #left ~= #list then save(index, who, left) end
   end
 end

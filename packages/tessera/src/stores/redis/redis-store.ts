@@ -35,7 +35,8 @@ export interface RedisStoreOptions {
    * each one's sessions. Nothing else ever removes the index field of a user who never comes back
    * (Redis 7.0 has no per-field TTL), so each login clears a few of them: with 2, at most about
    * half the fields of a bucket belong to such users even if every user logs in once and never
-   * again. The work is bounded: samples × digests `GET`s. @default { users: 2, sessionsPerUser: 8 }
+   * again. The work is bounded: one `HRANDFIELD … -users WITHVALUES`, then up to `sessionsPerUser`
+   * `EXISTS` per user sampled. @default { users: 2, sessionsPerUser: 8 }
    */
   cleanupPerLogin?: { users: number; sessionsPerUser: number };
 }
