@@ -18,7 +18,7 @@ describe("readServerConfig", () => {
       allowedOrigins: [],
       memoryMaxSessions: 100_000,
       accessLog: false,
-      maxSessionsPerUser: 0,
+      maxSessionsPerUser: 100,
       trustProxy: false,
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000, maxConnections: 512 },
       shutdownGraceMs: 10_000,

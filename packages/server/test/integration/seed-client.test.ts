@@ -89,8 +89,8 @@ describe("the seed's test_script.py, unmodified, on port 8000", () => {
         expect(server.lines[0]).toBe(`tessera: session store: upstash at ${rest.url} (REST)`);
         rest.resetStats();
         await runSeedScript();
-        // login: the create script (1 command received); profile: GETEX; logout: GETDEL + HDEL; profile: GETEX.
-        expect(rest.stats).toEqual({ httpRequests: 4, commands: 5 });
+        // login: the create script; profile: GETEX; logout: the logout script; profile: GETEX — 1 command received each.
+        expect(rest.stats).toEqual({ httpRequests: 4, commands: 4 });
         expect(server.lines.join("\n")).not.toContain("seed-dotenv-token");
       } finally {
         expect(await server.stop()).toBe(0);

@@ -1,7 +1,7 @@
 import { assertValidCookieConfig, type CookieAttributes } from "./cookie.js";
 import { ConfigError } from "./errors.js";
 import type { SessionEventListener } from "./events.js";
-import type { SessionStore } from "./store.js";
+import { DEFAULT_MAX_SESSIONS_PER_USER, type SessionStore } from "./store.js";
 import { webCryptoRandomBytes, webCryptoSha256, type RandomBytes, type Sha256 } from "./token.js";
 
 /** Options of the session cookie. */
@@ -40,7 +40,11 @@ export interface SessionManagerOptions {
    * one store command; the first read after it costs one more. @default 60
    */
   touchIntervalSeconds?: number;
-  /** Most live sessions per user; a login beyond it ends the user's oldest. 0 = no limit. @default 0 */
+  /**
+   * Most live sessions per user; a login beyond it ends the user's oldest. 0 = no limit (then one
+   * account's logins, listings and revocations cost as much as its sessions number).
+   * @default 100 (`DEFAULT_MAX_SESSIONS_PER_USER` in `core/store.ts` says why)
+   */
   maxSessionsPerUser?: number;
   /** Session cookie attributes. */
   cookie?: SessionCookieOptions;
@@ -105,7 +109,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     idleTimeoutSeconds: wholeNumber("idleTimeoutSeconds (seconds)", options.idleTimeoutSeconds ?? 900, 1, MAX_TIMEOUT_SECONDS),
     absoluteTimeoutSeconds: wholeNumber("absoluteTimeoutSeconds (seconds)", options.absoluteTimeoutSeconds ?? 43_200, 1, MAX_TIMEOUT_SECONDS),
     touchIntervalSeconds: wholeNumber("touchIntervalSeconds (seconds)", options.touchIntervalSeconds ?? 60, 1, MAX_TIMEOUT_SECONDS),
-    maxSessionsPerUser: wholeNumber("maxSessionsPerUser", options.maxSessionsPerUser ?? 0, 0, 10_000),
+    maxSessionsPerUser: wholeNumber("maxSessionsPerUser", options.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS_PER_USER, 0, 10_000),
     maxRecordBytes: wholeNumber("maxRecordBytes", options.maxRecordBytes ?? 4096, 64, 1 << 20),
     maxUserIdLength: wholeNumber("maxUserIdLength", options.maxUserIdLength ?? 256, 1, 4096),
     cookieName,

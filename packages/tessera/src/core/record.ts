@@ -16,7 +16,9 @@ import type { DeviceInfo } from "./device.js";
  *   — two requests changing different keys at once both survive;
  * - `RS` is U+001E, which never appears raw in JSON text (control characters are escaped).
  *
- * Index entry (one per session in its user's bucket, read when listing or revoking):
+ * Index entry (one per session: the memory store's index, and Redis layout v2's bucket index,
+ * which layout v3 still reads to adopt it; v3's own index holds bare digests, see
+ * `src/stores/redis/layout.ts`):
  *
  *     <absoluteExpiresAt base36> RS <createdAt base36> RS <userId, raw>
  *

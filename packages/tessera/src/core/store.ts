@@ -16,6 +16,20 @@ export const BUCKET_LENGTH = 2;
 /** The bucket a session id belongs to. */
 export const bucketOfSessionId = (sessionId: string): string => sessionId.slice(0, BUCKET_LENGTH);
 
+/**
+ * The default most live sessions per user (`maxSessionsPerUser`): a login beyond it ends the
+ * user's oldest session.
+ *
+ * Why 100: a login, a listing and a revocation each cost O(that user's sessions) inside Redis
+ * (and one account with thousands of sessions made its every login hold Redis for milliseconds,
+ * which every other user waited out). 100 bounds that work to about a hundred small reads, and
+ * keeps the user's part of the index at most 2,400 bytes, while sitting far above what a person
+ * uses: a phone, a laptop, a tablet and a few browsers are a dozen sessions, and idle sessions end
+ * after the idle timeout anyway. Only a script that logs in again and again without logging out
+ * reaches it, and then the cost is that its oldest sessions end.
+ */
+export const DEFAULT_MAX_SESSIONS_PER_USER = 100;
+
 /** Options of {@link SessionStore.create}. */
 export interface CreateSessionOptions {
   /** Idle TTL of the new session. */

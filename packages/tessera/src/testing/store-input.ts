@@ -45,6 +45,24 @@ export function describeInputContract({ name, harness, store, record, options, c
       expect(await listed({ userId: "a\u0000b", bucket })).toEqual([sessions.get("a\u0000b")]);
       for (const userId of ids) await store().destroyForUser({ userId, bucket }, {});
     });
+
+    it("a logout or a rotation finds its owner's list whatever the user id holds (escapes, NUL, separators, emoji)", async () => {
+      // A store may have to recover the owner from the stored record to fix its index: any
+      // mismatch between the two encodings would leave the session listed after it ended.
+      for (const userId of ['q"uote\\back/slash', "a\u0000b", "a\u001eb", "tab\tnew\nline", "😀用户", "\u00e9"]) {
+        const who = await user(`${name}-${userId}`);
+        const named = { ...who, userId };
+        const [first, second] = [await create(named), await create(named)];
+        expect((await store().destroy(first))?.userId, JSON.stringify(userId)).toBe(userId);
+        const listing = await store().listForUser(named, harness().nowSeconds());
+        expect(listing.sessions.map((s) => s.sessionId), JSON.stringify(userId)).toEqual([second]);
+        expect(listing.expired, `${JSON.stringify(userId)}: a logged-out session must leave its owner's index, not linger as "expired"`).toEqual([]);
+        const rotated = newSessionId(named);
+        expect((await store().create(rotated, record({ userId }), options({ replacesSessionId: second }))).replaced).toBe(true);
+        expect(await listed(named), JSON.stringify(userId)).toEqual([rotated]);
+        expect(await store().destroyForUser(named, {})).toEqual([rotated]);
+      }
+    });
   });
 
   describe("a full backend", () => {

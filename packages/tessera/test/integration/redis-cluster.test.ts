@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../src/core/errors.js";
-import { createRedisStore, CrossSlotRoundTripError, keySlot, waitForReplicas } from "../../src/stores/redis/index.js";
+import { createRedisStore, CrossSlotRoundTripError, keySlot, migrateLayout, scanLayout, waitForReplicas } from "../../src/stores/redis/index.js";
 import { describeStoreContract } from "../../src/testing/index.js";
 import { connectToCluster, connectToNoCluster } from "../../../../test/support/cluster-harness.js";
+import { writeV2Session } from "../../../../test/support/layout-v2.js";
 import { sleep } from "../../../../test/support/ports.js";
 import { countingConnection, total, type RedisClientKind } from "../../../../test/support/redis-harness.js";
 import { startRedisCluster, type RedisCluster } from "../../../../test/support/redis-cluster.js";
@@ -59,6 +60,30 @@ const record = (userId: string) => {
   return { userId, device: { userAgent: "cluster test", ip: "127.0.0.1" }, createdAtSeconds: now, absoluteExpiresAtSeconds: now + 3600, lastSeenAtSeconds: now, data: {} };
 };
 const createOptions = () => ({ ttlMs: 60_000, indexTtlMs: 3_700_000, maxSessionsPerUser: 0, nowSeconds: Math.floor(Date.now() / 1000) });
+
+describe("admin functions on a live cluster (scanNodes: every master)", () => {
+  for (const kind of ["ioredis", "node-redis"] as const) {
+    it(`${kind}: migrateLayout converts v2 indexes on every master, and scanLayout counts every master's keys`, async () => {
+      const connection = await connectToCluster(kind, cluster.startupNodes);
+      const keyPrefix = `adm${kind.length}:`;
+      // 40 buckets spread the keys over all three masters.
+      const buckets = Array.from({ length: 40 }, (_, i) => `B${"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"[i]}`);
+      for (const [i, bucket] of buckets.entries()) {
+        await writeV2Session(connection, `${bucket}${String(i).padStart(24, "0")}`, record(`adm-${i}`), { ...createOptions(), keyPrefix });
+      }
+      const slots = new Set(buckets.map((bucket) => keySlot(`${keyPrefix}{${bucket}}`)));
+      expect(slots.size).toBe(40);
+      const before = await scanLayout({ connection, keyPrefix, scanCount: 5 });
+      expect(before).toMatchObject({ sessions: 40, v2IndexesLeft: 40, nodes: 3 });
+      const progress = await migrateLayout({ connection, keyPrefix, scanCount: 5 });
+      expect(progress).toMatchObject({ v2IndexesMigrated: 40, sessionsAdopted: 40 });
+      expect(await scanLayout({ connection, keyPrefix })).toMatchObject({ sessions: 40, users: 40, v2IndexesLeft: 0, keysWithoutTtl: 0, unknownKeys: 0, nodes: 3 });
+      const store = createRedisStore({ connection, keyPrefix, crossSlotScripts: false });
+      expect((await store.listForUser({ userId: "adm-7", bucket: buckets[7]! }, Math.floor(Date.now() / 1000))).sessions).toHaveLength(1);
+      await store.close();
+    });
+  }
+});
 
 describe("cluster drivers on a live cluster", () => {
   it("compute the slot Redis computes for every key shape (hash tags, Unicode, empty tags)", async () => {

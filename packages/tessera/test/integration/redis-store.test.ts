@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionInputError, StoreUnavailableError } from "../../src/core/errors.js";
 import { createSessionManager } from "../../src/core/session.js";
 import { createRedisStore } from "../../src/stores/redis/index.js";
-import { DESTROY_FOR_USER_SCRIPT } from "../../src/stores/redis/scripts.js";
+import { DESTROY_FOR_USER_SCRIPT } from "../../src/stores/redis/index-scripts.js";
 import { describeStoreContract } from "../../src/testing/index.js";
 import { sleep } from "../../../../test/support/ports.js";
 import {
@@ -57,7 +57,7 @@ describe("redis store on a live server", () => {
     await redis?.dispose();
   });
 
-  it("keeps a session in `ts:{<bucket>}<digest>` and its index entry in the hash `ts:{<bucket>}:i`", async () => {
+  it("keeps a session in `ts:{<bucket>}<digest>` and its digest in its user's field of the hash `ts:{<bucket>}:u`", async () => {
     const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
     const device = { userAgent: "Python requests 2.34.2", ip: "127.0.0.1" };
     const record = { userId: "abdullah", device, createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
@@ -66,9 +66,72 @@ describe("redis store on a live server", () => {
     const ttl = Number((await redis.command("PTTL", "ts:{AB}AAAAAAAAAAAAAAAAAAAAAAAA")).slice(1));
     expect(ttl).toBeGreaterThan(890_000);
     expect(ttl).toBeLessThanOrEqual(900_000);
-    expect(await redis.command("HGET", "ts:{AB}:i", "AAAAAAAAAAAAAAAAAAAAAAAA")).toBe(`$22\r\n${(1_800_043_200).toString(36)}\u001e${(1_800_000_000).toString(36)}\u001eabdullah\r\n`);
-    const indexTtl = Number((await redis.command("TTL", "ts:{AB}:i")).slice(1));
+    await store.create("ABBBBBBBBBBBBBBBBBBBBBBBBB", record, { ttlMs: 900_000, indexTtlMs: 44_100_000, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 });
+    expect(await redis.command("HGET", "ts:{AB}:u", "abdullah")).toBe(`$48\r\n${"A".repeat(24)}${"B".repeat(24)}\r\n`);
+    expect(await redis.command("EXISTS", "ts:{AB}:i")).toBe(":0\r\n");
+    const indexTtl = Number((await redis.command("TTL", "ts:{AB}:u")).slice(1));
     expect(indexTtl).toBeGreaterThan(44_000);
+    await store.close();
+  });
+
+  it("login, listing, revocation and logout read only their user's field: no whole-bucket command, and the same commands with 3 or 300 users in the bucket", async () => {
+    // The login's clean-up samples random users, so its commands vary: off here, bounded below.
+    const store = createRedisStore({ connection: await connectTo("ioredis", redis.url), cleanupPerLogin: { users: 0, sessionsPerUser: 0 } });
+    const sampling = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
+    const now = Math.floor(Date.now() / 1000);
+    const record = (userId: string) => ({ userId, device: { userAgent: "", ip: "" }, createdAtSeconds: now, absoluteExpiresAtSeconds: now + 3600, lastSeenAtSeconds: now, data: {} });
+    const options = { ttlMs: 60_000, indexTtlMs: 3_700_000, maxSessionsPerUser: 0, nowSeconds: now };
+    const id = (serial: number) => `BK${String(serial).padStart(24, "0")}`;
+    let serial = 0;
+    const fill = async (users: number) => {
+      for (let i = 0; i < users; i++) await store.create(id(++serial), record(`other-${serial}`), options);
+    };
+    /** The commands Redis ran for one user's login ×2, listing, revoke-one and logout, by name. */
+    const operations = async () => {
+      const [first, second] = [id(++serial), id(++serial)];
+      return Object.fromEntries(
+        await commandsDuring(redis, async () => {
+          await store.create(first, record("me"), options);
+          await store.create(second, record("me"), options);
+          await store.listForUser({ userId: "me", bucket: "BK" }, now);
+          await store.destroyForUser({ userId: "me", bucket: "BK" }, { onlySessionId: first });
+          await store.destroy(second);
+        }),
+      );
+    };
+    await fill(3);
+    await operations(); // warm the script cache
+    const small = await operations();
+    await fill(300);
+    const large = await operations();
+    expect(large).toEqual(small);
+    for (const wholeBucket of ["hgetall", "hkeys", "hvals", "hscan", "hlen", "scan", "keys"]) expect(Object.keys(large)).not.toContain(wholeBucket);
+    expect(Number((await redis.command("HLEN", "ts:{BK}:u")).slice(1))).toBe(303);
+    // With the default clean-up (2 users, at most 8 sessions each): SET, EXISTS, HGET, HSET,
+    // HRANDFIELD, PTTL, PEXPIRE, and per sampled user up to 8 EXISTS + HSET, plus the EVALSHA.
+    for (let login = 0; login < 20; login++) {
+      const stats = await commandsDuring(redis, () => sampling.create(id(++serial), record(`sampler-${login}`), options));
+      expect(total(stats)).toBeLessThanOrEqual(1 + 7 + 1 + 2 * 10);
+    }
+    await Promise.all([store.close(), sampling.close()]);
+  });
+
+  it("logins in a bucket remove the index field of a user who never came back (sampling clean-up)", async () => {
+    const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
+    const now = Math.floor(Date.now() / 1000);
+    const record = (userId: string) => ({ userId, device: { userAgent: "", ip: "" }, createdAtSeconds: now, absoluteExpiresAtSeconds: now + 3600, lastSeenAtSeconds: now, data: {} });
+    const options = { ttlMs: 60_000, indexTtlMs: 3_700_000, maxSessionsPerUser: 0, nowSeconds: now };
+    await store.create("GCAAAAAAAAAAAAAAAAAAAAAAAA", record("never-back"), { ...options, ttlMs: 1 });
+    await sleep(20);
+    expect(await redis.command("HEXISTS", "ts:{GC}:u", "never-back")).toBe(":1\r\n");
+    // Each login samples 2 random users of the bucket: missing one user 200 times has odds of about 1 in 40,000.
+    let logins = 0;
+    while (logins < 200 && (await redis.command("HEXISTS", "ts:{GC}:u", "never-back")) === ":1\r\n") {
+      const result = await store.create(`GC${String(++logins).padStart(24, "0")}`, record(`returning-${logins}`), options);
+      if (result.expired.length > 0) expect(result.expired).toEqual([{ sessionId: "GCAAAAAAAAAAAAAAAAAAAAAAAA", userId: "never-back" }]);
+    }
+    expect(await redis.command("HEXISTS", "ts:{GC}:u", "never-back")).toBe(":0\r\n");
+    expect(logins).toBeLessThan(200);
     await store.close();
   });
 
@@ -145,13 +208,13 @@ describe("redis store: rotation order, on a live server", () => {
     const sent = connection.roundTrips.map((trip) => trip.map(({ name, args }) => [name, ...args.filter((arg) => arg.startsWith("ts:"))].join(" ")));
     if (crossSlotScripts) {
       // One round trip, one script, which names the old session among its keys.
-      expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:i ${newKey} ${oldKey} ts:{${oldBucket}}:i ts:{${newBucket}}`]]);
+      expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:u ${newKey} ts:{${newBucket}}:i ${oldKey} ts:{${oldBucket}}:u ts:{${newBucket}}`]]);
     } else {
-      // Two round trips: the create script alone, and only after it succeeded, the old session's delete.
-      expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:i ${newKey} ts:{${newBucket}}`], [`DEL ${oldKey}`, `HDEL ts:{${oldBucket}}:i`]]);
+      // Two round trips: the create script alone, and only after it succeeded, the old session's delete (its own script).
+      expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:u ${newKey} ts:{${newBucket}}:i ts:{${newBucket}}`], [`EVAL ${oldKey} ts:{${oldBucket}}:u`]]);
     }
     const setAt = executed.findIndex((line) => line.includes(`"SET" "${newKey}"`));
-    const delAt = executed.findIndex((line) => line.includes(`"DEL" "${oldKey}"`));
+    const delAt = executed.findIndex((line) => line.includes(`"GETDEL" "${oldKey}"`));
     expect(setAt, executed.join("\n")).toBeGreaterThanOrEqual(0);
     expect(delAt, executed.join("\n")).toBeGreaterThan(setAt);
     await store.close();
@@ -220,7 +283,7 @@ describe("redis store: rotation order, on a live server", () => {
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(await setup.readAndExtend(oldId, 60_000)).not.toBeNull();
     expect(await setup.readAndExtend(newId, 60_000)).toBeNull();
-    expect(await redis.command("HEXISTS", "ts:{ZB}:i", newId.slice(2))).toBe(":0\r\n");
+    expect(await redis.command("HEXISTS", "ts:{ZB}:u", "owner")).toBe(":0\r\n");
     await store.close();
     await setup.close();
   });
@@ -229,9 +292,21 @@ describe("redis store: rotation order, on a live server", () => {
     const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
     const ids = [idIn("RV"), idIn("RV")];
     for (const id of ids) await store.create(id, record("victim"), options);
-    const reply = await redis.command("EVAL", DESTROY_FOR_USER_SCRIPT, "1", "ts:{RV}:i", "victim", "ts:{RV}", "only", "");
+    const reply = await redis.command("EVAL", DESTROY_FOR_USER_SCRIPT, "2", "ts:{RV}:u", "ts:{RV}:i", "victim", "ts:{RV}", "only", "");
     expect(reply).toBe("*0\r\n");
     expect((await store.listForUser({ userId: "victim", bucket: "RV" }, 0)).sessions).toHaveLength(2);
+    await store.close();
+  });
+
+  it("with default options a user keeps at most 100 sessions: the 101st login ends the oldest", async () => {
+    const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
+    const sessions = createSessionManager({ store });
+    const tokens: string[] = [];
+    for (let i = 0; i < 101; i++) tokens.push((await sessions.login(new Request("http://localhost/"), { userId: "prolific" })).token);
+    expect(await sessions.validateToken(tokens[0]!)).toBeNull();
+    const newest = await sessions.validateToken(tokens[100]!);
+    expect(await sessions.listSessions(newest!)).toHaveLength(100);
+    expect(await sessions.validateToken(tokens[1]!)).not.toBeNull();
     await store.close();
   });
 

@@ -3,12 +3,13 @@ import type { AddressInfo } from "node:net";
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, StoreUnavailableError } from "../../src/core/errors.js";
-import { createRedisStore } from "../../src/stores/redis/index.js";
+import { createRedisStore, migrateLayout, scanLayout } from "../../src/stores/redis/index.js";
 import { createUpstashStore, recommendedUpstashOptions, upstashConnection } from "../../src/stores/upstash/index.js";
 import { startUpstashLocal, type UpstashLocalServer } from "@tessera/upstash-local";
 import { describeStoreContract } from "../../src/testing/index.js";
 import { freePort, sleep } from "../../../../test/support/ports.js";
-import { commandsDuring, total } from "../../../../test/support/redis-harness.js";
+import { writeV2Session } from "../../../../test/support/layout-v2.js";
+import { commandsDuring, connectTo, total } from "../../../../test/support/redis-harness.js";
 import { fillRedis, startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
 
 const TOKEN = "local-test-token-8f3a";
@@ -64,6 +65,21 @@ describe("upstash store failure modes", () => {
     expect(error.message).toMatch(/Unauthorized/);
     expect(error.message).not.toContain("wrong-token-never-logged");
     expect(error.message).not.toContain(TOKEN);
+  });
+
+  it("the admin functions run over Upstash: scanLayout counts, migrateLayout converts v2 data written by the v2 store", async () => {
+    const connection = upstashConnection(new UpstashRedis({ url: rest.url, token: TOKEN, ...recommendedUpstashOptions() }));
+    const v2Writer = await connectTo("ioredis", redis.url);
+    for (let i = 0; i < 30; i++) {
+      const id = `U${i % 3}${String(i).padStart(24, "0")}`;
+      await writeV2Session(v2Writer, id, { ...record, userId: `up-${i}` }, { ...createOptions, nowSeconds: Math.floor(Date.now() / 1000), keyPrefix: "up:" });
+    }
+    await v2Writer.close();
+    expect(await scanLayout({ connection, keyPrefix: "up:", scanCount: 7 })).toMatchObject({ sessions: 30, users: 0, v2IndexesLeft: 3, sessionsInV2Indexes: 30, nodes: 1 });
+    expect(await migrateLayout({ connection, keyPrefix: "up:", scanCount: 7, chunkSize: 4 })).toMatchObject({ v2IndexesMigrated: 3, sessionsAdopted: 30 });
+    const report = await scanLayout({ connection, keyPrefix: "up:" });
+    expect(report).toMatchObject({ sessions: 30, users: 30, v2IndexesLeft: 0, keysWithoutTtl: 0, unknownKeys: 0 });
+    expect(report.bytesPerSessionEstimate).toBeGreaterThan(100);
   });
 
   it("keeps every value's type: no automatic JSON deserialization", async () => {

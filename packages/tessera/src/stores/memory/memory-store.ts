@@ -119,14 +119,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       // Decide everything before changing anything: a refused login leaves every session as it was.
       const replaced = replacesSessionId !== undefined && replacesSessionId !== sessionId && live(replacesSessionId) !== undefined;
       const expired: Array<{ sessionId: string; userId: string }> = [];
-      const mine: Array<{ id: string; created: number }> = [];
+      const mine: Array<{ id: string; created: number; order: number }> = [];
       for (const [id, entry] of userSessions(record.userId)) {
         if (id === replacesSessionId || id === sessionId) continue;
         const index = decodeIndexEntry(entry.indexEntry);
         if ((index?.absoluteExpiresAtSeconds ?? 0) <= nowSeconds) expired.push({ sessionId: id, userId: entry.userId });
-        else mine.push({ id, created: index?.createdAtSeconds ?? 0 });
+        else mine.push({ id, created: index?.createdAtSeconds ?? 0, order: mine.length });
       }
-      mine.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
+      // Of sessions created in the same second, the one that logged in first is the oldest.
+      mine.sort((a, b) => a.created - b.created || a.order - b.order);
       const evictedSessionIds = maxSessionsPerUser > 0 ? mine.slice(0, Math.max(0, mine.length - maxSessionsPerUser + 1)).map(({ id }) => id) : [];
       const freed = (replaced ? 1 : 0) + expired.length + evictedSessionIds.length + (entries.has(sessionId) ? 1 : 0);
       if (entries.size - freed >= maxSessions) {

@@ -23,6 +23,13 @@ export interface RedisConnection {
   send(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>>;
   /** Closes the client if the connection owns it. */
   close(): Promise<void>;
+  /**
+   * Optional: a connection to each master node, for commands that must run on every node —
+   * `SCAN`, in the admin functions `scanLayout` and `migrateLayout`. The cluster drivers implement
+   * it; a connection without it is scanned as one node. The connections share the driver's
+   * clients: closing them closes nothing.
+   */
+  scanNodes?(): Promise<RedisConnection[]>;
 }
 
 /** Removes `user:password@` from a Redis URL so it can be logged. */

@@ -15,3 +15,10 @@ export { ReplicaAcknowledgementError, waitForReplicas } from "./wait-for-replica
 export type { WaitForReplicasOptions } from "./wait-for-replicas.js";
 export { isLegacySeedSessionId, LEGACY_SEED_KEY_PREFIX, legacySeedSessions } from "./legacy-seed.js";
 export type { LegacySeedConversion, LegacySeedSession, LegacySeedSessions, LegacySeedSessionsOptions } from "./legacy-seed.js";
+export { scanLayout } from "./layout-scan.js";
+export type { LayoutScanReport, ScanLayoutOptions } from "./layout-scan.js";
+export { migrateLayout } from "./layout-migration.js";
+export type { MigrateLayoutOptions, MigrationProgress } from "./layout-migration.js";
+export type { KeyspaceScanOptions, ScanPosition } from "./scan-keys.js";
+export { classifyKey, DIGEST_LENGTH, digestOf, encodeUserIndexValue, keyLayout } from "./layout.js";
+export type { KeyLayout } from "./layout.js";

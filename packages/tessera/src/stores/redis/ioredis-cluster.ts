@@ -1,5 +1,6 @@
 import { slotOfRoundTrip } from "./cluster-slot.js";
 import type { RedisArgument, RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+import { ioredisConnection, type IoredisClient } from "./ioredis.js";
 
 /**
  * The part of an ioredis `Cluster` this driver uses. Structural, so that `tessera/redis`
@@ -17,8 +18,8 @@ export interface IoredisClusterClient {
   disconnect(): void;
 }
 
-/** One node's client inside an ioredis `Cluster`. */
-export interface IoredisClusterNode {
+/** One node's client inside an ioredis `Cluster` (a full ioredis client: `scanNodes` sends through it). */
+export interface IoredisClusterNode extends Partial<Omit<IoredisClient, "options" | "status" | "once">> {
   readonly options: { readonly host?: string | undefined; readonly port?: number | undefined };
   readonly status: string;
   once(event: "ready" | "end", listener: () => void): unknown;
@@ -134,6 +135,11 @@ export function ioredisClusterConnection(cluster: IoredisClusterClient, options:
       const results = await cluster.pipeline(commands.map((command) => ["call", ...command])).exec();
       if (results === null) throw new Error("ioredis cluster pipeline returned no results");
       return results.map(([error, reply]) => (error ? error : (reply as RedisReply)));
+    },
+    async scanNodes() {
+      const waiting = firstReady();
+      if (waiting) await waiting;
+      return cluster.nodes("master").map((node) => ioredisConnection(node as unknown as IoredisClient, { ownsClient: false }));
     },
     async close() {
       if (!ownsClient || cluster.status === "end") return;

@@ -1,6 +1,6 @@
 import { slotOfRoundTrip } from "./cluster-slot.js";
 import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
-import { recommendedNodeRedisOptions } from "./node-redis.js";
+import { nodeRedisConnection, recommendedNodeRedisOptions, type NodeRedisClient } from "./node-redis.js";
 
 /**
  * The part of a node-redis (v5+) cluster client (`createCluster`) this driver uses. Structural,
@@ -11,6 +11,8 @@ export interface NodeRedisClusterClient {
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
   multi(routing?: string): NodeRedisClusterPipeline;
   readonly masters: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /** The client of one node (node-redis v5+); `scanNodes` sends through it. */
+  nodeClient?(node: never): Promise<unknown> | unknown;
   close(): Promise<unknown>;
 }
 
@@ -99,6 +101,11 @@ export function nodeRedisClusterConnection(cluster: NodeRedisClusterClient, opti
       }
       await cluster.sendCommand(routingKey, true, ["EXISTS", routingKey]);
       return pipeline(routingKey, commands);
+    },
+    async scanNodes() {
+      const nodeClient = cluster.nodeClient?.bind(cluster) as ((node: unknown) => Promise<unknown> | unknown) | undefined;
+      if (!nodeClient) throw new Error("this node-redis cluster client has no nodeClient(): scanning every node needs node-redis v5 or later");
+      return Promise.all(cluster.masters.map(async (master) => nodeRedisConnection((await nodeClient(master)) as NodeRedisClient, { ownsClient: false })));
     },
     async close() {
       if (ownsClient && cluster.isOpen) await cluster.close();

@@ -1,18 +1,14 @@
 import { ConfigError, StoreUnavailableError } from "../../core/errors.js";
-import {
-  decodeIndexEntry,
-  decodeSessionRecord,
-  encodeIndexEntry,
-  encodeLastSeenOffset,
-  encodeSessionRecord,
-} from "../../core/record.js";
-import { BUCKET_LENGTH, bucketOfSessionId, type ExpiredSession, type SessionStore, type StoredSessionSummary } from "../../core/store.js";
+import { decodeSessionRecord, encodeLastSeenOffset, encodeSessionRecord } from "../../core/record.js";
+import { bucketOfSessionId, type ExpiredSession, type SessionStore, type StoredSessionSummary } from "../../core/store.js";
 import { isWellFormedSessionHandle } from "../../core/token.js";
 import { assertStorableUserId } from "../../core/user-id.js";
 import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
 import { createDeadlines } from "./deadlines.js";
-import { createScriptCache } from "./script-cache.js";
-import { CREATE_SCRIPT, DESTROY_FOR_USER_SCRIPT, LIST_SCRIPT, PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
+import { createScriptCache, sendWithScripts } from "./script-cache.js";
+import { CREATE_SCRIPT, DESTROY_FOR_USER_SCRIPT, DESTROY_SCRIPT, LIST_SCRIPT } from "./index-scripts.js";
+import { digestOf, keyLayout } from "./layout.js";
+import { PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -34,23 +30,33 @@ export interface RedisStoreOptions {
    * delete the old one — so a refused create still leaves the old session valid. @default true
    */
   crossSlotScripts?: boolean;
+  /**
+   * Users of the bucket whose sessions each login checks besides its own user's, and how many of
+   * each one's sessions. Nothing else ever removes the index field of a user who never comes back
+   * (Redis 7.0 has no per-field TTL), so each login clears a few of them: with 2, at most about
+   * half the fields of a bucket belong to such users even if every user logs in once and never
+   * again. The work is bounded: one `HRANDFIELD … -users WITHVALUES`, then up to `sessionsPerUser`
+   * `EXISTS` per user sampled. @default { users: 2, sessionsPerUser: 8 }
+   */
+  cleanupPerLogin?: { users: number; sessionsPerUser: number };
 }
 
 /**
  * A session store on Redis (any client behind a {@link RedisConnection}).
  *
- * Layout (see ARCHITECTURE.md): per session a string `<prefix>{<bucket>}<digest>` with the
- * encoded record and an idle TTL; per bucket (a 12-bit hash of the user id shared by the user's
- * sessions) a hash `<prefix>{<bucket>}:i` mapping each session's digest to its index entry. The
- * braces make the session keys and their index one Cluster hash slot.
+ * Layout v3 (see ARCHITECTURE.md and `layout.ts`): per session a string
+ * `<prefix>{<bucket>}<digest>` with the encoded record and an idle TTL; per bucket (a 12-bit hash
+ * of the user id shared by the user's sessions) a hash `<prefix>{<bucket>}:u` with one field per
+ * user holding that user's session digests. The braces make the session keys and their index one
+ * Cluster hash slot. Every operation costs O(that user's sessions), whatever the total; indexes of
+ * layout v2 are adopted on first use (or ahead of time by `migrateLayout`).
  *
  * Commands, each operation one round trip:
  * - read-and-slide: `GETEX key PX ttl` (1 command — the hot path);
- * - login: the create script (`SET`, `HSET`, then the replaced session's `DEL` + `HDEL`, prune,
- *   evict, `EXPIRE`), one script even when it replaces a session (see `CREATE_SCRIPT` for why the
- *   `SET` comes first);
- * - logout: `DEL` + `HDEL` pipelined;
- * - touch, patch, list, revoke: one script each.
+ * - login: the create script (`SET` first, then the replaced session's delete, the user's own
+ *   sessions checked, eviction, a bounded clean-up), one script even when it replaces a session
+ *   (see `CREATE_SCRIPT` for why the `SET` comes first);
+ * - logout, touch, patch, list, revoke: one script each.
  *
  * @example
  * ```ts
@@ -77,10 +83,11 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     throw new ConfigError(`keyPrefix ${JSON.stringify(keyPrefix)} must not contain glob characters or braces (* ? [ ] \\ { })`);
   }
 
-  const bucketPrefix = (bucket: string) => `${keyPrefix}{${bucket}}`;
-  const sessionKey = (sessionId: string) => bucketPrefix(bucketOfSessionId(sessionId)) + sessionId.slice(BUCKET_LENGTH);
-  const indexKey = (bucket: string) => `${bucketPrefix(bucket)}:i`;
-  const fieldOf = (sessionId: string) => sessionId.slice(BUCKET_LENGTH);
+  const cleanup = options.cleanupPerLogin ?? { users: 2, sessionsPerUser: 8 };
+  for (const [name, value] of Object.entries(cleanup)) {
+    if (!Number.isSafeInteger(value) || value < 0 || value > 100) throw new ConfigError(`cleanupPerLogin.${name} must be a whole number from 0 to 100, got ${String(value)}`);
+  }
+  const { bucketPrefix, sessionKey, userIndexKey, legacyIndexKey } = keyLayout(keyPrefix);
   const scripts = createScriptCache();
 
   const withinDeadline = createDeadlines(commandTimeoutMs);
@@ -89,7 +96,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
   async function send(commands: readonly RedisCommand[]): Promise<RedisReply[]> {
     let replies: Array<RedisReply | Error>;
     try {
-      replies = await withinDeadline(sendWithScripts(commands), () => new StoreUnavailableError("STORE_TIMEOUT", `Redis did not answer ${describe(commands)} within ${commandTimeoutMs} ms`));
+      replies = await withinDeadline(sendWithScripts(connection, scripts, commands), () => new StoreUnavailableError("STORE_TIMEOUT", `Redis did not answer ${describe(commands)} within ${commandTimeoutMs} ms`));
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       throw new StoreUnavailableError("STORE_UNAVAILABLE", `Redis is unavailable (${connection.description}): ${(error as Error)?.message ?? String(error)}`, {
@@ -105,22 +112,6 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       }
     }
     return replies as RedisReply[];
-  }
-
-  /**
-   * Sends scripts by SHA; those Redis does not know yet (first use, or after a restart or
-   * `SCRIPT FLUSH`) are sent again in full. Only the commands that failed with NOSCRIPT are
-   * resent: they did not run, so nothing runs twice.
-   */
-  async function sendWithScripts(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>> {
-    // The hot path (one plain GETEX) skips the script machinery entirely.
-    const wire = commands.some((command) => command[0] === "EVAL") ? await Promise.all(commands.map((command) => scripts.toWire(command))) : commands;
-    const replies = await connection.send(wire);
-    const missing = replies.flatMap((reply, index) => (reply instanceof Error && reply.message.startsWith("NOSCRIPT") ? [index] : []));
-    if (missing.length === 0) return replies;
-    const retried = await connection.send(missing.map((index) => commands[index]!));
-    missing.forEach((index, position) => (replies[index] = retried[position]!));
-    return replies;
   }
 
   const script = (source: string, keys: string[], args: Array<string | number>): RedisCommand => ["EVAL", source, keys.length, ...keys, ...args];
@@ -139,33 +130,45 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
    */
   async function deleteReplacedAfterCreate(replacesSessionId: string, createdSessionId: string): Promise<boolean> {
     try {
-      const [deleted] = await send(deleteCommands(replacesSessionId));
-      return deleted === 1;
+      const [deleted] = await send([destroyCommand(replacesSessionId)]);
+      return typeof deleted === "string";
     } catch (error) {
-      await send(deleteCommands(createdSessionId)).catch(() => undefined);
+      await send([destroyCommand(createdSessionId)]).catch(() => undefined);
       throw error;
     }
   }
 
-  const deleteCommands = (sessionId: string): RedisCommand[] => [
-    ["DEL", sessionKey(sessionId)],
-    ["HDEL", indexKey(bucketOfSessionId(sessionId)), fieldOf(sessionId)],
-  ];
+  const destroyCommand = (sessionId: string): RedisCommand =>
+    script(DESTROY_SCRIPT, [sessionKey(sessionId), userIndexKey(bucketOfSessionId(sessionId))], [digestOf(sessionId)]);
 
   return {
     description: `redis (${connection.description})`,
 
     async create(sessionId, record, { ttlMs, indexTtlMs, replacesSessionId, maxSessionsPerUser, nowSeconds }) {
       assertStorableUserId(record.userId);
+      // The index packs fixed-width digests: an id of another shape would corrupt the user's list.
+      if (!isWellFormedSessionHandle(sessionId)) throw new TypeError(`create needs a session id from deriveSessionId (26 base64url characters), got ${sessionId.length} characters`);
       const bucket = bucketOfSessionId(sessionId);
-      const entry = encodeIndexEntry({ userId: record.userId, createdAtSeconds: record.createdAtSeconds, absoluteExpiresAtSeconds: record.absoluteExpiresAtSeconds });
+      const index = userIndexKey(bucket);
       const createCommand = (replaces: string | undefined) =>
         script(
           CREATE_SCRIPT,
           replaces === undefined
-            ? [indexKey(bucket), sessionKey(sessionId)]
-            : [indexKey(bucket), sessionKey(sessionId), sessionKey(replaces), indexKey(bucketOfSessionId(replaces))],
-          [fieldOf(sessionId), encodeSessionRecord(record), ttlMs, entry, Math.ceil(indexTtlMs / 1000), nowSeconds, record.userId, maxSessionsPerUser, bucketPrefix(bucket), replaces === undefined ? "" : fieldOf(replaces)],
+            ? [index, sessionKey(sessionId), legacyIndexKey(bucket)]
+            : [index, sessionKey(sessionId), legacyIndexKey(bucket), sessionKey(replaces), userIndexKey(bucketOfSessionId(replaces))],
+          [
+            digestOf(sessionId),
+            encodeSessionRecord(record),
+            ttlMs,
+            Math.ceil(indexTtlMs),
+            nowSeconds,
+            record.userId,
+            maxSessionsPerUser,
+            bucketPrefix(bucket),
+            replaces === undefined ? "" : digestOf(replaces),
+            cleanup.users,
+            cleanup.sessionsPerUser,
+          ],
         );
       const inOneScript = replacesSessionId === undefined || crossSlotScripts || bucketOfSessionId(replacesSessionId) === bucket;
       const [reply] = await send([createCommand(inOneScript ? replacesSessionId : undefined)]);
@@ -173,9 +176,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       let replaced = replacedCount === 1;
       if (!inOneScript) replaced = await deleteReplacedAfterCreate(replacesSessionId!, sessionId);
       const expired: ExpiredSession[] = [];
-      for (let i = 0; i + 1 < pruned.length; i += 2) {
-        expired.push({ sessionId: bucket + pruned[i]!, userId: decodeIndexEntry(pruned[i + 1]!)?.userId ?? "" });
-      }
+      for (let i = 0; i + 1 < pruned.length; i += 2) expired.push({ sessionId: bucket + pruned[i]!, userId: pruned[i + 1]! });
       return { replaced, evictedSessionIds: evicted.map((field) => bucket + field), expired };
     },
 
@@ -198,21 +199,20 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     },
 
     async destroy(sessionId) {
-      // Not a script: two plain commands cost less, and GETDEL first means the session is gone
-      // even if the HDEL were lost (a stale index entry is pruned later; nothing comes back).
-      // GETDEL rather than DEL says whose session it was, for the "revoked" event.
-      const [value] = await send([["GETDEL", sessionKey(sessionId)], ["HDEL", indexKey(bucketOfSessionId(sessionId)), fieldOf(sessionId)]]);
+      // A script: the index is keyed by user, and only the deleted value says which user it was.
+      const [value] = await send([destroyCommand(sessionId)]);
       return typeof value === "string" ? decodeSessionRecord(value) : null;
     },
 
     async listForUser({ userId, bucket }, nowSeconds) {
       assertStorableUserId(userId);
-      const [reply] = await send([script(LIST_SCRIPT, [indexKey(bucket)], [userId, nowSeconds, bucketPrefix(bucket)])]);
+      const [reply] = await send([script(LIST_SCRIPT, [userIndexKey(bucket), legacyIndexKey(bucket)], [userId, nowSeconds, bucketPrefix(bucket)])]);
       const [rows, pruned] = (reply as [Array<[string, string, number]>, string[]] | null) ?? [[], []];
       const sessions: StoredSessionSummary[] = [];
-      for (const [field, head, pttl] of rows) {
+      for (const [digest, head, pttl] of rows) {
         const record = decodeSessionRecord(head);
-        if (record) sessions.push({ sessionId: bucket + field, record, expiresInMs: Math.max(0, pttl) });
+        // The field is the owner; the value's own user id is checked too, so a corrupt index can never show one user another's session.
+        if (record?.userId === userId) sessions.push({ sessionId: bucket + digest, record, expiresInMs: Math.max(0, pttl) });
       }
       return { sessions, expired: pruned.map((field) => ({ sessionId: bucket + field, userId })) };
     },
@@ -224,11 +224,11 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
         // Not a session id (a bare bucket, a token), or from another bucket: it cannot be one of
         // this user's sessions, so there is nothing to look up — and nothing may widen the match.
         if (!isWellFormedSessionHandle(onlySessionId) || bucketOfSessionId(onlySessionId) !== bucket) return [];
-        mode = ["only", fieldOf(onlySessionId)];
+        mode = ["only", digestOf(onlySessionId)];
       } else if (exceptSessionId !== undefined && isWellFormedSessionHandle(exceptSessionId) && bucketOfSessionId(exceptSessionId) === bucket) {
-        mode = ["except", fieldOf(exceptSessionId)];
+        mode = ["except", digestOf(exceptSessionId)];
       }
-      const [reply] = await send([script(DESTROY_FOR_USER_SCRIPT, [indexKey(bucket)], [userId, bucketPrefix(bucket), ...mode])]);
+      const [reply] = await send([script(DESTROY_FOR_USER_SCRIPT, [userIndexKey(bucket), legacyIndexKey(bucket)], [userId, bucketPrefix(bucket), ...mode])]);
       return ((reply as string[] | null) ?? []).map((field) => bucket + field);
     },
 

@@ -1,4 +1,4 @@
-import type { RedisCommand } from "./connection.js";
+import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
 
 /**
  * Script sources ↔ SHA-1. The store builds scripts as `EVAL <source>`. The first use of each
@@ -30,4 +30,24 @@ export function createScriptCache() {
       return ["EVALSHA", await sha1(String(source)), ...rest];
     },
   };
+}
+
+/**
+ * Sends a round trip with its scripts by SHA; those Redis does not know yet (first use, or after
+ * a restart or `SCRIPT FLUSH`) are sent again in full. Only the commands that failed with NOSCRIPT
+ * are resent: they did not run, so nothing runs twice.
+ */
+export async function sendWithScripts(
+  connection: RedisConnection,
+  scripts: ReturnType<typeof createScriptCache>,
+  commands: readonly RedisCommand[],
+): Promise<Array<RedisReply | Error>> {
+  // The hot path (one plain GETEX) skips the script machinery entirely.
+  const wire = commands.some((command) => command[0] === "EVAL") ? await Promise.all(commands.map((command) => scripts.toWire(command))) : commands;
+  const replies = await connection.send(wire);
+  const missing = replies.flatMap((reply, index) => (reply instanceof Error && reply.message.startsWith("NOSCRIPT") ? [index] : []));
+  if (missing.length === 0) return replies;
+  const retried = await connection.send(missing.map((index) => commands[index]!));
+  missing.forEach((index, position) => (replies[index] = retried[position]!));
+  return replies;
 }

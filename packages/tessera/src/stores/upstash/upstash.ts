@@ -55,6 +55,8 @@ function addToPipeline(pipeline: Pipeline, [name, ...args]: RedisCommand): void 
   else if (upper === "GETDEL" && rest.length === 0) pipeline.getdel(key);
   else if (upper === "HDEL") pipeline.hdel(key, ...rest);
   else if (upper === "GETEX" && rest[0]?.toUpperCase() === "PX" && rest.length === 2) pipeline.getex(key, { px: Number(rest[1]) });
+  else if (upper === "PTTL" && rest.length === 0) pipeline.pttl(key); // scanLayout
+  else if (upper === "HLEN" && rest.length === 0) pipeline.hlen(key); // scanLayout
   else throw new Error(`cannot pipeline ${upper} on Upstash yet: add it to addToPipeline in src/stores/upstash/upstash.ts`);
 }
 
