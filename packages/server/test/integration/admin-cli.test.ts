@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createSessionManager } from "tessera";
+import { createSessionManager, deriveSessionId, generateToken, userBucket } from "tessera";
 import { createRedisStore } from "tessera/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeV2Session } from "../../../../test/support/layout-v2.js";
 import { connectTo } from "../../../../test/support/redis-harness.js";
 import { freePort } from "../../../../test/support/ports.js";
 import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
@@ -70,6 +71,55 @@ describe("tessera-admin", () => {
     const all = await admin(["sessions", "revoke", "ada lovelace", "--json"], env);
     expect(JSON.parse(all.stdout)).toEqual({ user: "ada lovelace", revoked: 1 });
     expect(await sessions().listUserSessions("ada lovelace")).toEqual([]);
+  });
+
+  it("stats counts sessions and users, with progress on stderr and JSON on stdout", async () => {
+    await redis.command("FLUSHALL");
+    for (const user of ["u1", "u2", "u3"]) await sessions().login(request(), { userId: user });
+    await sessions().login(request(), { userId: "u1" });
+    const result = await admin(["stats", "--json", "--scan-count", "2"], env);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { sessions: number; users: number; bytesPerSessionEstimate: number; keysWithoutTtl: number };
+    expect(report).toMatchObject({ sessions: 4, users: 3, keysWithoutTtl: 0 });
+    expect(report.bytesPerSessionEstimate).toBeGreaterThan(100);
+    expect(result.stderr).toContain("scanned 1 node(s)");
+    const human = await admin(["stats"], env);
+    expect(human.stdout).toMatch(/^store\s+redis at redis:\/\/127\.0\.0\.1:\d+ \(ioredis\)\nsessions\s+4\nusers\s+3\n/);
+  });
+
+  it("check passes on a clean layout, and fails naming a key without a TTL", async () => {
+    expect((await admin(["check"], env)).code).toBe(0);
+    // Shaped like a session key, but without the TTL every session has.
+    const leaked = `ts:{AB}${"A".repeat(24)}`;
+    await redis.command("SET", leaked, "x");
+    const result = await admin(["check"], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("1 key(s) have no TTL");
+    await redis.command("DEL", leaked);
+    // Another app's key under the prefix is named too.
+    await redis.command("SET", "ts:{AB}not-a-tessera-key", "x", "EX", "60");
+    const foreign = await admin(["check"], env);
+    expect(foreign.code).toBe(1);
+    expect(foreign.stdout).toContain("none of the layout's shapes");
+    await redis.command("DEL", "ts:{AB}not-a-tessera-key");
+  });
+
+  it("migrate converts a layout v2 index online, and the sessions stay listed", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const bucket = await userBucket("v2 user");
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      const id = await deriveSessionId(generateToken(bucket));
+      ids.push(id);
+      const record = { userId: "v2 user", device: { userAgent: "Firefox 132 on Linux", ip: "" }, createdAtSeconds: now, absoluteExpiresAtSeconds: now + 3600, lastSeenAtSeconds: now, data: {} };
+      await writeV2Session(connection!, id, record, { ttlMs: 600_000, indexTtlMs: 4_200_000, nowSeconds: now });
+    }
+    expect(JSON.parse((await admin(["stats", "--json"], env)).stdout)).toMatchObject({ v2IndexesLeft: 1, sessionsInV2Indexes: 3 });
+    const result = await admin(["migrate", "--json"], env);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ v2IndexesMigrated: 1, sessionsAdopted: 3 });
+    expect(JSON.parse((await admin(["stats", "--json"], env)).stdout)).toMatchObject({ v2IndexesLeft: 0 });
+    expect((await sessions().listUserSessions("v2 user")).map((session) => session.handle).sort()).toEqual(ids.sort());
   });
 
   it("says how to fix a usage or configuration mistake, with exit status 2", async () => {
