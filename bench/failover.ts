@@ -41,7 +41,6 @@ const observeMs = Number(options["observe-ms"]);
 const restartAfterMs = Number(options["restart-after-ms"]);
 const nodeTimeoutMs = Number(options["node-timeout-ms"]);
 
-
 interface RunReport {
   waitReplicas: number;
   statuses: Record<string, number>;
@@ -81,7 +80,14 @@ async function run(waitReplicas: number): Promise<RunReport> {
     await cluster.waitUntilHealthy(30_000);
     log(`load stopped; verifying ${load.acknowledged.length} acknowledged logins`);
     const verification = await verifyLogins(baseUrl, load.acknowledged);
-    return summarize(waitReplicas, load.observations, killedAtMs, load.acknowledged.length, load.acknowledged.filter((login) => Math.abs(login.acknowledgedAtMs - killedAtMs) < 1000).length, verification);
+    return summarize(
+      waitReplicas,
+      load.observations,
+      killedAtMs,
+      load.acknowledged.length,
+      load.acknowledged.filter((login) => Math.abs(login.acknowledgedAtMs - killedAtMs) < 1000).length,
+      verification,
+    );
   } finally {
     await server.stop();
     await cluster.dispose();
@@ -143,10 +149,14 @@ function print(report: RunReport): void {
   log(`not allowed (anything but 2xx or 503 with Retry-After, incl. no answer within ${HANG_TIMEOUT_MS} ms): ${report.violations.length}`);
   for (const violation of report.violations.slice(0, 5)) log(`  ${violation.kind} ${violation.status} ${violation.error ?? ""}`);
   log(`failures after the kill: first at +${ms(report.firstFailureMs)}, last at +${ms(report.lastFailureMs)}`);
-  log(`recovered (last failure of that kind, after the kill): reads +${ms(report.recoveredMs.read)}, logins +${ms(report.recoveredMs.login)} — app not restarted`);
+  log(
+    `recovered (last failure of that kind, after the kill): reads +${ms(report.recoveredMs.read)}, logins +${ms(report.recoveredMs.login)} — app not restarted`,
+  );
   log(`slowest request after the kill: ${ms(report.slowestMsAfterKill)}`);
   log(`failed/total per second after the kill: ${report.timeline.join("; ")}`);
-  log(`acknowledged logins: ${report.acknowledged} (${report.acknowledgedAroundKill} within 1 s of the kill); lost: ${report.lost}; undetermined (no 200/404 after retries): ${report.undetermined}`);
+  log(
+    `acknowledged logins: ${report.acknowledged} (${report.acknowledgedAroundKill} within 1 s of the kill); lost: ${report.lost}; undetermined (no 200/404 after retries): ${report.undetermined}`,
+  );
 }
 
 function log(line: string): void {

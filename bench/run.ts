@@ -63,7 +63,9 @@ async function measureLoopback(redis: RedisServer, generator: LoadGenerator, run
     await redis.command("FLUSHALL");
     const w = await measureWork(stats, url, `work-${target.name}`);
     work.set(target.name, w);
-    log(`work ${target.name}: read ${w.read.commands} cmd/${w.read.roundTrips} rt, login ${w.login.commands}/${w.login.roundTrips}, logout ${w.logout.commands}/${w.logout.roundTrips}`);
+    log(
+      `work ${target.name}: read ${w.read.commands} cmd/${w.read.roundTrips} rt, login ${w.login.commands}/${w.login.roundTrips}, logout ${w.logout.commands}/${w.logout.roundTrips}`,
+    );
   }
   stats.close();
 
@@ -72,7 +74,17 @@ async function measureLoopback(redis: RedisServer, generator: LoadGenerator, run
     { scenario: "read", connections },
     { scenario: "login", connections },
   ];
-  const results = await measureRounds({ targets: running, steps, rounds, warmupSeconds, durationSeconds, generator, loadCpu: LOAD_CPU, reset: () => redis.command("FLUSHALL"), log });
+  const results = await measureRounds({
+    targets: running,
+    steps,
+    rounds,
+    warmupSeconds,
+    durationSeconds,
+    generator,
+    loadCpu: LOAD_CPU,
+    reset: () => redis.command("FLUSHALL"),
+    log,
+  });
   const throughput: ThroughputRow[] = running.flatMap(({ target }) =>
     steps
       .filter((step) => target.scenarios.includes(step.scenario))
@@ -82,7 +94,16 @@ async function measureLoopback(redis: RedisServer, generator: LoadGenerator, run
 }
 
 async function profileOnly(redis: RedisServer, generator: LoadGenerator): Promise<ProfileSummary> {
-  const profile = await profileRead({ redisUrl: redis.url, generator, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, connections, warmupSeconds: 2, durationSeconds: profileSeconds, log });
+  const profile = await profileRead({
+    redisUrl: redis.url,
+    generator,
+    serverCpu: SERVER_CPU,
+    loadCpu: LOAD_CPU,
+    connections,
+    warmupSeconds: 2,
+    durationSeconds: profileSeconds,
+    log,
+  });
   log(`profile: tessera's own code ${(profile.tesseraShare * 100).toFixed(1)}% of busy CPU over ${profile.requests} reads`);
   return profile;
 }
@@ -134,17 +155,40 @@ async function main(): Promise<void> {
     for (const row of upstash) log(`upstash ${row.stack} ${row.operation}: ${row.httpRequests} HTTP, ${row.billedCommands} billed`);
 
     log("remote: the proxy's ceiling, Redis 1 ms away, Upstash about 5 ms away");
-    const remote = await measureRemote({ redis, generator, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, rounds, warmupSeconds, durationSeconds: remoteDurationSeconds, log });
+    const remote = await measureRemote({
+      redis,
+      generator,
+      serverCpu: SERVER_CPU,
+      loadCpu: LOAD_CPU,
+      rounds,
+      warmupSeconds,
+      durationSeconds: remoteDurationSeconds,
+      log,
+    });
 
     log(`profile: the reference server under --cpu-prof for ${profileSeconds} s of reads`);
     await redis.command("FLUSHALL");
     const profile = await profileOnly(redis, generator);
 
     const report = renderReport({
-      generator, machine, command, rounds, durationSeconds, warmupSeconds, profileSeconds, connections,
-      serverCpu: SERVER_CPU, loadCpu: LOAD_CPU,
-      targets: LOOPBACK_TARGETS, skipped: [...loopbackStart.skipped, ...remote.scenarios.flatMap((s) => s.skipped)],
-      work, throughput, memory, upstash, remote, profile,
+      generator,
+      machine,
+      command,
+      rounds,
+      durationSeconds,
+      warmupSeconds,
+      profileSeconds,
+      connections,
+      serverCpu: SERVER_CPU,
+      loadCpu: LOAD_CPU,
+      targets: LOOPBACK_TARGETS,
+      skipped: [...loopbackStart.skipped, ...remote.scenarios.flatMap((s) => s.skipped)],
+      work,
+      throughput,
+      memory,
+      upstash,
+      remote,
+      profile,
     });
     console.log(`\n${report.summary}\n`);
     if (quick) {

@@ -87,7 +87,9 @@ const legacy: LegacyRow[] = [];
       loaded = size;
       log(`v3 at ${size}: ${memory.usedMemoryPerSession.toFixed(1)} bytes/session; measuring operations`);
       const costs = await measureOperations(server.url, size, 2000);
-      log(`v3 at ${size}: login ${costs.loginMicroseconds} µs, listing ${costs.listingMicroseconds} µs, revocation ${costs.revocationMicroseconds} µs, ${Math.round(costs.loginsPerSecond)} logins/s`);
+      log(
+        `v3 at ${size}: login ${costs.loginMicroseconds} µs, listing ${costs.listingMicroseconds} µs, revocation ${costs.revocationMicroseconds} µs, ${Math.round(costs.loginsPerSecond)} logins/s`,
+      );
       rows.push({ sessions: size, memory, costs });
     }
   } finally {

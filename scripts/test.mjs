@@ -12,8 +12,16 @@ const onPath = (name) => quiet("sh", ["-c", `command -v ${name}`]);
 /** Each requirement: how to tell it is there, and the Debian package that provides it. */
 const requirements = [
   { what: "redis-server (integration tests start real Redis servers)", present: () => onPath("redis-server") && onPath("redis-cli"), debian: "redis-server" },
-  { what: "Chromium (browser tests drive Debian's /usr/bin/chromium; never a downloaded browser)", present: () => existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"), debian: "chromium" },
-  { what: "Python 3 with `requests` (the tutorial's own test_script.py runs unmodified)", present: () => quiet("python3", ["-c", "import requests"]), debian: "python3-requests" },
+  {
+    what: "Chromium (browser tests drive Debian's /usr/bin/chromium; never a downloaded browser)",
+    present: () => existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"),
+    debian: "chromium",
+  },
+  {
+    what: "Python 3 with `requests` (the tutorial's own test_script.py runs unmodified)",
+    present: () => quiet("python3", ["-c", "import requests"]),
+    debian: "python3-requests",
+  },
 ];
 
 const missing = requirements.filter((requirement) => !requirement.present());
@@ -40,6 +48,7 @@ if (missing.length > 0) {
 }
 
 for (const [script, args] of [
+  ["lint", []],
   ["typecheck", []],
   ["build", []],
 ]) {

@@ -43,7 +43,10 @@ const LAYERS: Layer[] = [
   { folder: `${TESSERA}/runtime`, allows: (specifier, path) => inCore(path) || isNodeBuiltin(specifier) },
   { folder: `${TESSERA}/testing`, allows: (_, path) => inCore(path) || inside(`${TESSERA}/testing`)(path) },
   // upstash-local is its own tool: no tessera code, so it installs and runs without the library.
-  { folder: "packages/upstash-local/src", allows: (specifier, path) => inside("packages/upstash-local/src")(path) || isNodeBuiltin(specifier) || bareIn(["ioredis"])(specifier) },
+  {
+    folder: "packages/upstash-local/src",
+    allows: (specifier, path) => inside("packages/upstash-local/src")(path) || isNodeBuiltin(specifier) || bareIn(["ioredis"])(specifier),
+  },
   // The server uses the library only through its published entry points, like any app.
   {
     folder: "packages/server/src",
@@ -118,7 +121,9 @@ describe("layering", () => {
 
   it("the core names no Node global (Buffer, process, require, __dirname)", () => {
     const violations = sourceFiles(`${TESSERA}/core`).flatMap((file) =>
-      [...withoutComments(readFileSync(file, "utf8")).matchAll(/\b(Buffer|process|require|__dirname|__filename|setImmediate)\b/g)].map((match) => `${relative(ROOT, file)} uses ${match[1]}`),
+      [...withoutComments(readFileSync(file, "utf8")).matchAll(/\b(Buffer|process|require|__dirname|__filename|setImmediate)\b/g)].map(
+        (match) => `${relative(ROOT, file)} uses ${match[1]}`,
+      ),
     );
     expect(violations).toEqual([]);
   });

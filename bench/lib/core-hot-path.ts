@@ -68,4 +68,6 @@ sha256Calls = 0;
 const before = process.cpuUsage();
 for (let i = 0; i < iterations; i++) await once(i);
 const used = process.cpuUsage(before);
-console.log(`${mode}: ${iterations} ops, ${((used.user + used.system) / iterations).toFixed(3)} CPU µs/op, ${(sha256Calls / iterations).toFixed(2)} SHA-256/op`);
+console.log(
+  `${mode}: ${iterations} ops, ${((used.user + used.system) / iterations).toFixed(3)} CPU µs/op, ${(sha256Calls / iterations).toFixed(2)} SHA-256/op`,
+);

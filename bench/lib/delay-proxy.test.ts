@@ -84,7 +84,7 @@ describe("delay proxy", () => {
     const proxy = await proxyTo(await listen(echo), 1);
     const payloads = Array.from({ length: 8 }, () => randomBytes(200_000));
     const backs = await Promise.all(payloads.map((payload) => exchange(proxy.port, payload)));
-    backs.forEach((back, i) => expect(back.equals(payloads[i]!)).toBe(true));
+    for (const [i, back] of backs.entries()) expect(back.equals(payloads[i]!)).toBe(true);
     expect(proxy.connections).toBe(8);
   });
 

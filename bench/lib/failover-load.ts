@@ -57,7 +57,12 @@ export function startLoad(baseUrl: string, options: { workers: number; maxReques
       issued += 2;
       const username = `${options.runId}-${nextUser++}`;
       const login = await timed("login", () =>
-        fetch(`${baseUrl}/login/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username }), signal: AbortSignal.timeout(HANG_TIMEOUT_MS) }),
+        fetch(`${baseUrl}/login/`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username }),
+          signal: AbortSignal.timeout(HANG_TIMEOUT_MS),
+        }),
       );
       if (login?.status === 200) {
         const { session_id: token } = (await login.json()) as { session_id: string };
@@ -87,7 +92,11 @@ export function startLoad(baseUrl: string, options: { workers: number; maxReques
  * Checks every acknowledged login's cookie: 200 means the session survived, 404 that it was lost.
  * A 503 is retried (bounded), so a still-settling cluster is not counted as a loss.
  */
-export async function verifyLogins(baseUrl: string, logins: readonly AcknowledgedLogin[], concurrency = 16): Promise<{ alive: number; lost: AcknowledgedLogin[]; undetermined: number }> {
+export async function verifyLogins(
+  baseUrl: string,
+  logins: readonly AcknowledgedLogin[],
+  concurrency = 16,
+): Promise<{ alive: number; lost: AcknowledgedLogin[]; undetermined: number }> {
   const lost: AcknowledgedLogin[] = [];
   let alive = 0;
   let undetermined = 0;
@@ -98,7 +107,9 @@ export async function verifyLogins(baseUrl: string, logins: readonly Acknowledge
       let status = 0;
       for (let attempt = 0; attempt < 20 && (status === 0 || status === 503); attempt++) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
-        const response = await fetch(`${baseUrl}/profile/`, { headers: { cookie: login.cookie }, signal: AbortSignal.timeout(HANG_TIMEOUT_MS) }).catch(() => undefined);
+        const response = await fetch(`${baseUrl}/profile/`, { headers: { cookie: login.cookie }, signal: AbortSignal.timeout(HANG_TIMEOUT_MS) }).catch(
+          () => undefined,
+        );
         status = response?.status ?? 0;
         await response?.body?.cancel();
       }

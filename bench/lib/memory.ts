@@ -67,7 +67,13 @@ export async function measureMemory(redis: RedisServer, sessions: number, progre
         await pipeline.exec();
       }
     });
-    rows.push({ layout: "express-session + connect-redis", sessions, users: sessions, bytesPerSession: express / sessions, stores: "user, cookie expiry (no creation time, no per-user index)" });
+    rows.push({
+      layout: "express-session + connect-redis",
+      sessions,
+      users: sessions,
+      bytesPerSession: express / sessions,
+      stores: "user, cookie expiry (no creation time, no per-user index)",
+    });
 
     for (const perUser of [1, 4]) {
       const users = sessions / perUser;
@@ -78,7 +84,9 @@ export async function measureMemory(redis: RedisServer, sessions: number, progre
         for (let start = 0; start < sessions; start += BATCH) {
           const logins = [];
           for (let i = start; i < Math.min(start + BATCH, sessions); i++) {
-            const request = new Request("http://localhost/login", { headers: { "user-agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 Chrome/131.0 Safari/537.36" } });
+            const request = new Request("http://localhost/login", {
+              headers: { "user-agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 Chrome/131.0 Safari/537.36" },
+            });
             logins.push(manager.login(request, { userId: username(i % users), ip: `203.0.113.${i % 250}` }));
           }
           await Promise.all(logins);

@@ -25,7 +25,11 @@ export class StartError extends Error {
 }
 
 /** Starts a process and resolves once a line of its output matches `ready` (or rejects after 15 s). */
-export async function startProcess(command: string, args: string[], options: { env: Record<string, string>; ready: RegExp; cpu?: number }): Promise<RunningProcess> {
+export async function startProcess(
+  command: string,
+  args: string[],
+  options: { env: Record<string, string>; ready: RegExp; cpu?: number },
+): Promise<RunningProcess> {
   const [file, argv] = pinned(options.cpu, command, args);
   const child = spawn(file, argv, { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];

@@ -34,7 +34,9 @@ try {
     scenario,
   });
   const busyUsPerRequest = (profile.busyMs * 1000) / profile.requests;
-  console.log(`${target.name}: ${profile.requests} ${scenario}s, ${profile.requestsPerSecond.toFixed(0)} req/s, busy ${busyUsPerRequest.toFixed(1)} µs/req, tessera self ${(profile.tesseraShare * 100).toFixed(1)}% (charged ${(profile.tesseraChargedShare * 100).toFixed(1)}%)`);
+  console.log(
+    `${target.name}: ${profile.requests} ${scenario}s, ${profile.requestsPerSecond.toFixed(0)} req/s, busy ${busyUsPerRequest.toFixed(1)} µs/req, tessera self ${(profile.tesseraShare * 100).toFixed(1)}% (charged ${(profile.tesseraChargedShare * 100).toFixed(1)}%)`,
+  );
   console.log("by owner (self):");
   for (const b of profile.byOwner) console.log(row(b));
   console.log("top functions (self):");

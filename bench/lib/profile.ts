@@ -88,7 +88,13 @@ const shortFile = (url: string) => url.replace(/^file:\/\//, "").replace(/^.*\/(
  * load window, on the same monotonic clock as V8's timestamps). `(idle)` is the event loop
  * waiting, not CPU, so it is left out of the shares.
  */
-export function summariseProfile(profile: CpuProfile, requests: number, fromUs: number, toUs: number, topFunctionCount = 15): Omit<ProfileSummary, "requestsPerSecond"> {
+export function summariseProfile(
+  profile: CpuProfile,
+  requests: number,
+  fromUs: number,
+  toUs: number,
+  topFunctionCount = 15,
+): Omit<ProfileSummary, "requestsPerSecond"> {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const owners = new Map<string, number>();
   const callers = new Map<string, number>();
@@ -114,9 +120,18 @@ export function summariseProfile(profile: CpuProfile, requests: number, fromUs: 
     const fn = `${frame.functionName || "(anonymous)"}${where ? ` ${where}` : ""}`;
     functions.set(fn, (functions.get(fn) ?? 0) + delta);
   }
-  const bucket = ([name, us]: [string, number]): ProfileBucket => ({ name, selfMs: us / 1000, share: us / busyUs, microsecondsPerRequest: us / Math.max(1, requests) });
+  const bucket = ([name, us]: [string, number]): ProfileBucket => ({
+    name,
+    selfMs: us / 1000,
+    share: us / busyUs,
+    microsecondsPerRequest: us / Math.max(1, requests),
+  });
   // Buckets under 0.05% are noise at this sampling rate.
-  const sorted = (map: Map<string, number>) => [...map.entries()].sort((a, b) => b[1] - a[1]).map(bucket).filter((b) => b.share >= 0.0005);
+  const sorted = (map: Map<string, number>) =>
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(bucket)
+      .filter((b) => b.share >= 0.0005);
   const tessera = (buckets: ProfileBucket[]) => buckets.filter((b) => b.name.startsWith("tessera")).reduce((sum, b) => sum + b.share, 0);
   const byOwner = sorted(owners);
   const byCaller = sorted(callers);

@@ -64,10 +64,14 @@ async function startProxy(targetPort: number, oneWayDelayMs: number, cpu: number
 
 /** `redis-benchmark --csv` for GET; null when redis-benchmark is not installed. */
 function redisBenchmark(port: number, connections: number, pipeline: number, requests: number): { requestsPerSecond: number; p50Ms: number } | null {
-  const run = spawnSync("redis-benchmark", ["-h", "127.0.0.1", "-p", String(port), "-c", String(connections), "-P", String(pipeline), "-n", String(requests), "-t", "get", "--csv"], {
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const run = spawnSync(
+    "redis-benchmark",
+    ["-h", "127.0.0.1", "-p", String(port), "-c", String(connections), "-P", String(pipeline), "-n", String(requests), "-t", "get", "--csv"],
+    {
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",…
   const row = /^"GET","([\d.]+)","[\d.]+","[\d.]+","([\d.]+)"/m.exec(run.stdout ?? "");
   return row ? { requestsPerSecond: Number(row[1]), p50Ms: Number(row[2]) } : null;
@@ -95,9 +99,16 @@ async function measureScenario(
 ): Promise<RemoteScenario> {
   const { started, skipped } = await startTargets(targets, env, options.serverCpu, options.log);
   try {
-    const results = await measureRounds({ ...options, targets: started, steps: REMOTE_STEPS, loadCpu: options.loadCpu, reset: () => options.redis.command("FLUSHALL") });
+    const results = await measureRounds({
+      ...options,
+      targets: started,
+      steps: REMOTE_STEPS,
+      loadCpu: options.loadCpu,
+      reset: () => options.redis.command("FLUSHALL"),
+    });
     const summaries = new Map<string, Summary>();
-    for (const target of targets) for (const step of REMOTE_STEPS) summaries.set(resultKey(target.name, step), summarise(results.get(resultKey(target.name, step))));
+    for (const target of targets)
+      for (const step of REMOTE_STEPS) summaries.set(resultKey(target.name, step), summarise(results.get(resultKey(target.name, step))));
     return { title, ...link, targets, summaries, skipped };
   } finally {
     await stopAll(started);
@@ -117,7 +128,12 @@ export async function measureRemote(options: RemoteOptions): Promise<{ ceiling: 
     // 1. Ceiling: the floor straight to Redis and through a zero-delay proxy; redis-benchmark both ways.
     const direct = await startProxy(redisPort, 0, options.loadCpu);
     helpers.push(direct.process);
-    const floorThroughProxy: Target = { ...FLOOR_NODE, name: "floor-node-via-proxy", label: `${FLOOR_NODE.label}, Redis through the proxy at 0 ms`, scenarios: ["read"] };
+    const floorThroughProxy: Target = {
+      ...FLOOR_NODE,
+      name: "floor-node-via-proxy",
+      label: `${FLOOR_NODE.label}, Redis through the proxy at 0 ms`,
+      scenarios: ["read"],
+    };
     const floorStarted = [
       ...(await startTargets([{ ...FLOOR_NODE, scenarios: ["read"] }], { REDIS_URL: redis.url }, options.serverCpu, log)).started,
       ...(await startTargets([floorThroughProxy], { REDIS_URL: `redis://127.0.0.1:${direct.port}` }, options.serverCpu, log)).started,
@@ -153,11 +169,17 @@ export async function measureRemote(options: RemoteOptions): Promise<{ ceiling: 
     // 2. Redis 1 ms away. The round trip it really adds: redis-benchmark's p50 at one connection.
     const straight = redisBenchmarkRows.find((r) => r.path === "straight to Redis" && r.load === "1 connection")?.p50Ms ?? 0;
     const delayed = redisBenchmarkRows.find((r) => r.path === "proxy, 1 ms each way" && r.load === "1 connection")?.p50Ms ?? Number.NaN;
-    const redisScenario = await measureScenario(options, "Redis 1 ms away (1 ms each way)", [REFERENCE_SERVER, SEED_PORT, FLOOR_NODE], { REDIS_URL: `redis://127.0.0.1:${oneMs.port}` }, {
-      requestedRoundTripMs: 2,
-      measuredRoundTripMs: delayed - straight,
-      calibration: `redis-benchmark GET at one connection, p50 ${delayed.toFixed(2)} ms through the proxy, ${straight.toFixed(2)} ms straight`,
-    });
+    const redisScenario = await measureScenario(
+      options,
+      "Redis 1 ms away (1 ms each way)",
+      [REFERENCE_SERVER, SEED_PORT, FLOOR_NODE],
+      { REDIS_URL: `redis://127.0.0.1:${oneMs.port}` },
+      {
+        requestedRoundTripMs: 2,
+        measuredRoundTripMs: delayed - straight,
+        calibration: `redis-benchmark GET at one connection, p50 ${delayed.toFixed(2)} ms through the proxy, ${straight.toFixed(2)} ms straight`,
+      },
+    );
 
     // 3. Upstash about 5 ms away: upstash-local in front of Redis, the proxy in front of it.
     const restPort = await freePort();

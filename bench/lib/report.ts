@@ -23,7 +23,10 @@ export function renderChart(rows: ThroughputRow[], floorTarget: string, subtitle
   const width = labelWidth + plotWidth + 90;
   let y = 56;
   const parts: string[] = [];
-  const maxRatio = Math.max(1.1, ...rows.map((row) => row.requestsPerSecond / (rows.find((r) => r.target === floorTarget && r.scenario === row.scenario)?.requestsPerSecond ?? 1)));
+  const maxRatio = Math.max(
+    1.1,
+    ...rows.map((row) => row.requestsPerSecond / (rows.find((r) => r.target === floorTarget && r.scenario === row.scenario)?.requestsPerSecond ?? 1)),
+  );
   for (const scenario of scenarios) {
     const floor = rows.find((row) => row.target === floorTarget && row.scenario === scenario)?.requestsPerSecond ?? 1;
     const panel = rows.filter((row) => row.scenario === scenario).sort((a, b) => b.requestsPerSecond - a.requestsPerSecond);
@@ -41,7 +44,9 @@ export function renderChart(rows: ThroughputRow[], floorTarget: string, subtitle
       y += barHeight + gap;
     }
     const floorX = labelWidth + (1 / maxRatio) * plotWidth;
-    parts.push(`<line x1="${floorX.toFixed(1)}" y1="${y - panel.length * (barHeight + gap) - 4}" x2="${floorX.toFixed(1)}" y2="${y - gap + 4}" class="floor"/>`);
+    parts.push(
+      `<line x1="${floorX.toFixed(1)}" y1="${y - panel.length * (barHeight + gap) - 4}" x2="${floorX.toFixed(1)}" y2="${y - gap + 4}" class="floor"/>`,
+    );
     y += 24;
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" role="img" aria-label="Throughput relative to the raw node:http floor">

@@ -23,7 +23,18 @@ function versions(results: BenchResults): string {
   const wrkVersion = spawnSync("wrk", ["-v"], { encoding: "utf8" }).stdout?.match(/wrk (\S+)/)?.[1] ?? "?";
   const bun = results.skipped.some((s) => s.target.runtime === "bun") ? undefined : findBun();
   const bunVersion = bun ? spawnSync(bun, ["--version"], { encoding: "utf8" }).stdout.trim() : undefined;
-  const packages = ["hono", "@hono/node-server", "ioredis", "redis", "express", "express-session", "connect-redis", "fastify", "@fastify/session", "@upstash/redis"];
+  const packages = [
+    "hono",
+    "@hono/node-server",
+    "ioredis",
+    "redis",
+    "express",
+    "express-session",
+    "connect-redis",
+    "fastify",
+    "@fastify/session",
+    "@upstash/redis",
+  ];
   return [
     `node ${process.version}`,
     ...(bunVersion ? [`bun ${bunVersion}`] : []),
@@ -71,7 +82,13 @@ export function renderReport(results: BenchResults) {
       .filter((target) => results.work.has(target.name))
       .map((target) => {
         const w = results.work.get(target.name)!;
-        return [target.label, `${w.read.commands} / ${w.read.roundTrips}`, `${w.login.commands} / ${w.login.roundTrips}`, `${w.logout.commands} / ${w.logout.roundTrips}`, w.read.detail];
+        return [
+          target.label,
+          `${w.read.commands} / ${w.read.roundTrips}`,
+          `${w.login.commands} / ${w.login.roundTrips}`,
+          `${w.logout.commands} / ${w.logout.roundTrips}`,
+          w.read.detail,
+        ];
       }),
   );
   const memoryTable = table(

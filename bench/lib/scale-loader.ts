@@ -40,7 +40,14 @@ export async function bulkLoad(
     users.forEach((userId, offset) => {
       const bucket = userBuckets[offset]!;
       const sessionId = bucket + digests.subarray(offset * 18, offset * 18 + 18).toString("base64url");
-      const record: SessionRecord = { userId, device: options.device, createdAtSeconds: now, absoluteExpiresAtSeconds: now + ABSOLUTE_SECONDS, lastSeenAtSeconds: now, data: {} };
+      const record: SessionRecord = {
+        userId,
+        device: options.device,
+        createdAtSeconds: now,
+        absoluteExpiresAtSeconds: now + ABSOLUTE_SECONDS,
+        lastSeenAtSeconds: now,
+        data: {},
+      };
       pipeline.set(layout.sessionKey(sessionId), encodeSessionRecord(record), "PX", IDLE_MS);
       if (options.layout === "v3") pipeline.hset(layout.userIndexKey(bucket), userId, encodeUserIndexValue([sessionId]));
       else pipeline.hset(layout.legacyIndexKey(bucket), digestOf(sessionId), encodeIndexEntry(record));

@@ -73,9 +73,11 @@ async function cpuSeconds(client: Redis): Promise<number> {
 /** Runs `count` calls of `operation`, `concurrency` at a time. */
 async function concurrently(count: number, concurrency: number, operation: (index: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await operation(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await operation(next++);
+    }),
+  );
 }
 
 /** Rounds per measurement: the median round's figure is reported, so a burst of load from another process on the machine skews one round, not the result. */
@@ -110,7 +112,14 @@ export interface OperationCosts {
 }
 
 let serial = 0;
-const recordOf = (userId: string, now: number): SessionRecord => ({ userId, device: REALISTIC_DEVICE, createdAtSeconds: now, absoluteExpiresAtSeconds: now + 43_200, lastSeenAtSeconds: now, data: {} });
+const recordOf = (userId: string, now: number): SessionRecord => ({
+  userId,
+  device: REALISTIC_DEVICE,
+  createdAtSeconds: now,
+  absoluteExpiresAtSeconds: now + 43_200,
+  lastSeenAtSeconds: now,
+  data: {},
+});
 async function newSession(store: SessionStore, userId: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const id = (await userBucket(userId)) + randomBytes(18).toString("base64url");
@@ -126,7 +135,9 @@ async function newSession(store: SessionStore, userId: string): Promise<string> 
  */
 export async function measureOperations(url: string, existingUsers: number, logins: number): Promise<OperationCosts> {
   const admin = new Redis(url);
-  const stores = Array.from({ length: 4 }, () => createRedisStore({ connection: ioredisConnection(new Redis(url, recommendedIoredisOptions)), commandTimeoutMs: 30_000 }));
+  const stores = Array.from({ length: 4 }, () =>
+    createRedisStore({ connection: ioredisConnection(new Redis(url, recommendedIoredisOptions)), commandTimeoutMs: 30_000 }),
+  );
   const store = stores[0]!;
   const pickExisting = () => scaleUsername(Math.floor(Math.random() * existingUsers));
   const run = `s${++serial}x${Date.now().toString(36)}`;

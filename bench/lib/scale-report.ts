@@ -41,8 +41,9 @@ export function scaleMarkdown(rows: ScaleRow[], legacy: LegacyRow[], context: { 
     "",
     "| live sessions | login µs | listing µs | revocation µs | logout µs | read (GETEX) µs | logins/s | Redis CPU µs per login | per read | bytes/session (used_memory) |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ...rows.map(({ sessions, costs, memory }) =>
-      `| ${count(sessions)} | ${fixed(costs.loginMicroseconds, 1)} | ${fixed(costs.listingMicroseconds, 1)} | ${fixed(costs.revocationMicroseconds, 1)} | ${fixed(costs.logoutMicroseconds, 1)} | ${fixed(costs.readMicroseconds, 2)} | ${count(Math.round(costs.loginsPerSecond))} | ${fixed(costs.loginCpuMicroseconds, 0)} | ${fixed(costs.readCpuMicroseconds, 0)} | ${fixed(memory.usedMemoryPerSession, 1)} |`,
+    ...rows.map(
+      ({ sessions, costs, memory }) =>
+        `| ${count(sessions)} | ${fixed(costs.loginMicroseconds, 1)} | ${fixed(costs.listingMicroseconds, 1)} | ${fixed(costs.revocationMicroseconds, 1)} | ${fixed(costs.logoutMicroseconds, 1)} | ${fixed(costs.readMicroseconds, 2)} | ${count(Math.round(costs.loginsPerSecond))} | ${fixed(costs.loginCpuMicroseconds, 0)} | ${fixed(costs.readCpuMicroseconds, 0)} | ${fixed(memory.usedMemoryPerSession, 1)} |`,
     ),
     "",
     "| target | measured | result |",

@@ -26,8 +26,14 @@ export function adaptersSection(results: BenchResults): string {
 export function bunSection(results: BenchResults): string {
   const node = loopback(results, "tessera-server", "read");
   const bun = loopback(results, "tessera-server-bun", "read");
-  const row = (label: string, r: typeof node, name: string) => (r ? [label, fmt.rps(r.requestsPerSecond), fmt.ms(r.p50Ms), fmt.ms(r.p99Ms), fmt.ratio(r.requestsPerSecond / (node?.requestsPerSecond ?? Number.NaN))] : [label, notRun(results, name), "", "", ""]);
-  return table(["runtime", "req/s (median)", "p50 ms", "p99 ms", "vs Node"], [row(`Node ${process.version} (@hono/node-server)`, node, "tessera-server"), row("Bun (Bun.serve, Hono's Bun path)", bun, "tessera-server-bun")]);
+  const row = (label: string, r: typeof node, name: string) =>
+    r
+      ? [label, fmt.rps(r.requestsPerSecond), fmt.ms(r.p50Ms), fmt.ms(r.p99Ms), fmt.ratio(r.requestsPerSecond / (node?.requestsPerSecond ?? Number.NaN))]
+      : [label, notRun(results, name), "", "", ""];
+  return table(
+    ["runtime", "req/s (median)", "p50 ms", "p99 ms", "vs Node"],
+    [row(`Node ${process.version} (@hono/node-server)`, node, "tessera-server"), row("Bun (Bun.serve, Hono's Bun path)", bun, "tessera-server-bun")],
+  );
 }
 
 /** The proxy's own ceiling: the floor through it at 0 ms, and redis-benchmark through it. */
@@ -37,7 +43,12 @@ export function ceilingSection(ceiling: ProxyCeiling): string {
     ["raw node floor, read, 32 connections", "req/s (median)", "p50 ms", "p99 ms"],
     [
       ["Redis straight", fmt.rps(ceiling.floorDirect.requestsPerSecond), fmt.ms(ceiling.floorDirect.p50Ms), fmt.ms(ceiling.floorDirect.p99Ms)],
-      [`Redis through the proxy at 0 ms (${fmt.ratio(floorRatio)})`, fmt.rps(ceiling.floorThroughProxy.requestsPerSecond), fmt.ms(ceiling.floorThroughProxy.p50Ms), fmt.ms(ceiling.floorThroughProxy.p99Ms)],
+      [
+        `Redis through the proxy at 0 ms (${fmt.ratio(floorRatio)})`,
+        fmt.rps(ceiling.floorThroughProxy.requestsPerSecond),
+        fmt.ms(ceiling.floorThroughProxy.p50Ms),
+        fmt.ms(ceiling.floorThroughProxy.p99Ms),
+      ],
     ],
   );
   const benchmarkTable = table(
@@ -79,7 +90,11 @@ export function remoteSection(scenario: RemoteScenario, tessera: string, seed: s
     });
   const ratios = table(
     ["tessera reference server / seed port", ...REMOTE_STEPS.map((s) => `c=${s.connections}`)],
-    [["throughput", ...ratio((s) => s.requestsPerSecond)], ["p50", ...ratio((s) => s.p50Ms)], ["p99", ...ratio((s) => s.p99Ms)]],
+    [
+      ["throughput", ...ratio((s) => s.requestsPerSecond)],
+      ["p50", ...ratio((s) => s.p50Ms)],
+      ["p99", ...ratio((s) => s.p99Ms)],
+    ],
   );
   return `The proxy was asked for ${fmt.ms(scenario.requestedRoundTripMs)} ms per round trip and added ${fmt.ms(scenario.measuredRoundTripMs)} ms (${scenario.calibration}). Node timers fire in whole milliseconds, a little late, and later on a busy machine: the added time is measured, not assumed.\n\n${table(header, rows)}\n\n${ratios}`;
 }
@@ -88,7 +103,12 @@ export function remoteSection(scenario: RemoteScenario, tessera: string, seed: s
 export function profileSection(profile: ProfileSummary): string {
   const owners = table(
     ["owner", "self ms", "share of busy CPU", "µs per request"],
-    profile.byOwner.map((b) => [b.name.startsWith("tessera") ? `**${b.name}**` : b.name, b.selfMs.toFixed(0), pct(b.share), b.microsecondsPerRequest.toFixed(1)]),
+    profile.byOwner.map((b) => [
+      b.name.startsWith("tessera") ? `**${b.name}**` : b.name,
+      b.selfMs.toFixed(0),
+      pct(b.share),
+      b.microsecondsPerRequest.toFixed(1),
+    ]),
   );
   const callers = table(
     ["charged to", "share of busy CPU", "µs per request"],

@@ -15,7 +15,12 @@ export function issue12Targets(results: BenchResults): string {
     rows.push([label, Number.isFinite(value) ? fmt.ratio(value) : `— (${missing ?? "no result"})`, verdict(value, (v) => v >= minimum)]);
 
   for (const { framework, adapter, floor } of ADAPTER_PAIRS) {
-    ratioRow(`${framework} adapter ≥ 0.95× bare ${framework} (read)`, loopbackRatio(results, adapter, floor, "read"), 0.95, skipReason(results, adapter) ?? skipReason(results, floor));
+    ratioRow(
+      `${framework} adapter ≥ 0.95× bare ${framework} (read)`,
+      loopbackRatio(results, adapter, floor, "read"),
+      0.95,
+      skipReason(results, adapter) ?? skipReason(results, floor),
+    );
   }
   ratioRow("reference server ≥ 0.75× raw node:http floor (read, loopback)", loopbackRatio(results, "tessera-server", "floor-node", "read"), 0.75);
   ratioRow("reference server ≥ 1.2× seed port (read, loopback)", loopbackRatio(results, "tessera-server", "seed-port", "read"), 1.2);
@@ -29,7 +34,11 @@ export function issue12Targets(results: BenchResults): string {
     ratioRow(`Redis 1 ms away: reference server ≥ 1.8× seed port's throughput (${many.connections} connections)`, throughput, 1.8);
     for (const step of REMOTE_STEPS) {
       const p50 = (figure("tessera-server", step)?.p50Ms ?? Number.NaN) / (figure("seed-port", step)?.p50Ms ?? Number.NaN);
-      rows.push([`Redis 1 ms away: reference server p50 ≤ 0.55× seed port's (${step.connections} connection${step.connections > 1 ? "s" : ""})`, Number.isFinite(p50) ? fmt.ratio(p50) : "—", verdict(p50, (v) => v <= 0.55)]);
+      rows.push([
+        `Redis 1 ms away: reference server p50 ≤ 0.55× seed port's (${step.connections} connection${step.connections > 1 ? "s" : ""})`,
+        Number.isFinite(p50) ? fmt.ratio(p50) : "—",
+        verdict(p50, (v) => v <= 0.55),
+      ]);
     }
   }
   const reported = results.remote.scenarios.every((s) => s.skipped.length === 0 && [...s.summaries.values()].every((v) => Number.isFinite(v.p50Ms)));
@@ -38,7 +47,8 @@ export function issue12Targets(results: BenchResults): string {
     results.remote.scenarios.map((s) => `${s.title.split(" (")[0]}: +${fmt.ms(s.measuredRoundTripMs)} ms per round trip`).join("; "),
     reported ? "met" : "**missed**",
   ]);
-  const capacity = results.remote.ceiling.redisBenchmark.find((r) => r.path.startsWith("proxy, 1 ms") && r.load.startsWith("32"))?.requestsPerSecond ?? Number.NaN;
+  const capacity =
+    results.remote.ceiling.redisBenchmark.find((r) => r.path.startsWith("proxy, 1 ms") && r.load.startsWith("32"))?.requestsPerSecond ?? Number.NaN;
   const demand = redisScenario ? peakCommandsPerSecond(results, redisScenario) : Number.NaN;
   const zeroDelay = results.remote.ceiling.floorThroughProxy.requestsPerSecond / results.remote.ceiling.floorDirect.requestsPerSecond;
   rows.push([
@@ -49,13 +59,21 @@ export function issue12Targets(results: BenchResults): string {
   if (upstashScenario) {
     const t = upstashScenario.summaries.get(resultKey("tessera-server", many))?.requestsPerSecond ?? Number.NaN;
     const s = upstashScenario.summaries.get(resultKey("seed-port-upstash", many))?.requestsPerSecond ?? Number.NaN;
-    rows.push(["Upstash ~5 ms away: reported beside the seed on @upstash/redis (no ratio target)", `throughput ${fmt.ratio(t / s)} at ${many.connections} connections`, Number.isFinite(t / s) ? "met" : "not measured"]);
+    rows.push([
+      "Upstash ~5 ms away: reported beside the seed on @upstash/redis (no ratio target)",
+      `throughput ${fmt.ratio(t / s)} at ${many.connections} connections`,
+      Number.isFinite(t / s) ? "met" : "not measured",
+    ]);
   }
   ratioRow("login ≥ 1.0× the seed port's login (loopback)", loopbackRatio(results, "tessera-server", "seed-port", "login"), 1.0);
   const share = results.profile.tesseraShare;
   rows.push(["CPU profile of a read: tessera's own code ≤ 10% of the process's CPU", `${(share * 100).toFixed(1)}%`, verdict(share, (v) => v <= 0.1)]);
   const bun = loopbackRatio(results, "tessera-server-bun", "tessera-server", "read");
-  rows.push(["reference server on Bun reported beside Node (read)", Number.isFinite(bun) ? `Bun at ${fmt.ratio(bun)} of Node` : `— (${skipReason(results, "tessera-server-bun") ?? "no result"})`, Number.isFinite(bun) ? "met" : "not measured"]);
+  rows.push([
+    "reference server on Bun reported beside Node (read)",
+    Number.isFinite(bun) ? `Bun at ${fmt.ratio(bun)} of Node` : `— (${skipReason(results, "tessera-server-bun") ?? "no result"})`,
+    Number.isFinite(bun) ? "met" : "not measured",
+  ]);
   return table(["target (issue 12)", "measured", "result"], rows);
 }
 
@@ -69,12 +87,36 @@ export function earlierTargets(results: BenchResults): string {
   return table(
     ["target", "measured", "result"],
     [
-      ["1 Redis command and 1 round trip per authenticated read", tw ? `${tw.read.commands} command, ${tw.read.roundTrips} round trip` : "—", check(tw?.read.commands === 1 && tw.read.roundTrips === 1)],
-      ["1 round trip per login and logout", tw ? `login ${tw.login.roundTrips}, logout ${tw.logout.roundTrips}` : "—", check(tw?.login.roundTrips === 1 && tw.logout.roundTrips === 1)],
-      ["reference server ≥ 3× express-session (read)", fmt.ratio(loopbackRatio(results, "tessera-server", "express-session", "read")), check(loopbackRatio(results, "tessera-server", "express-session", "read") >= 3)],
-      ["reference server ≥ 1.2× @fastify/session (read)", fmt.ratio(loopbackRatio(results, "tessera-server", "fastify-session", "read")), check(loopbackRatio(results, "tessera-server", "fastify-session", "read") >= 1.2)],
-      ["≤ 197 bytes per session at 100 000 sessions, index included", `${fmt.bytes(tesseraMemory)} (seed layout here: ${fmt.bytes(seedMemory)})`, check(tesseraMemory <= 197)],
-      ["Upstash: 1 HTTP request and 1 billed command per read", upstashRead ? `${upstashRead.httpRequests} / ${upstashRead.billedCommands}` : "?", check(upstashRead?.httpRequests === 1 && upstashRead.billedCommands === 1)],
+      [
+        "1 Redis command and 1 round trip per authenticated read",
+        tw ? `${tw.read.commands} command, ${tw.read.roundTrips} round trip` : "—",
+        check(tw?.read.commands === 1 && tw.read.roundTrips === 1),
+      ],
+      [
+        "1 round trip per login and logout",
+        tw ? `login ${tw.login.roundTrips}, logout ${tw.logout.roundTrips}` : "—",
+        check(tw?.login.roundTrips === 1 && tw.logout.roundTrips === 1),
+      ],
+      [
+        "reference server ≥ 3× express-session (read)",
+        fmt.ratio(loopbackRatio(results, "tessera-server", "express-session", "read")),
+        check(loopbackRatio(results, "tessera-server", "express-session", "read") >= 3),
+      ],
+      [
+        "reference server ≥ 1.2× @fastify/session (read)",
+        fmt.ratio(loopbackRatio(results, "tessera-server", "fastify-session", "read")),
+        check(loopbackRatio(results, "tessera-server", "fastify-session", "read") >= 1.2),
+      ],
+      [
+        "≤ 197 bytes per session at 100 000 sessions, index included",
+        `${fmt.bytes(tesseraMemory)} (seed layout here: ${fmt.bytes(seedMemory)})`,
+        check(tesseraMemory <= 197),
+      ],
+      [
+        "Upstash: 1 HTTP request and 1 billed command per read",
+        upstashRead ? `${upstashRead.httpRequests} / ${upstashRead.billedCommands}` : "?",
+        check(upstashRead?.httpRequests === 1 && upstashRead.billedCommands === 1),
+      ],
     ],
   );
 }

@@ -25,25 +25,102 @@ const READY = /^ready/;
 const BOTH: Scenario[] = ["read", "login"];
 
 /** The reference server and the seed port, wherever they run (loopback, remote Redis, Upstash). */
-export const REFERENCE_SERVER: Target = { name: "tessera-server", label: "tessera reference server", entry: SERVER_MAIN, runtime: "node", ready: /listening on/, scenarios: BOTH };
-export const SEED_PORT: Target = { name: "seed-port", label: "seed port (Hono, HGETALL + EXPIRE)", entry: targetScript("seed-port"), runtime: "node", ready: READY, scenarios: BOTH };
-export const FLOOR_NODE: Target = { name: "floor-node", label: "raw node:http + one GETEX (floor)", entry: targetScript("floor-node"), runtime: "node", ready: READY, scenarios: BOTH };
-export const SEED_PORT_UPSTASH: Target = { name: "seed-port-upstash", label: "seed port on @upstash/redis (HGETALL + EXPIRE)", entry: targetScript("seed-port-upstash"), runtime: "node", ready: READY, scenarios: ["read"] };
+export const REFERENCE_SERVER: Target = {
+  name: "tessera-server",
+  label: "tessera reference server",
+  entry: SERVER_MAIN,
+  runtime: "node",
+  ready: /listening on/,
+  scenarios: BOTH,
+};
+export const SEED_PORT: Target = {
+  name: "seed-port",
+  label: "seed port (Hono, HGETALL + EXPIRE)",
+  entry: targetScript("seed-port"),
+  runtime: "node",
+  ready: READY,
+  scenarios: BOTH,
+};
+export const FLOOR_NODE: Target = {
+  name: "floor-node",
+  label: "raw node:http + one GETEX (floor)",
+  entry: targetScript("floor-node"),
+  runtime: "node",
+  ready: READY,
+  scenarios: BOTH,
+};
+export const SEED_PORT_UPSTASH: Target = {
+  name: "seed-port-upstash",
+  label: "seed port on @upstash/redis (HGETALL + EXPIRE)",
+  entry: targetScript("seed-port-upstash"),
+  runtime: "node",
+  ready: READY,
+  scenarios: ["read"],
+};
 
 /** The loopback comparison: every stack against the same Redis, read and (for most) login. */
 export const LOOPBACK_TARGETS: Target[] = [
   FLOOR_NODE,
   { name: "floor-hono", label: "bare Hono + one GETEX (framework floor)", entry: targetScript("floor-hono"), runtime: "node", ready: READY, scenarios: BOTH },
-  { name: "floor-express", label: "bare Express + one GETEX (framework floor)", entry: targetScript("floor-express"), runtime: "node", ready: READY, scenarios: ["read"] },
-  { name: "floor-fastify", label: "bare Fastify + one GETEX (framework floor)", entry: targetScript("floor-fastify"), runtime: "node", ready: READY, scenarios: ["read"] },
+  {
+    name: "floor-express",
+    label: "bare Express + one GETEX (framework floor)",
+    entry: targetScript("floor-express"),
+    runtime: "node",
+    ready: READY,
+    scenarios: ["read"],
+  },
+  {
+    name: "floor-fastify",
+    label: "bare Fastify + one GETEX (framework floor)",
+    entry: targetScript("floor-fastify"),
+    runtime: "node",
+    ready: READY,
+    scenarios: ["read"],
+  },
   REFERENCE_SERVER,
-  { name: "tessera-server-bun", label: "tessera reference server on Bun (Bun.serve)", entry: targetScript("server-bun"), runtime: "bun", ready: READY, scenarios: ["read"] },
+  {
+    name: "tessera-server-bun",
+    label: "tessera reference server on Bun (Bun.serve)",
+    entry: targetScript("server-bun"),
+    runtime: "bun",
+    ready: READY,
+    scenarios: ["read"],
+  },
   { name: "tessera-hono", label: "tessera middleware on bare Hono", entry: targetScript("tessera-hono"), runtime: "node", ready: READY, scenarios: BOTH },
-  { name: "tessera-express", label: "tessera/express on bare Express", entry: targetScript("tessera-express"), runtime: "node", ready: READY, scenarios: ["read"] },
-  { name: "tessera-fastify", label: "tessera/fastify on bare Fastify", entry: targetScript("tessera-fastify"), runtime: "node", ready: READY, scenarios: ["read"] },
-  { name: "fastify-session", label: "@fastify/session + connect-redis (rolling)", entry: targetScript("fastify-session"), runtime: "node", ready: READY, scenarios: BOTH },
+  {
+    name: "tessera-express",
+    label: "tessera/express on bare Express",
+    entry: targetScript("tessera-express"),
+    runtime: "node",
+    ready: READY,
+    scenarios: ["read"],
+  },
+  {
+    name: "tessera-fastify",
+    label: "tessera/fastify on bare Fastify",
+    entry: targetScript("tessera-fastify"),
+    runtime: "node",
+    ready: READY,
+    scenarios: ["read"],
+  },
+  {
+    name: "fastify-session",
+    label: "@fastify/session + connect-redis (rolling)",
+    entry: targetScript("fastify-session"),
+    runtime: "node",
+    ready: READY,
+    scenarios: BOTH,
+  },
   SEED_PORT,
-  { name: "express-session", label: "express-session + connect-redis (rolling)", entry: targetScript("express-session"), runtime: "node", ready: READY, scenarios: BOTH },
+  {
+    name: "express-session",
+    label: "express-session + connect-redis (rolling)",
+    entry: targetScript("express-session"),
+    runtime: "node",
+    ready: READY,
+    scenarios: BOTH,
+  },
 ];
 
 /** Each adapter beside the bare framework it runs on. */

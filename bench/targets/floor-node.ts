@@ -21,7 +21,8 @@ const server = createServer((request, response) => {
   if (request.method === "GET" && path === "/profile") {
     if (!id) return send(json(403, { detail: "No session cookie found" }));
     redis.getex(`floor:${id}`, "PX", IDLE_SECONDS * 1000).then(
-      (user) => send(user === null ? json(404, { detail: "Session not found or expired" }) : json(200, { session_id: id, session_data: { user, status: "active" } })),
+      (user) =>
+        send(user === null ? json(404, { detail: "Session not found or expired" }) : json(200, { session_id: id, session_data: { user, status: "active" } })),
       () => send(json(503, { detail: "unavailable" })),
     );
     return;
@@ -33,7 +34,8 @@ const server = createServer((request, response) => {
       const { username } = JSON.parse(body) as { username: string };
       const token = randomBytes(32).toString("base64url");
       redis.set(`floor:${token}`, username, "PX", IDLE_SECONDS * 1000).then(
-        () => send(json(200, { message: "Logged in successfully", session_id: token }, { "set-cookie": `session_id=${token}; Path=/; HttpOnly; SameSite=Lax` })),
+        () =>
+          send(json(200, { message: "Logged in successfully", session_id: token }, { "set-cookie": `session_id=${token}; Path=/; HttpOnly; SameSite=Lax` })),
         () => send(json(503, { detail: "unavailable" })),
       );
     });

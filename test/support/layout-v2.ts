@@ -61,7 +61,11 @@ export function encodeV2IndexEntry(record: Pick<SessionRecord, "userId" | "creat
 }
 
 /** The command v2's `create` sent for a login without rotation, with v2's arguments. */
-export function v2CreateCommand(sessionId: string, record: SessionRecord, options: { ttlMs: number; indexTtlMs: number; nowSeconds: number; maxSessionsPerUser?: number; keyPrefix?: string }): RedisCommand {
+export function v2CreateCommand(
+  sessionId: string,
+  record: SessionRecord,
+  options: { ttlMs: number; indexTtlMs: number; nowSeconds: number; maxSessionsPerUser?: number; keyPrefix?: string },
+): RedisCommand {
   const prefix = `${options.keyPrefix ?? "ts:"}{${sessionId.slice(0, 2)}}`;
   return [
     "EVAL",
@@ -83,7 +87,12 @@ export function v2CreateCommand(sessionId: string, record: SessionRecord, option
 }
 
 /** Logs a session in as the v2 store did. */
-export async function writeV2Session(connection: RedisConnection, sessionId: string, record: SessionRecord, options: Parameters<typeof v2CreateCommand>[2]): Promise<void> {
+export async function writeV2Session(
+  connection: RedisConnection,
+  sessionId: string,
+  record: SessionRecord,
+  options: Parameters<typeof v2CreateCommand>[2],
+): Promise<void> {
   const [reply] = await connection.send([v2CreateCommand(sessionId, record, options)]);
   if (reply instanceof Error) throw reply;
 }

@@ -73,9 +73,24 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const child = spawn(
       "redis-server",
       [
-        "--port", String(port), "--bind", "127.0.0.1", "--dir", dir,
-        "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", String(nodeTimeoutMs),
-        "--save", "", "--appendonly", "no", "--protected-mode", "yes",
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir,
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        "nodes.conf",
+        "--cluster-node-timeout",
+        String(nodeTimeoutMs),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "yes",
       ],
       { stdio: "ignore" },
     );
@@ -185,10 +200,15 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 
 async function waitUntilHealthy(nodes: readonly ClusterNode[], timeoutMs: number): Promise<void> {
   let problem = "";
-  await waitFor("the cluster to become healthy", timeoutMs, async () => {
-    problem = await healthProblem(nodes);
-    return problem === "";
-  }, () => problem);
+  await waitFor(
+    "the cluster to become healthy",
+    timeoutMs,
+    async () => {
+      problem = await healthProblem(nodes);
+      return problem === "";
+    },
+    () => problem,
+  );
 }
 
 /** What keeps the cluster from being healthy, or "" when it is. */
@@ -196,7 +216,9 @@ async function healthProblem(nodes: readonly ClusterNode[]): Promise<string> {
   for (const node of nodes.filter((candidate) => candidate.pid !== undefined)) {
     const info = await cli(node.port, ["CLUSTER", "INFO"]).catch((error: Error) => error.message);
     if (!info.includes("cluster_state:ok")) return `${node.address}: ${/cluster_state:\w+/.exec(info)?.[0] ?? info.trim()}`;
-    const masters = parseClusterNodes(await cli(node.port, ["CLUSTER", "NODES"]).catch(() => "")).filter((entry) => entry.isHealthyMaster && entry.slots.length > 0);
+    const masters = parseClusterNodes(await cli(node.port, ["CLUSTER", "NODES"]).catch(() => "")).filter(
+      (entry) => entry.isHealthyMaster && entry.slots.length > 0,
+    );
     if (masters.length !== MASTERS) return `${node.address} sees ${masters.length} healthy masters with slots, not ${MASTERS}`;
     const replication = await cli(node.port, ["INFO", "replication"]).catch(() => "");
     if (replication.includes("role:slave") && !replication.includes("master_link_status:up")) return `replica ${node.address} is not in sync with its master`;

@@ -99,7 +99,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 }
 
 function ping(port: number): Promise<string> {
-  return sendCommand(port, ["PING"]).then((reply) => reply.trim(), () => "");
+  return sendCommand(port, ["PING"]).then(
+    (reply) => reply.trim(),
+    () => "",
+  );
 }
 
 /** Minimal RESP client for test plumbing (not for the code under test). */

@@ -61,13 +61,16 @@ describe("405 and Allow agree with the routes", () => {
 });
 
 describe("hostile input gets a 4xx, never a 500", () => {
-  const post = (app: ReturnType<typeof makeApp>, body: string) => app.request("/login/", { method: "POST", headers: { "content-type": "application/json" }, body });
+  const post = (app: ReturnType<typeof makeApp>, body: string) =>
+    app.request("/login/", { method: "POST", headers: { "content-type": "application/json" }, body });
 
   it("a username nested 6,000 arrays deep (12 KB) is a 422 in FastAPI's shape", async () => {
     const response = await post(makeApp(), `{"username": ${"[".repeat(6000)}${"]".repeat(6000)}}`);
     expect(response.status).toBe(422);
     expect(await response.json()).toEqual({
-      detail: [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error", input: {}, ctx: { error: "JSON nests arrays and objects deeper than 64 levels" } }],
+      detail: [
+        { type: "json_invalid", loc: ["body"], msg: "JSON decode error", input: {}, ctx: { error: "JSON nests arrays and objects deeper than 64 levels" } },
+      ],
     });
   });
 
@@ -80,12 +83,18 @@ describe("hostile input gets a 4xx, never a 500", () => {
     expect((await post(app, JSON.stringify({ username: '[{\\"' }))).status).toBe(200);
   });
 
-  it.each(["/static/__proto__", "/static/constructor", "/static/toString", "/static/hasOwnProperty", "/docs/__proto__", "/docs/constructor", "/docs/toString", "/docs/valueOf"])(
-    "GET %s is a JSON 404",
-    async (path) => {
-      const response = await makeApp().request(path);
-      expect(response.status).toBe(404);
-      expect(await response.json()).toEqual({ detail: "Not Found" });
-    },
-  );
+  it.each([
+    "/static/__proto__",
+    "/static/constructor",
+    "/static/toString",
+    "/static/hasOwnProperty",
+    "/docs/__proto__",
+    "/docs/constructor",
+    "/docs/toString",
+    "/docs/valueOf",
+  ])("GET %s is a JSON 404", async (path) => {
+    const response = await makeApp().request(path);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ detail: "Not Found" });
+  });
 });

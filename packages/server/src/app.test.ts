@@ -172,7 +172,12 @@ describe("input handling, FastAPI-style", () => {
         controller.enqueue(new Uint8Array(1024));
       },
     });
-    const response = await post({ method: "POST", headers: { "content-type": "application/json", "content-length": String(1 << 30) }, body, duplex: "half" } as RequestInit);
+    const response = await post({
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(1 << 30) },
+      body,
+      duplex: "half",
+    } as RequestInit);
     expect(response.status).toBe(413);
     expect(((await response.json()) as { detail: string }).detail).toBe("Request body is larger than 16384 bytes");
     expect(pulled).toBeLessThanOrEqual(1); // at most what the stream pre-buffers, never the gigabyte
@@ -251,7 +256,17 @@ describe("cross-site protection", () => {
 describe("store failures", () => {
   const down = (error: Error): SessionStore => {
     const fail = () => Promise.reject(error);
-    return { description: "down", create: fail, readAndExtend: fail, touch: fail, patch: fail, destroy: fail, listForUser: fail, destroyForUser: fail, close: async () => undefined };
+    return {
+      description: "down",
+      create: fail,
+      readAndExtend: fail,
+      touch: fail,
+      patch: fail,
+      destroy: fail,
+      listForUser: fail,
+      destroyForUser: fail,
+      close: async () => undefined,
+    };
   };
   const cookie = `session_id=${"A".repeat(45)}`;
 
@@ -321,7 +336,16 @@ describe("devices: /sessions/", () => {
       ]),
     );
     expect(sessions).toHaveLength(2);
-    expect(Object.keys(sessions[0]!).sort()).toEqual(["absolute_expires_at", "created_at", "current", "expires_at", "handle", "ip", "last_seen_at", "user_agent"]);
+    expect(Object.keys(sessions[0]!).sort()).toEqual([
+      "absolute_expires_at",
+      "created_at",
+      "current",
+      "expires_at",
+      "handle",
+      "ip",
+      "last_seen_at",
+      "user_agent",
+    ]);
     for (const cookie of [phone, laptop]) expect(text).not.toContain(cookie.slice("session_id=".length + 2));
   });
 
@@ -329,7 +353,9 @@ describe("devices: /sessions/", () => {
     const app = makeApp();
     const phone = await loginAs(app, "ada", "phone");
     const laptop = await loginAs(app, "ada", "laptop");
-    const { sessions } = (await (await app.request("/sessions/", { headers: { cookie: laptop } })).json()) as { sessions: Array<{ handle: string; current: boolean }> };
+    const { sessions } = (await (await app.request("/sessions/", { headers: { cookie: laptop } })).json()) as {
+      sessions: Array<{ handle: string; current: boolean }>;
+    };
     const phoneHandle = sessions.find((s) => !s.current)!.handle;
     const response = await app.request(`/sessions/${phoneHandle}`, { method: "DELETE", headers: { cookie: laptop } });
     expect(response.status).toBe(204);

@@ -52,7 +52,6 @@ export interface AppOptions {
   legacySeed?: LegacySeedCookies;
 }
 
-
 /**
  * The reference server as a Hono app: the seed's API (`/login/`, `/profile/`, `/logout/`), the
  * device list (`/sessions/…`), the web page (`/`) and the API docs (`/docs`, `/openapi.json`),

@@ -113,13 +113,19 @@ describe("readServerConfig", () => {
     [{ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" }, /UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not/],
     [{ UPSTASH_REDIS_REST_TOKEN: "t" }, /UPSTASH_REDIS_REST_TOKEN is set but UPSTASH_REDIS_REST_URL is not/],
     [{ UPSTASH_REDIS_REST_URL: "x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }, /must be an https:\/\/ URL/],
-    [{ REDIS_URL: "redis://127.0.0.1:6379", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }, /both REDIS_URL and UPSTASH_REDIS_REST_URL are set/],
+    [
+      { REDIS_URL: "redis://127.0.0.1:6379", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" },
+      /both REDIS_URL and UPSTASH_REDIS_REST_URL are set/,
+    ],
     [{ REDIS_CLUSTER_NODES: "10.0.0.1" }, /REDIS_CLUSTER_NODES entry "10.0.0.1" is not host:port/],
     [{ REDIS_CLUSTER_NODES: "10.0.0.1:7000,,10.0.0.2:7000" }, /REDIS_CLUSTER_NODES entry "" is not host:port/],
     [{ REDIS_CLUSTER_NODES: "redis://10.0.0.1:7000" }, /is not host:port/],
     [{ REDIS_CLUSTER_NODES: "10.0.0.1:70000" }, /is not host:port/],
     [{ REDIS_CLUSTER_NODES: "10.0.0.1:7000", REDIS_URL: "redis://127.0.0.1:6379" }, /both REDIS_CLUSTER_NODES and REDIS_URL are set/],
-    [{ REDIS_CLUSTER_NODES: "10.0.0.1:7000", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }, /both REDIS_CLUSTER_NODES and UPSTASH_REDIS_REST_URL are set/],
+    [
+      { REDIS_CLUSTER_NODES: "10.0.0.1:7000", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" },
+      /both REDIS_CLUSTER_NODES and UPSTASH_REDIS_REST_URL are set/,
+    ],
     [{ REDIS_WAIT_REPLICAS: "1" }, /REDIS_WAIT_REPLICAS applies to Redis only/],
     [{ REDIS_CLUSTER_NODES: "10.0.0.1:7000", REDIS_WAIT_REPLICAS: "one" }, /REDIS_WAIT_REPLICAS="one" is invalid/],
   ])("rejects %o with a message naming the variable", (env, message) => {

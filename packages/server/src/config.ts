@@ -91,8 +91,10 @@ function readUpstash(env: Environment): { url: string; token: string } | undefin
   const url = env.UPSTASH_REDIS_REST_URL?.trim() || undefined;
   const token = env.UPSTASH_REDIS_REST_TOKEN?.trim() || undefined;
   if (url === undefined && token === undefined) return undefined;
-  if (url === undefined) throw new ConfigError("UPSTASH_REDIS_REST_TOKEN is set but UPSTASH_REDIS_REST_URL is not: set both (from the Upstash console) or neither");
-  if (token === undefined) throw new ConfigError("UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not: set both (from the Upstash console) or neither");
+  if (url === undefined)
+    throw new ConfigError("UPSTASH_REDIS_REST_TOKEN is set but UPSTASH_REDIS_REST_URL is not: set both (from the Upstash console) or neither");
+  if (token === undefined)
+    throw new ConfigError("UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not: set both (from the Upstash console) or neither");
   if (!/^https?:\/\/[^\s/]+/.test(url)) {
     throw new ConfigError(`UPSTASH_REDIS_REST_URL must be an https:// URL such as https://eu1-example.upstash.io (http:// for a local server)`);
   }
@@ -107,7 +109,9 @@ function readClusterNodes(env: Environment): Array<{ host: string; port: number 
     const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/]+)):(\d{1,5})$/.exec(entry.trim());
     const port = Number(match?.[3]);
     if (!match || port < 1 || port > 65_535) {
-      throw new ConfigError(`REDIS_CLUSTER_NODES entry ${JSON.stringify(entry.trim())} is not host:port: write e.g. REDIS_CLUSTER_NODES=10.0.0.1:6379,10.0.0.2:6379 (IPv6 as [::1]:6379)`);
+      throw new ConfigError(
+        `REDIS_CLUSTER_NODES entry ${JSON.stringify(entry.trim())} is not host:port: write e.g. REDIS_CLUSTER_NODES=10.0.0.1:6379,10.0.0.2:6379 (IPv6 as [::1]:6379)`,
+      );
     }
     return { host: (match[1] ?? match[2])!, port };
   });
@@ -151,7 +155,9 @@ export function readServerConfig(env: Environment): ServerConfig {
       parsed = undefined;
     }
     if (parsed === undefined || parsed.origin !== origin) {
-      throw new ConfigError(`ALLOWED_ORIGINS entry ${JSON.stringify(origin)} is not an origin: write scheme://host[:port] with no path, e.g. https://app.example.com`);
+      throw new ConfigError(
+        `ALLOWED_ORIGINS entry ${JSON.stringify(origin)} is not an origin: write scheme://host[:port] with no path, e.g. https://app.example.com`,
+      );
     }
   }
   const http = readHttpLimits(env);

@@ -113,7 +113,7 @@ export class ConnectionGuard {
     for (const [socket, connection] of this.#connections) {
       // `complete`: the whole request, body included, has arrived; from then on the server owes
       // the answer, and cutting it would be the server's fault, not the client's.
-      if (connection.request !== undefined && connection.request.complete) continue;
+      if (connection.request?.complete) continue;
       this.#connections.delete(socket);
       socket.destroy();
       this.#evictedSinceReport++;

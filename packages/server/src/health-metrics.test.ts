@@ -44,7 +44,11 @@ function makeServer(options: { timeoutMs?: number; draining?: () => boolean } = 
     sessions,
     logger: silentLogger,
     metrics,
-    health: { store: backend.store, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.draining ? { isDraining: options.draining } : {}) },
+    health: {
+      store: backend.store,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.draining ? { isDraining: options.draining } : {}),
+    },
   });
   return { app, backend, metrics };
 }

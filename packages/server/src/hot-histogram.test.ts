@@ -7,7 +7,8 @@ describe("HotHistogram", () => {
     for (const value of [0.5, 1, 1.5, 2, 3]) histogram.observe(["/a"], value);
     histogram.observe(["/b"], 0);
     const { values } = await histogram.metric().get();
-    const line = (metricName: string, labels: object) => values.find((value) => value.metricName === metricName && JSON.stringify(value.labels) === JSON.stringify(labels))?.value;
+    const line = (metricName: string, labels: object) =>
+      values.find((value) => value.metricName === metricName && JSON.stringify(value.labels) === JSON.stringify(labels))?.value;
     expect(line("h_bucket", { route: "/a", le: 1 })).toBe(2);
     expect(line("h_bucket", { route: "/a", le: 2 })).toBe(4);
     expect(line("h_bucket", { route: "/a", le: "+Inf" })).toBe(5);

@@ -13,7 +13,13 @@ export interface RegistrableMetric {
   name: string;
   help: string;
   type: "histogram" | "counter";
-  get(): Promise<{ name: string; help: string; type: string; aggregator: "sum"; values: Array<{ labels: Record<string, string | number>; value: number; metricName?: string }> }>;
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    aggregator: "sum";
+    values: Array<{ labels: Record<string, string | number>; value: number; metricName?: string }>;
+  }>;
   reset(): void;
 }
 
@@ -44,7 +50,7 @@ export class HotHistogram {
     let series = this.#series.get(key);
     if (series === undefined) {
       const labels: Record<string, string> = {};
-      this.labelNames.forEach((labelName, index) => (labels[labelName] = labelValues[index] ?? ""));
+      for (const [index, labelName] of this.labelNames.entries()) labels[labelName] = labelValues[index] ?? "";
       series = { labels, buckets: new Array<number>(this.upperBounds.length + 1).fill(0), sum: 0, count: 0 };
       this.#series.set(key, series);
     }

@@ -48,7 +48,11 @@ export interface LegacySeedCookiesOptions {
  * through the session manager (the new session's `Set-Cookie` replaces the clearing one the
  * middleware wrote for the unknown cookie), and ends a losing racer's session.
  */
-export function legacySeedCookies(legacy: LegacySeedSessions, sessions: SessionManager<ServerSessionData>, options: LegacySeedCookiesOptions & { close: () => Promise<void> }): LegacySeedCookies {
+export function legacySeedCookies(
+  legacy: LegacySeedSessions,
+  sessions: SessionManager<ServerSessionData>,
+  options: LegacySeedCookiesOptions & { close: () => Promise<void> },
+): LegacySeedCookies {
   const cookieOf = (c: Context) => readCookie(c.req.header("cookie"), sessions.cookieName);
   return {
     async convert(c) {

@@ -66,9 +66,7 @@ async function main(): Promise<void> {
 
   // serve() makes an HTTP/1.1 server unless given an HTTP/2 createServer, which this does not.
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: httpServerOptions(config.http) }, (info) => {
-    logger.info(
-      `listening on ${urlOf(info)} (idle timeout ${config.idleTimeoutSeconds} s, absolute ${config.absoluteTimeoutSeconds} s)`,
-    );
+    logger.info(`listening on ${urlOf(info)} (idle timeout ${config.idleTimeoutSeconds} s, absolute ${config.absoluteTimeoutSeconds} s)`);
   }) as Server;
   server.on("error", (error: NodeJS.ErrnoException) => exitOnListenError(error, config.host, config.port, "PORT"));
 

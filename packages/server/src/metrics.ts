@@ -51,14 +51,23 @@ export class ServerMetrics {
     register(this.#requestSeconds.countMetric("tessera_http_requests_total", "HTTP requests answered, by method, route pattern and status."));
     register(this.#requestSeconds.metric());
     register(this.#storeSeconds.metric());
-    this.#storeErrors = new Counter({ name: "tessera_store_errors_total", help: "Failed session-store calls, by operation and error code (STORE_UNAVAILABLE, STORE_TIMEOUT, STORE_FULL, …).", labelNames: ["operation", "code"], registers });
+    this.#storeErrors = new Counter({
+      name: "tessera_store_errors_total",
+      help: "Failed session-store calls, by operation and error code (STORE_UNAVAILABLE, STORE_TIMEOUT, STORE_FULL, …).",
+      labelNames: ["operation", "code"],
+      registers,
+    });
     this.#sessionEvents = new Counter({
       name: "tessera_session_events_total",
       help: "Session lifecycle events: login, rotation, logout, revocation (reason revoke or evicted), expiration (reason idle or absolute).",
       labelNames: ["event", "reason"],
       registers,
     });
-    this.#legacyConversions = new Counter({ name: "tessera_legacy_sessions_converted_total", help: "Sessions of the tutorial's app converted into tessera sessions (LEGACY_SEED_SESSIONS).", registers });
+    this.#legacyConversions = new Counter({
+      name: "tessera_legacy_sessions_converted_total",
+      help: "Sessions of the tutorial's app converted into tessera sessions (LEGACY_SEED_SESSIONS).",
+      registers,
+    });
     // Start every series at 0, so a rate() over the first events is right and dashboards show the series.
     for (const event of ["login", "rotation", "logout"]) this.#sessionEvents.inc({ event, reason: "" }, 0);
     for (const reason of ["revoke", "evicted"]) this.#sessionEvents.inc({ event: "revocation", reason }, 0);

@@ -62,7 +62,10 @@ const PROTECTED: Record<number, ResponseSpec> = {
     headers: { "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } } },
   },
 };
-const CROSS_SITE: Record<number, ResponseSpec> = { 403: detail("Refused: sent by a page of another site (Sec-Fetch-Site or Origin)."), 415: detail("Content-Type is not application/json.") };
+const CROSS_SITE: Record<number, ResponseSpec> = {
+  403: detail("Refused: sent by a page of another site (Sec-Fetch-Site or Origin)."),
+  415: detail("Content-Type is not application/json."),
+};
 
 export const OPERATIONS: OperationSpec[] = [
   {
@@ -81,7 +84,15 @@ export const OPERATIONS: OperationSpec[] = [
       503: PROTECTED[503]!,
     },
   },
-  { method: "get", path: "/profile/", tag: "seed API", summary: "Read the session", description: "Slides the idle timeout.", authenticated: true, responses: { 200: { description: "The session.", body: "ProfileResponse" }, ...PROTECTED } },
+  {
+    method: "get",
+    path: "/profile/",
+    tag: "seed API",
+    summary: "Read the session",
+    description: "Slides the idle timeout.",
+    authenticated: true,
+    responses: { 200: { description: "The session.", body: "ProfileResponse" }, ...PROTECTED },
+  },
   {
     method: "post",
     path: "/logout/",
@@ -91,7 +102,15 @@ export const OPERATIONS: OperationSpec[] = [
     unsafe: true,
     responses: { 200: { description: "Logged out.", body: "LogoutResponse" }, 403: CROSS_SITE[403]!, 503: PROTECTED[503]! },
   },
-  { method: "get", path: "/sessions/", tag: "devices", summary: "List my sessions", description: "Newest first; the caller's own is marked current.", authenticated: true, responses: { 200: { description: "The caller's live sessions.", body: "SessionsResponse" }, ...PROTECTED } },
+  {
+    method: "get",
+    path: "/sessions/",
+    tag: "devices",
+    summary: "List my sessions",
+    description: "Newest first; the caller's own is marked current.",
+    authenticated: true,
+    responses: { 200: { description: "The caller's live sessions.", body: "SessionsResponse" }, ...PROTECTED },
+  },
   {
     method: "delete",
     path: "/sessions/{handle}",
@@ -100,7 +119,11 @@ export const OPERATIONS: OperationSpec[] = [
     description: "Only the caller's own sessions; any other handle gets the same 404 whether or not it exists.",
     authenticated: true,
     unsafe: true,
-    responses: { 204: { description: "Signed out." }, ...PROTECTED, 404: detail('Not one of the caller\'s sessions ({"detail":"Session not found"}), or the caller\'s own cookie is dead.') },
+    responses: {
+      204: { description: "Signed out." },
+      ...PROTECTED,
+      404: detail('Not one of the caller\'s sessions ({"detail":"Session not found"}), or the caller\'s own cookie is dead.'),
+    },
   },
   {
     method: "post",
@@ -112,10 +135,37 @@ export const OPERATIONS: OperationSpec[] = [
     responses: { 200: { description: "How many sessions were ended.", body: "RevokeOthersResponse" }, ...PROTECTED },
   },
   { method: "get", path: "/", tag: "web", summary: "The web page", responses: { 200: { description: "HTML.", body: { mediaType: "text/html" } } } },
-  { method: "get", path: "/static/{file}", tag: "web", summary: "The page's script and style sheet", responses: { 200: { description: "JavaScript or CSS.", body: { mediaType: "text/plain" } }, 404: detail("No such file.") } },
-  { method: "get", path: "/docs", tag: "web", summary: "Interactive API docs", responses: { 200: { description: "HTML (Swagger UI, served from the swagger-ui-dist package).", body: { mediaType: "text/html" } } } },
-  { method: "get", path: "/docs/{file}", tag: "web", summary: "Assets of the API docs page", responses: { 200: { description: "JavaScript or CSS.", body: { mediaType: "text/plain" } }, 404: detail("No such file, or swagger-ui-dist is not installed.") } },
-  { method: "get", path: "/openapi.json", tag: "web", summary: "This document", responses: { 200: { description: "OpenAPI 3.1.", body: { mediaType: "application/json" } } } },
+  {
+    method: "get",
+    path: "/static/{file}",
+    tag: "web",
+    summary: "The page's script and style sheet",
+    responses: { 200: { description: "JavaScript or CSS.", body: { mediaType: "text/plain" } }, 404: detail("No such file.") },
+  },
+  {
+    method: "get",
+    path: "/docs",
+    tag: "web",
+    summary: "Interactive API docs",
+    responses: { 200: { description: "HTML (Swagger UI, served from the swagger-ui-dist package).", body: { mediaType: "text/html" } } },
+  },
+  {
+    method: "get",
+    path: "/docs/{file}",
+    tag: "web",
+    summary: "Assets of the API docs page",
+    responses: {
+      200: { description: "JavaScript or CSS.", body: { mediaType: "text/plain" } },
+      404: detail("No such file, or swagger-ui-dist is not installed."),
+    },
+  },
+  {
+    method: "get",
+    path: "/openapi.json",
+    tag: "web",
+    summary: "This document",
+    responses: { 200: { description: "OpenAPI 3.1.", body: { mediaType: "application/json" } } },
+  },
   {
     method: "get",
     path: "/healthz",
@@ -130,7 +180,10 @@ export const OPERATIONS: OperationSpec[] = [
     tag: "operations",
     summary: "Readiness",
     description: "200 when the session store answers a read within its deadline; 503 otherwise, and while shutting down.",
-    responses: { 200: { description: "Ready for traffic.", body: "ReadyResponse" }, 503: detail("Not ready; detail gives the reason, e.g. the store's error code.") },
+    responses: {
+      200: { description: "Ready for traffic.", body: "ReadyResponse" },
+      503: detail("Not ready; detail gives the reason, e.g. the store's error code."),
+    },
   },
 ];
 
@@ -140,7 +193,8 @@ export const METRICS_OPERATION: OperationSpec = {
   path: "/metrics",
   tag: "operations",
   summary: "Prometheus metrics",
-  description: "Requests by route pattern and status, request and store-call durations, store errors by code, session events, the embedded store's size. No label holds a user id or a token.",
+  description:
+    "Requests by route pattern and status, request and store-call durations, store errors by code, session events, the embedded store's size. No label holds a user id or a token.",
   responses: { 200: { description: "Prometheus text exposition format 0.0.4.", body: { mediaType: "text/plain" } } },
 };
 

@@ -56,13 +56,17 @@ export function readOperationsConfig(env: Environment): OperationsConfig {
   }
   const legacySeedSessions = flag(env, "LEGACY_SEED_SESSIONS");
   if (legacySeedSessions && !env.REDIS_URL?.trim() && !env.UPSTASH_REDIS_REST_URL?.trim()) {
-    throw new ConfigError("LEGACY_SEED_SESSIONS=true needs the tutorial's Redis: set REDIS_URL, or UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, to the database the tutorial used");
+    throw new ConfigError(
+      "LEGACY_SEED_SESSIONS=true needs the tutorial's Redis: set REDIS_URL, or UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, to the database the tutorial used",
+    );
   }
   // The library refuses these too, but in its own terms (cookie.secure); say it in the variables' names.
   const cookieName = (env.SESSION_COOKIE_NAME ?? "").trim();
   const prefix = ["__Host-", "__Secure-"].find((candidate) => cookieName.startsWith(candidate));
   if (prefix !== undefined && (env.SESSION_COOKIE_SECURE ?? "").trim().toLowerCase() !== "true") {
-    throw new ConfigError(`SESSION_COOKIE_NAME=${cookieName} uses the ${prefix} prefix, which browsers accept only with the Secure attribute: set SESSION_COOKIE_SECURE=true (and serve over https, e.g. behind a TLS proxy)`);
+    throw new ConfigError(
+      `SESSION_COOKIE_NAME=${cookieName} uses the ${prefix} prefix, which browsers accept only with the Secure attribute: set SESSION_COOKIE_SECURE=true (and serve over https, e.g. behind a TLS proxy)`,
+    );
   }
   return { logFormat, metricsPort, accessLogHealth: flag(env, "ACCESS_LOG_HEALTH"), legacySeedSessions };
 }

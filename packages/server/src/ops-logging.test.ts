@@ -33,7 +33,7 @@ describe("request ids", () => {
     ["a.b:c_d", true],
     ["x".repeat(128), false], // one run of 128 token characters: could be a token
     ["abc.".repeat(32), true], // 128 characters, no long run
-    ["abc.".repeat(32) + "a", false], // 129
+    [`${"abc.".repeat(32)}a`, false], // 129
     ["", false],
     ["a b", false],
     ["a\nb", false],
@@ -54,7 +54,11 @@ describe("request ids", () => {
     const none = await app.request("/profile/");
     expect(none.headers.get("x-request-id")).not.toBe(generated);
     expect(lines.map((line) => line.context?.requestId)).toEqual(["req-42", generated, none.headers.get("x-request-id")]);
-    expect(lines[0]).toMatchObject({ level: "info", message: expect.stringMatching(/^GET \/profile\/ 403 /), context: { method: "GET", path: "/profile/", route: "/profile", status: 403 } });
+    expect(lines[0]).toMatchObject({
+      level: "info",
+      message: expect.stringMatching(/^GET \/profile\/ 403 /),
+      context: { method: "GET", path: "/profile/", route: "/profile", status: 403 },
+    });
     expect(JSON.stringify(lines)).not.toContain(token);
   });
 
@@ -79,7 +83,15 @@ describe("log formats", () => {
     expect(written).toHaveLength(2);
     for (const chunk of written) expect(chunk.trimEnd()).not.toMatch(/[\n\r\u2028\u2029]/);
     const [first, second] = written.map((chunk) => JSON.parse(chunk) as Record<string, unknown>);
-    expect(first).toMatchObject({ level: "warn", msg: "DELETE /sessions/x\\ntessera: admin\\u2028\\u202e\\x1b[31m", requestId: "req-1", method: "DELETE", path: "/p\\u2029", status: 404, durationMs: 1.5 });
+    expect(first).toMatchObject({
+      level: "warn",
+      msg: "DELETE /sessions/x\\ntessera: admin\\u2028\\u202e\\x1b[31m",
+      requestId: "req-1",
+      method: "DELETE",
+      path: "/p\\u2029",
+      status: 404,
+      durationMs: 1.5,
+    });
     expect(String(first!.msg)).not.toMatch(/[\u0000-\u001f\u2028\u2029\u202a-\u202e]/);
     expect(typeof first!.time).toBe("string");
     expect(second).toMatchObject({ level: "info", msg: "listening" });
@@ -126,7 +138,9 @@ describe("readOperationsConfig", () => {
   });
 
   it("reads every variable", () => {
-    expect(readOperationsConfig({ LOG_FORMAT: "JSON", METRICS_PORT: "9464", ACCESS_LOG_HEALTH: "true", LEGACY_SEED_SESSIONS: "true", REDIS_URL: "redis://h:1" })).toEqual({
+    expect(
+      readOperationsConfig({ LOG_FORMAT: "JSON", METRICS_PORT: "9464", ACCESS_LOG_HEALTH: "true", LEGACY_SEED_SESSIONS: "true", REDIS_URL: "redis://h:1" }),
+    ).toEqual({
       logFormat: "json",
       metricsPort: 9464,
       accessLogHealth: true,

@@ -51,7 +51,8 @@ export async function readJsonBody(request: Request, limitBytes: number): Promis
   } catch {
     return { ok: false, reason: "malformed", message: "body is not valid UTF-8" };
   }
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return { ok: false, reason: "malformed", message: `JSON nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` };
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+    return { ok: false, reason: "malformed", message: `JSON nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {

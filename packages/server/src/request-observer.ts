@@ -36,7 +36,14 @@ export function observeRequests(options: RequestObserverOptions): MiddlewareHand
     // must never hold a token. (c.req.path is decoded and loses the trailing slash; log what was asked.)
     const path = pathForLog(c.req.url);
     const durationMs = Math.round(elapsedMs * 10) / 10;
-    accessLog.info(`${c.req.method} ${path} ${c.res.status} ${durationMs.toFixed(1)}ms`, { requestId: c.var.requestId, method: c.req.method, path, route, status: c.res.status, durationMs });
+    accessLog.info(`${c.req.method} ${path} ${c.res.status} ${durationMs.toFixed(1)}ms`, {
+      requestId: c.var.requestId,
+      method: c.req.method,
+      path,
+      route,
+      status: c.res.status,
+      durationMs,
+    });
   };
   // Not async: a plain function returning next()'s promise (with one .then when observing).
   return function observeRequest(c, next) {

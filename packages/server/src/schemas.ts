@@ -16,7 +16,10 @@ export const LoginRequestSchema = z
   .describe("Body of POST /login/, as the seed's pydantic LoginRequest.");
 export type LoginRequest = z.infer<typeof LoginRequestSchema>;
 
-const token = z.string().regex(/^[A-Za-z0-9_-]{45}$/).describe("The session token, as in the session_id cookie (the seed returns it too).");
+const token = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{45}$/)
+  .describe("The session token, as in the session_id cookie (the seed returns it too).");
 
 export const LoginResponseSchema = z.object({ message: z.literal("Logged in successfully"), session_id: token });
 export const LogoutResponseSchema = z.object({ message: z.literal("Logged out successfully") });

@@ -19,7 +19,9 @@ export function sameOriginGuard(options: { allowedOrigins: readonly string[]; tr
     if (!SAFE_METHODS.has(c.req.method)) {
       const fetchSite = c.req.header("sec-fetch-site");
       const origin = c.req.header("origin");
-      const ownOrigin = trustProxy ? forwardedOrigin(c.req.url, c.req.header("x-forwarded-proto"), c.req.header("x-forwarded-host")) : new URL(c.req.url).origin;
+      const ownOrigin = trustProxy
+        ? forwardedOrigin(c.req.url, c.req.header("x-forwarded-proto"), c.req.header("x-forwarded-host"))
+        : new URL(c.req.url).origin;
       const explicitlyAllowed = origin !== undefined && allowed.has(origin);
       const originRefused = origin !== undefined && origin !== ownOrigin && !explicitlyAllowed;
       // `same-site` is another origin of the same site (a sibling subdomain), refused like cross-site.

@@ -40,7 +40,10 @@ type BodyFailure = Exclude<Awaited<ReturnType<typeof readJsonBody>>, { ok: true 
 function bodyError(c: Context, failure: BodyFailure): Response {
   switch (failure.reason) {
     case "unsupported_media_type":
-      return c.json({ detail: `Content-Type must be application/json, got ${failure.contentType === null ? "none" : JSON.stringify(failure.contentType)}` }, 415);
+      return c.json(
+        { detail: `Content-Type must be application/json, got ${failure.contentType === null ? "none" : JSON.stringify(failure.contentType)}` },
+        415,
+      );
     case "too_large":
       return c.json({ detail: `Request body is larger than ${failure.limitBytes} bytes` }, 413);
     case "aborted":

@@ -9,7 +9,9 @@ describe("createServerFromEnv", () => {
     const server = await createServerFromEnv({ SESSION_TIMEOUT_SECONDS: "60" }, { logger: silentLogger, processMetrics: false });
     try {
       expect(server.config.idleTimeoutSeconds).toBe(60);
-      const login = await server.app.fetch(new Request("http://h/login/", { method: "POST", headers: { "content-type": "application/json" }, body: '{"username":"ada"}' }));
+      const login = await server.app.fetch(
+        new Request("http://h/login/", { method: "POST", headers: { "content-type": "application/json" }, body: '{"username":"ada"}' }),
+      );
       expect(login.status).toBe(200);
       expect((await server.app.fetch(new Request("http://h/healthz"))).status).toBe(200);
       expect((await server.app.fetch(new Request("http://h/readyz"))).status).toBe(200);

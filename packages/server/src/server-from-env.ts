@@ -93,7 +93,9 @@ export async function createServerFromEnv(env: Environment, options: ServerFromE
     return remoteAddress?.(c);
   };
   if (config.trustProxy && config.cookieSecure === "auto") {
-    logger.warn("TRUST_PROXY=true with SESSION_COOKIE_SECURE=auto: behind a TLS proxy the server sees plain http, so cookies are sent without Secure; set SESSION_COOKIE_SECURE=true");
+    logger.warn(
+      "TRUST_PROXY=true with SESSION_COOKIE_SECURE=auto: behind a TLS proxy the server sees plain http, so cookies are sent without Secure; set SESSION_COOKIE_SECURE=true",
+    );
   }
 
   let legacySeed: LegacySeedCookies | undefined;

@@ -44,7 +44,9 @@ export async function openConfiguredRedis(config: ServerConfig, logger: Logger):
     const where = config.redisClusterNodes.map(({ host, port }) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`)).join(",");
     const nodes = config.redisClusterNodes;
     const cluster = new Cluster(nodes, recommendedIoredisClusterOptions);
-    const connection = withDurability(ioredisClusterConnection(cluster), config, () => ioredisClusterConnection(quiet(new Cluster(nodes, recommendedIoredisClusterOptions))));
+    const connection = withDurability(ioredisClusterConnection(cluster), config, () =>
+      ioredisClusterConnection(quiet(new Cluster(nodes, recommendedIoredisClusterOptions))),
+    );
     await watchAvailability(cluster, `Redis Cluster via ${where}`, logger);
     return { connection, crossSlotScripts: false, description: `redis cluster via ${where} (ioredis)${durabilityNote(config)}` };
   }

@@ -6,7 +6,10 @@ import { OUTAGE_QUIET_MS, StoreOutageLog } from "./store-outage.js";
 function recorder() {
   const lines: string[] = [];
   let nowMs = 1_000_000;
-  const outage = new StoreOutageLog({ info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) }, () => nowMs);
+  const outage = new StoreOutageLog(
+    { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) },
+    () => nowMs,
+  );
   return { lines, outage, advance: (ms: number) => void (nowMs += ms) };
 }
 const down = new StoreUnavailableError("STORE_TIMEOUT", "redis did not answer within 1000 ms");
@@ -18,12 +21,16 @@ describe("StoreOutageLog", () => {
       outage.refused(down);
       advance(10);
     }
-    expect(lines).toEqual(["warn session store unavailable (STORE_TIMEOUT: redis did not answer within 1000 ms); answering 503 until it recovers, the end of the outage will be logged"]);
+    expect(lines).toEqual([
+      "warn session store unavailable (STORE_TIMEOUT: redis did not answer within 1000 ms); answering 503 until it recovers, the end of the outage will be logged",
+    ]);
     advance(OUTAGE_QUIET_MS);
     outage.succeeded();
     outage.succeeded();
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toBe(`info session store recovered after ${((500 * 10 + OUTAGE_QUIET_MS) / 1000).toFixed(1)} s; 500 request(s) were answered 503 during the outage`);
+    expect(lines[1]).toBe(
+      `info session store recovered after ${((500 * 10 + OUTAGE_QUIET_MS) / 1000).toFixed(1)} s; 500 request(s) were answered 503 during the outage`,
+    );
     expect(outage.active).toBe(false);
   });
 

@@ -44,7 +44,10 @@ export class StoreOutageLog {
     this.#refusedCount++;
     if (this.#startedAtMs !== undefined) return;
     this.#startedAtMs = now;
-    this.logger.warn(`session store unavailable (${error.code}: ${error.message}); answering 503 until it recovers, the end of the outage will be logged`, context);
+    this.logger.warn(
+      `session store unavailable (${error.code}: ${error.message}); answering 503 until it recovers, the end of the outage will be logged`,
+      context,
+    );
   }
 
   /** A store call succeeded: ends the outage once no failure was seen for {@link OUTAGE_QUIET_MS}. */

@@ -16,7 +16,12 @@ import {
 
 function makeApp() {
   const sessions = createSessionManager<ServerSessionData>({ store: createMemoryStore() });
-  return createApp({ sessions, logger: silentLogger, version: "1.2.3", docsAssets: async (name) => (name === "swagger-ui.css" ? { body: new TextEncoder().encode("/* css */"), type: "text/css" } : null) });
+  return createApp({
+    sessions,
+    logger: silentLogger,
+    version: "1.2.3",
+    docsAssets: async (name) => (name === "swagger-ui.css" ? { body: new TextEncoder().encode("/* css */"), type: "text/css" } : null),
+  });
 }
 
 /** "GET /sessions/{handle}" from either a Hono route ("/sessions/:handle") or an OpenAPI path ("/sessions/{handle}/"). */
@@ -33,13 +38,18 @@ describe("/openapi.json", () => {
   });
 
   it("is OpenAPI 3.1 with request and response schemas, status codes and the cookie scheme", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a JSON document walked by path in a test
     const document = (await (await makeApp().request("/openapi.json")).json()) as Record<string, any>;
     expect(document.openapi).toBe("3.1.0");
     expect(document.info.version).toBe("1.2.3");
     const login = document.paths["/login/"].post;
     expect(login.requestBody.content["application/json"].schema.$ref).toBe("#/components/schemas/LoginRequest");
     expect(Object.keys(login.responses).sort()).toEqual(["200", "403", "413", "415", "422", "503"]);
-    expect(document.components.schemas.LoginRequest).toMatchObject({ type: "object", required: ["username"], properties: { username: { type: "string", minLength: 1, maxLength: 256 } } });
+    expect(document.components.schemas.LoginRequest).toMatchObject({
+      type: "object",
+      required: ["username"],
+      properties: { username: { type: "string", minLength: 1, maxLength: 256 } },
+    });
     expect(document.paths["/profile/"].get.security).toEqual([{ sessionCookie: [] }]);
     expect(document.components.securitySchemes.sessionCookie).toEqual({ type: "apiKey", in: "cookie", name: "session_id" });
     expect(Object.keys(document.paths["/sessions/{handle}"].delete.responses).sort()).toEqual(["204", "403", "404", "503"]);
@@ -48,7 +58,11 @@ describe("/openapi.json", () => {
   it("describes the bodies the server really sends (each documented schema parses a real response)", async () => {
     const app = makeApp();
     const post = (path: string, body?: unknown, cookie?: string) =>
-      app.request(path, { method: "POST", headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      app.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
     const login = await (await post("/login/", { username: "ada" })).json();
     LoginResponseSchema.parse(login);
     const cookie = `session_id=${(login as { session_id: string }).session_id}`;

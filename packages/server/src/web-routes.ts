@@ -9,9 +9,11 @@ import { PAGE_JS } from "./web/page-js.js";
 export type DocsAssetLoader = (name: string) => Promise<{ body: Uint8Array<ArrayBuffer>; type: string } | null>;
 
 /** The page runs only its own script and style sheet, talks only to this origin, and is never framed. */
-const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 /** Swagger UI sets inline styles; everything else is as strict as the page. */
-const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** A Map, not an object literal: a name from the URL such as `__proto__` or `toString` must find nothing. */
 const STATIC_FILES = new Map<string, { body: string; type: string }>([
@@ -44,8 +46,13 @@ const DOCS_INIT = `window.addEventListener("DOMContentLoaded", () => {
  * Swagger UI files come from the `swagger-ui-dist` npm package through `docsAssets` (the Node
  * entry reads them from disk); without it `/docs` still loads but its assets answer 404.
  */
-export function mountWebRoutes(app: Hono<ServerEnv>, options: { cookieName: string; version: string; docsAssets?: DocsAssetLoader | undefined; metricsRoute?: boolean }): void {
-  const openApi = JSON.stringify(buildOpenApiDocument({ cookieName: options.cookieName, version: options.version, metricsRoute: options.metricsRoute ?? false }));
+export function mountWebRoutes(
+  app: Hono<ServerEnv>,
+  options: { cookieName: string; version: string; docsAssets?: DocsAssetLoader | undefined; metricsRoute?: boolean },
+): void {
+  const openApi = JSON.stringify(
+    buildOpenApiDocument({ cookieName: options.cookieName, version: options.version, metricsRoute: options.metricsRoute ?? false }),
+  );
 
   app.get("/", (c) => c.html(PAGE_HTML, 200, { "Content-Security-Policy": PAGE_CSP, "X-Frame-Options": "DENY" }));
 

@@ -48,9 +48,13 @@ export async function runUpstashLocalCli(args: readonly string[], env: NodeJS.Pr
     return;
   }
   const defaults: string[] = [];
-  const redisUrl = values.redis ?? env.REDIS_URL ?? (defaults.push(`--redis ${DEFAULT_REDIS_URL}`), DEFAULT_REDIS_URL);
+  const usingDefault = <Value>(flag: string, value: Value): Value => {
+    defaults.push(`${flag} ${String(value)}`);
+    return value;
+  };
+  const redisUrl = values.redis ?? env.REDIS_URL ?? usingDefault("--redis", DEFAULT_REDIS_URL);
   const host = values.host ?? DEFAULT_HOST;
-  const port = values.port === undefined ? (defaults.push(`--port ${DEFAULT_PORT}`), DEFAULT_PORT) : wholeNumber("--port", values.port, 0, 65_535);
+  const port = values.port === undefined ? usingDefault("--port", DEFAULT_PORT) : wholeNumber("--port", values.port, 0, 65_535);
   const maxBodyBytes = values["max-body-bytes"] === undefined ? undefined : wholeNumber("--max-body-bytes", values["max-body-bytes"], 1);
   const maxSubscribers = values["max-subscribers"] === undefined ? undefined : wholeNumber("--max-subscribers", values["max-subscribers"], 0);
   const givenToken = values.token ?? env.UPSTASH_REDIS_REST_TOKEN;
@@ -64,7 +68,9 @@ export async function runUpstashLocalCli(args: readonly string[], env: NodeJS.Pr
   console.log(`upstash-local: serving ${redactRedisUrl(redisUrl)} at ${server.url}`);
   if (!givenToken) console.log(`upstash-local: no token given, generated one: UPSTASH_REDIS_REST_TOKEN=${token}`);
   if (!server.redisReadyAtStart) {
-    console.error(`upstash-local: Redis at ${redactRedisUrl(redisUrl)} does not answer; requests get 503 until it does (start redis-server, or pass --redis <url>)`);
+    console.error(
+      `upstash-local: Redis at ${redactRedisUrl(redisUrl)} does not answer; requests get 503 until it does (start redis-server, or pass --redis <url>)`,
+    );
   }
   const stop = async () => {
     const { httpRequests, commands } = server.stats;

@@ -138,7 +138,8 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
   async function runPipeline(commands: CommandArgument[][]): Promise<Array<RawReply | Error>> {
     const runnable = commands.map((command) => refusalOf(command));
     const toRun = commands.filter((_, index) => runnable[index] === undefined);
-    const results = toRun.length === 0 ? [] : await redisCall(() => redis.pipeline(toRun.map((command) => ["callBuffer", ...toRedisArguments(command)])).exec());
+    const results =
+      toRun.length === 0 ? [] : await redisCall(() => redis.pipeline(toRun.map((command) => ["callBuffer", ...toRedisArguments(command)])).exec());
     // ioredis reports a lost connection as an error in every slot rather than a rejection.
     const connectionError = results?.find(([error]) => error && error.name !== "ReplyError")?.[0];
     if (connectionError) throw new HttpError(503, `Redis unavailable: ${connectionError.message}`);
@@ -155,16 +156,16 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
     const refusal = commands.map(refusalOf).find((reason) => reason !== undefined);
     if (refusal !== undefined) throw new HttpError(400, refusal);
     return transactions.use(async (connection) => {
-      const results = await redisCall(() =>
-        connection.multi(commands.map((command) => ["callBuffer", ...toRedisArguments(command)])).exec(),
-      ).catch((error: unknown) => {
-        // A command Redis refused while queueing aborts the whole transaction, like Upstash's 400.
-        if (error instanceof Error && error.message.startsWith("EXECABORT")) {
-          const first = (error as Error & { previousErrors?: Error[] }).previousErrors?.[0];
-          throw new HttpError(400, first ? `${error.message} ${first.message}` : error.message);
-        }
-        throw error;
-      });
+      const results = await redisCall(() => connection.multi(commands.map((command) => ["callBuffer", ...toRedisArguments(command)])).exec()).catch(
+        (error: unknown) => {
+          // A command Redis refused while queueing aborts the whole transaction, like Upstash's 400.
+          if (error instanceof Error && error.message.startsWith("EXECABORT")) {
+            const first = (error as Error & { previousErrors?: Error[] }).previousErrors?.[0];
+            throw new HttpError(400, first ? `${error.message} ${first.message}` : error.message);
+          }
+          throw error;
+        },
+      );
       if (results === null) throw new HttpError(400, "ERR transaction aborted");
       const connectionError = results.find(([error]) => error && error.name !== "ReplyError")?.[0];
       if (connectionError) throw new HttpError(503, `Redis unavailable: ${connectionError.message}`);

@@ -40,7 +40,10 @@ export function createSubscriptionHub(redisUrl: string, maxSubscribers: number):
   async function serve(kind: SubscriptionKind, targets: readonly string[], response: ServerResponse, syncToken: number): Promise<void> {
     // The slot is taken before the first await, so concurrent requests cannot pass the cap together.
     if (releases.size >= maxSubscribers) {
-      throw new HttpError(429, `${releases.size} event streams are open, the limit is ${maxSubscribers}: close one, or raise maxSubscribers (--max-subscribers)`);
+      throw new HttpError(
+        429,
+        `${releases.size} event streams are open, the limit is ${maxSubscribers}: close one, or raise maxSubscribers (--max-subscribers)`,
+      );
     }
     const connection: Redis = connectToRedis(redisUrl);
     let released = false;
@@ -74,7 +77,7 @@ export function createSubscriptionHub(redisUrl: string, maxSubscribers: number):
         "upstash-sync-token": String(syncToken),
       });
       // A fresh connection counts its subscriptions from 1, as Redis's confirmations do.
-      distinctTargets.forEach((target, index) => writeEvent(response, [kind, target, String(index + 1)]));
+      for (const [index, target] of distinctTargets.entries()) writeEvent(response, [kind, target, String(index + 1)]);
       streaming = true;
       for (const fields of early) writeEvent(response, fields);
     } catch (error) {

@@ -57,9 +57,7 @@ async function startServing(script: string, args: string[]) {
 }
 
 describe("upstash-local --help", () => {
-  it.each([
-    ["upstash-local --help", UPSTASH_LOCAL, ["--help"]],
-  ])("%s prints the usage and exits 0 without serving", async (_, script, args) => {
+  it.each([["upstash-local --help", UPSTASH_LOCAL, ["--help"]]])("%s prints the usage and exits 0 without serving", async (_, script, args) => {
     const { code, stdout, stderr } = await runToExit(script, args);
     expect(code).toBe(0);
     expect(stderr).toBe("");
@@ -81,9 +79,7 @@ describe("upstash-local --help", () => {
     afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
     it("--help still works, through either entry point", async () => {
-      for (const [script, args] of [
-        [join(copy, "bin.js"), ["--help"]],
-      ] as const) {
+      for (const [script, args] of [[join(copy, "bin.js"), ["--help"]]] as const) {
         const { code, stdout, stderr } = await runToExit(script, [...args]);
         expect(stderr).toBe("");
         expect(code).toBe(0);
@@ -145,7 +141,9 @@ describe("upstash-local serving", () => {
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
     const cli = await startServing(UPSTASH_LOCAL, ["--redis", deadRedis, "--token", TOKEN, "--port", String(port)]);
     try {
-      expect(cli.output().stderr).toBe(`upstash-local: Redis at ${deadRedis} does not answer; requests get 503 until it does (start redis-server, or pass --redis <url>)\n`);
+      expect(cli.output().stderr).toBe(
+        `upstash-local: Redis at ${deadRedis} does not answer; requests get 503 until it does (start redis-server, or pass --redis <url>)\n`,
+      );
       const response = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: '["PING"]' });
       expect(response.status).toBe(503);
       expect(await cli.stop()).toBe(0);

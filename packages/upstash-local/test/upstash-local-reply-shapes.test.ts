@@ -19,16 +19,40 @@ const CASES: Array<{ command: Array<string | number>; expected: unknown; setup?:
   { command: ["zinter", 2, "z", "z2", "withscores"], expected: ["a", "2"] },
   { command: ["zdiff", 2, "z", "z2", "withscores"], expected: ["b", "2", "c", "3"] },
   { command: ["zrandmember", "zone", 1, "withscores"], expected: ["only", "7"] },
-  { command: ["zpopmin", "zpop", 2], expected: ["a", "1", "b", "2"], setup: [["del", "zpop"], ["zadd", "zpop", 1, "a", 2, "b", 3, "c"]] },
-  { command: ["zpopmin", "zpop"], expected: ["a", "1"], setup: [["del", "zpop"], ["zadd", "zpop", 1, "a", 2, "b"]] },
+  {
+    command: ["zpopmin", "zpop", 2],
+    expected: ["a", "1", "b", "2"],
+    setup: [
+      ["del", "zpop"],
+      ["zadd", "zpop", 1, "a", 2, "b", 3, "c"],
+    ],
+  },
+  {
+    command: ["zpopmin", "zpop"],
+    expected: ["a", "1"],
+    setup: [
+      ["del", "zpop"],
+      ["zadd", "zpop", 1, "a", 2, "b"],
+    ],
+  },
   { command: ["hrandfield", "h", 1, "withvalues"], expected: ["f", "v"] },
   // Fields in Redis's order: integer-like names must not be sorted first, nor __proto__ lost.
-  { command: ["hgetall", "hnum"], expected: ["b", "1", "2", "x", "1", "y", "__proto__", "z"], setup: [["del", "hnum"], ["hset", "hnum", "b", 1, 2, "x", 1, "y", "__proto__", "z"]] },
+  {
+    command: ["hgetall", "hnum"],
+    expected: ["b", "1", "2", "x", "1", "y", "__proto__", "z"],
+    setup: [
+      ["del", "hnum"],
+      ["hset", "hnum", "b", 1, 2, "x", 1, "y", "__proto__", "z"],
+    ],
+  },
   { command: ["xread", "count", 10, "streams", "s", 0], expected: [["s", [["1-0", ["f", "v"]]]]] },
   {
     command: ["xreadgroup", "group", "g", "c1", "streams", "s", ">"],
     expected: [["s", [["1-0", ["f", "v"]]]]],
-    setup: [["xgroup", "destroy", "s", "g"], ["xgroup", "create", "s", "g", 0]],
+    setup: [
+      ["xgroup", "destroy", "s", "g"],
+      ["xgroup", "create", "s", "g", 0],
+    ],
   },
 ];
 

@@ -92,10 +92,13 @@ describe("upstash-local, the REST server", () => {
       expect((await post("/", big)).status).toBe(413);
       const status = await new Promise<number>((resolve, reject) => {
         const url = new URL(rest.url);
-        const req = httpRequest({ host: url.hostname, port: url.port, method: "POST", path: "/", headers: { authorization: `Bearer ${TOKEN}`, "transfer-encoding": "chunked" } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = httpRequest(
+          { host: url.hostname, port: url.port, method: "POST", path: "/", headers: { authorization: `Bearer ${TOKEN}`, "transfer-encoding": "chunked" } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on("error", reject);
         for (let i = 0; i < 10; i++) req.write("x".repeat(1000));
         req.end();
@@ -106,7 +109,12 @@ describe("upstash-local, the REST server", () => {
 
   describe("POST /pipeline", () => {
     it("answers each command in order and does not stop at an error", async () => {
-      const response = await post("/pipeline", [["SET", "p", "1"], ["HGET", "p", "f"], ["INCR", "p"], ["GET", "nothing"]]);
+      const response = await post("/pipeline", [
+        ["SET", "p", "1"],
+        ["HGET", "p", "f"],
+        ["INCR", "p"],
+        ["GET", "nothing"],
+      ]);
       expect(await response.json()).toEqual([
         { result: "OK" },
         { error: "WRONGTYPE Operation against a key holding the wrong kind of value" },
@@ -125,7 +133,11 @@ describe("upstash-local, the REST server", () => {
     it("runs atomically: concurrent transactions never interleave", async () => {
       await post("/", ["DEL", "log"]);
       const transactions = Array.from({ length: 60 }, (_, i) =>
-        post("/multi-exec", [["RPUSH", "log", `begin-${i}`], ["RPUSH", "log", `middle-${i}`], ["RPUSH", "log", `end-${i}`]]),
+        post("/multi-exec", [
+          ["RPUSH", "log", `begin-${i}`],
+          ["RPUSH", "log", `middle-${i}`],
+          ["RPUSH", "log", `end-${i}`],
+        ]),
       );
       for (const response of await Promise.all(transactions)) expect(response.status).toBe(200);
       const { result } = (await (await post("/", ["LRANGE", "log", 0, -1])).json()) as { result: string[] };
@@ -137,12 +149,19 @@ describe("upstash-local, the REST server", () => {
     });
 
     it("reports a command's runtime error in its slot, and refuses a transaction Redis aborts", async () => {
-      expect(await (await post("/multi-exec", [["SET", "m", "a"], ["INCR", "m"], ["GET", "m"]])).json()).toEqual([
-        { result: "OK" },
-        { error: "ERR value is not an integer or out of range" },
-        { result: "a" },
+      expect(
+        await (
+          await post("/multi-exec", [
+            ["SET", "m", "a"],
+            ["INCR", "m"],
+            ["GET", "m"],
+          ])
+        ).json(),
+      ).toEqual([{ result: "OK" }, { error: "ERR value is not an integer or out of range" }, { result: "a" }]);
+      const aborted = await post("/multi-exec", [
+        ["SET", "m2", "a"],
+        ["SET", "m2"],
       ]);
-      const aborted = await post("/multi-exec", [["SET", "m2", "a"], ["SET", "m2"]]);
       expect(aborted.status).toBe(400);
       expect(((await aborted.json()) as { error: string }).error).toMatch(/EXECABORT/);
       expect(await (await post("/", ["GET", "m2"])).json()).toEqual({ result: null }); // nothing ran
@@ -154,16 +173,27 @@ describe("upstash-local, the REST server", () => {
 
     it("encodes every string at every depth and leaves integers, nulls and errors alone", async () => {
       await post("/", ["DEL", "e1", "e2", "list"]);
-      await post("/pipeline", [["SET", "e1", "héllo"], ["RPUSH", "list", "a", "OK"]]);
+      await post("/pipeline", [
+        ["SET", "e1", "héllo"],
+        ["RPUSH", "list", "a", "OK"],
+      ]);
       const headers = { "upstash-encoding": "base64" };
       expect(await (await post("/", ["SET", "e2", "v"], headers)).json()).toEqual({ result: b64("OK") });
       expect(await (await post("/", ["MGET", "e1", "none", "e2"], headers)).json()).toEqual({ result: [b64("héllo"), null, b64("v")] });
-      expect(await (await post("/pipeline", [["LRANGE", "list", 0, -1], ["LLEN", "list"], ["INCR", "e1"], ["SET", "e3", "x"]], headers)).json()).toEqual([
-        { result: [b64("a"), b64("OK")] },
-        { result: 2 },
-        { error: "ERR value is not an integer or out of range" },
-        { result: b64("OK") },
-      ]);
+      expect(
+        await (
+          await post(
+            "/pipeline",
+            [
+              ["LRANGE", "list", 0, -1],
+              ["LLEN", "list"],
+              ["INCR", "e1"],
+              ["SET", "e3", "x"],
+            ],
+            headers,
+          )
+        ).json(),
+      ).toEqual([{ result: [b64("a"), b64("OK")] }, { result: 2 }, { error: "ERR value is not an integer or out of range" }, { result: b64("OK") }]);
     });
   });
 
@@ -174,7 +204,14 @@ describe("upstash-local, the REST server", () => {
         const url = new URL(rest.url);
         const payload = JSON.stringify(body);
         const req = httpRequest(
-          { host: url.hostname, port: url.port, method: "POST", path, agent: false, headers: { authorization: `Bearer ${TOKEN}`, "content-length": Buffer.byteLength(payload) } },
+          {
+            host: url.hostname,
+            port: url.port,
+            method: "POST",
+            path,
+            agent: false,
+            headers: { authorization: `Bearer ${TOKEN}`, "content-length": Buffer.byteLength(payload) },
+          },
           (res) => {
             let text = "";
             res.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -199,7 +236,12 @@ describe("upstash-local, the REST server", () => {
       const before = Number((await post("/", ["GET", "x"])).headers.get("upstash-sync-token"));
       const writes = await Promise.all([
         ...Array.from({ length: 40 }, () => postAlone("/", ["INCR", "sync-order"])),
-        ...Array.from({ length: 10 }, () => postAlone("/pipeline", [["GET", "x"], ["INCR", "sync-order"]])),
+        ...Array.from({ length: 10 }, () =>
+          postAlone("/pipeline", [
+            ["GET", "x"],
+            ["INCR", "sync-order"],
+          ]),
+        ),
         ...Array.from({ length: 10 }, () => postAlone("/multi-exec", [["INCR", "sync-order"]])),
       ]);
       const tokens = writes.map((write) => write.token).sort((a, b) => a - b);
@@ -217,8 +259,15 @@ describe("upstash-local, the REST server", () => {
   it("counts HTTP requests and commands as Upstash bills them", async () => {
     rest.resetStats();
     await post("/", ["GET", "k1"]);
-    await post("/pipeline", [["GET", "k1"], ["GET", "k1"], ["GET", "k1"]]);
-    await post("/multi-exec", [["GET", "k1"], ["GET", "k1"]]);
+    await post("/pipeline", [
+      ["GET", "k1"],
+      ["GET", "k1"],
+      ["GET", "k1"],
+    ]);
+    await post("/multi-exec", [
+      ["GET", "k1"],
+      ["GET", "k1"],
+    ]);
     expect(rest.stats).toEqual({ httpRequests: 3, commands: 6 });
   });
 
@@ -226,13 +275,16 @@ describe("upstash-local, the REST server", () => {
     for (const enableAutoPipelining of [false, true]) {
       for (const responseEncoding of [false, "base64"] as const) {
         it(`round-trips values (auto-pipelining ${enableAutoPipelining ? "on" : "off"}, encoding ${responseEncoding || "none"})`, async () => {
-          const client = new UpstashRedis({ url: rest.url, token: TOKEN, enableAutoPipelining, responseEncoding, automaticDeserialization: false, retry: false });
+          const client = new UpstashRedis({
+            url: rest.url,
+            token: TOKEN,
+            enableAutoPipelining,
+            responseEncoding,
+            automaticDeserialization: false,
+            retry: false,
+          });
           const prefix = `c-${String(enableAutoPipelining)}-${String(responseEncoding)}-`;
-          const [set, get, missing] = await Promise.all([
-            client.set(`${prefix}a`, "héllo wörld 🎉"),
-            client.get(`${prefix}a`),
-            client.get(`${prefix}none`),
-          ]);
+          const [set, get, missing] = await Promise.all([client.set(`${prefix}a`, "héllo wörld 🎉"), client.get(`${prefix}a`), client.get(`${prefix}none`)]);
           expect([set, get, missing]).toEqual(["OK", "héllo wörld 🎉", null]);
           expect(await client.mget(`${prefix}a`, `${prefix}none`)).toEqual(["héllo wörld 🎉", null]);
           expect(await client.pipeline().set(`${prefix}n`, "0012").get(`${prefix}n`).incr(`${prefix}count`).exec()).toEqual(["OK", "0012", 1]);

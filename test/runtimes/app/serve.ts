@@ -7,11 +7,16 @@ import { createSmokeApp } from "./smoke-app.js";
 import { createSmokeStore, readSmokeConfig } from "./smoke-store.js";
 
 /** The parts of Bun's and Deno's globals used here (the repository type-checks with Node's types only). */
-declare const Bun: { version: string; serve(options: { hostname: string; port: number; fetch: (request: Request) => Response | Promise<Response> }): { port: number } } | undefined;
+declare const Bun:
+  | { version: string; serve(options: { hostname: string; port: number; fetch: (request: Request) => Response | Promise<Response> }): { port: number } }
+  | undefined;
 declare const Deno:
   | {
       version: { deno: string };
-      serve(options: { hostname: string; port: number; onListen: (address: { port: number }) => void }, handler: (request: Request) => Response | Promise<Response>): unknown;
+      serve(
+        options: { hostname: string; port: number; onListen: (address: { port: number }) => void },
+        handler: (request: Request) => Response | Promise<Response>,
+      ): unknown;
     }
   | undefined;
 

@@ -22,13 +22,13 @@ export function createSmokeApp({ store, setDown }: SmokeStore, runtime: string):
   app.put("/test/store-down", async (c) => {
     if (!setDown) return c.json({ detail: "this store fails for real: stop its backend instead" }, 404);
     const body = (await c.req.json().catch(() => null)) as { down?: unknown } | null;
-    if (typeof body?.down !== "boolean") return c.json({ detail: "send JSON {\"down\": true|false}" }, 400);
+    if (typeof body?.down !== "boolean") return c.json({ detail: 'send JSON {"down": true|false}' }, 400);
     setDown(body.down);
     return c.body(null, 204);
   });
   app.post("/login", async (c) => {
     const body = (await c.req.json().catch(() => null)) as { userId?: unknown } | null;
-    if (typeof body?.userId !== "string") return c.json({ detail: "send JSON {\"userId\": \"…\"}" }, 400);
+    if (typeof body?.userId !== "string") return c.json({ detail: 'send JSON {"userId": "…"}' }, 400);
     const { session } = await c.var.sessions.login({ userId: body.userId });
     return c.json({ userId: session.userId, handle: session.id });
   });

@@ -15,9 +15,7 @@ import { switchableStore } from "../../../packages/tessera/test/adapters/switcha
 export const SMOKE_STORES = ["memory", "upstash", "upstash-own-client"] as const;
 
 /** Which store a smoke app runs on, read from the environment (or a Worker's bindings). */
-export type SmokeConfig =
-  | { store: "memory" }
-  | { store: "upstash" | "upstash-own-client"; url: string; token: string; commandTimeoutMs: number };
+export type SmokeConfig = { store: "memory" } | { store: "upstash" | "upstash-own-client"; url: string; token: string; commandTimeoutMs: number };
 
 /** Variable names the test passes to every runtime. */
 export const CONFIG_VARIABLES = ["SMOKE_STORE", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "SMOKE_COMMAND_TIMEOUT_MS"] as const;
@@ -26,7 +24,8 @@ export const CONFIG_VARIABLES = ["SMOKE_STORE", "UPSTASH_REDIS_REST_URL", "UPSTA
 export function readSmokeConfig(get: (name: (typeof CONFIG_VARIABLES)[number]) => string | undefined): SmokeConfig {
   const store = get("SMOKE_STORE");
   if (store === "memory") return { store };
-  if (store !== "upstash" && store !== "upstash-own-client") throw new Error(`SMOKE_STORE must be one of ${SMOKE_STORES.join(", ")}, got ${JSON.stringify(store)}`);
+  if (store !== "upstash" && store !== "upstash-own-client")
+    throw new Error(`SMOKE_STORE must be one of ${SMOKE_STORES.join(", ")}, got ${JSON.stringify(store)}`);
   const url = get("UPSTASH_REDIS_REST_URL");
   const token = get("UPSTASH_REDIS_REST_TOKEN");
   const commandTimeoutMs = Number(get("SMOKE_COMMAND_TIMEOUT_MS") ?? "1000");

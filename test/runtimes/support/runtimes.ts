@@ -35,7 +35,11 @@ const runs = (binary: string) => spawnSync(binary, ["--version"], { stdio: "igno
  * package laid out otherwise. Only when npm installed no binary at all is the runtime unavailable
  * here; one that is installed but does not run is an error, not a skip.
  */
-function findBinary(name: "bun" | "deno", platformScope: string, binaryInPackage: string): { binary: string; unavailable?: undefined } | { binary?: undefined; unavailable: string } {
+function findBinary(
+  name: "bun" | "deno",
+  platformScope: string,
+  binaryInPackage: string,
+): { binary: string; unavailable?: undefined } | { binary?: undefined; unavailable: string } {
   const override = process.env[name.toUpperCase()];
   if (override) return runs(override) ? { binary: override } : { unavailable: `${name.toUpperCase()}=${override} does not run` };
   const scopeDir = join(NODE_MODULES, platformScope);
@@ -48,9 +52,13 @@ function findBinary(name: "bun" | "deno", platformScope: string, binaryInPackage
   const working = [...platformBinaries, launcher].find((binary) => existsSync(binary) && runs(binary));
   if (working) return { binary: working };
   if (platformBinaries.length === 0) {
-    return { unavailable: `npm installed no ${name} binary for ${process.platform}-${process.arch} (no ${platformScope}/* package): ${name} does not ship one for this platform` };
+    return {
+      unavailable: `npm installed no ${name} binary for ${process.platform}-${process.arch} (no ${platformScope}/* package): ${name} does not ship one for this platform`,
+    };
   }
-  throw new Error(`${name} is installed (${platformBinaries.join(", ")}) but does not run here: reinstall with \`npm ci\`, or set ${name.toUpperCase()}=/path/to/${name}`);
+  throw new Error(
+    `${name} is installed (${platformBinaries.join(", ")}) but does not run here: reinstall with \`npm ci\`, or set ${name.toUpperCase()}=/path/to/${name}`,
+  );
 }
 
 /** The binary found, or the reason there is none (tests skip an unavailable runtime before they get here). */
@@ -114,7 +122,8 @@ const deno: Runtime = {
   name: "deno",
   unavailable: denoBinary.unavailable,
   // Resolves the app's imports from node_modules through the repository's package.json; loopback only.
-  start: ({ server }, config) => startProcess("deno", binaryOf(denoBinary), ["run", "--no-lock", "--allow-env", "--allow-read", "--allow-net=127.0.0.1", server], config),
+  start: ({ server }, config) =>
+    startProcess("deno", binaryOf(denoBinary), ["run", "--no-lock", "--allow-env", "--allow-read", "--allow-net=127.0.0.1", server], config),
 };
 
 /** workerd through Miniflare, which runs it as a child process and exposes it on a loopback port. */

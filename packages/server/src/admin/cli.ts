@@ -43,23 +43,31 @@ export interface AdminContext {
 
 /** Runs one admin command; resolves with the process exit code. */
 export async function runAdmin(argv: readonly string[], env: Record<string, string | undefined>, streams: AdminStreams): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseAdminArgs>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        json: { type: "boolean", default: false },
-        quiet: { type: "boolean", default: false },
-        handle: { type: "string" },
-        "scan-count": { type: "string", default: "1000" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
+    parsed = parseAdminArgs(argv);
   } catch (error) {
     streams.err.write(`tessera-admin: ${(error as Error).message}\n\n${ADMIN_USAGE}\n`);
     return 2;
   }
+  return runParsed(parsed, env, streams);
+}
+
+function parseAdminArgs(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean", default: false },
+      quiet: { type: "boolean", default: false },
+      handle: { type: "string" },
+      "scan-count": { type: "string", default: "1000" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+}
+
+async function runParsed(parsed: ReturnType<typeof parseAdminArgs>, env: Record<string, string | undefined>, streams: AdminStreams): Promise<number> {
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) {
     (values.help ? streams.out : streams.err).write(`${ADMIN_USAGE}\n`);
@@ -68,7 +76,8 @@ export async function runAdmin(argv: readonly string[], env: Record<string, stri
   let redis: ConfiguredRedis | undefined;
   try {
     const scanCount = Number(values["scan-count"]);
-    if (!Number.isInteger(scanCount) || scanCount < 1 || scanCount > 100_000) throw new UsageError(`--scan-count must be a whole number from 1 to 100000, got ${values["scan-count"]}`);
+    if (!Number.isInteger(scanCount) || scanCount < 1 || scanCount > 100_000)
+      throw new UsageError(`--scan-count must be a whole number from 1 to 100000, got ${values["scan-count"]}`);
     const command = commandOf(positionals, values.handle);
     redis = await openConfiguredRedis(readServerConfig(env), silentLogger);
     if (redis === undefined) {
@@ -86,7 +95,11 @@ export async function runAdmin(argv: readonly string[], env: Record<string, stri
       streams.err.write(`tessera-admin: ${error.message}\n`);
       return 2;
     }
-    const reason = isStoreUnavailable(error) ? `the session store is unavailable (${(error as Error).message})` : error instanceof TesseraError ? error.message : String(error);
+    const reason = isStoreUnavailable(error)
+      ? `the session store is unavailable (${(error as Error).message})`
+      : error instanceof TesseraError
+        ? error.message
+        : String(error);
     streams.err.write(`tessera-admin: ${reason}\n`);
     return 1;
   } finally {
@@ -99,14 +112,16 @@ type Command = (context: AdminContext) => Promise<number>;
 function commandOf(positionals: string[], handle: string | undefined): Command {
   const [group, action, user, ...extra] = positionals;
   if (group === "sessions") {
-    if (action !== "list" && action !== "revoke") throw new UsageError(`unknown command "sessions ${action ?? ""}": use "sessions list <user>" or "sessions revoke <user>"`);
+    if (action !== "list" && action !== "revoke")
+      throw new UsageError(`unknown command "sessions ${action ?? ""}": use "sessions list <user>" or "sessions revoke <user>"`);
     if (user === undefined || user === "") throw new UsageError(`"sessions ${action}" needs a user id`);
     if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(" ")} (quote a user id that contains spaces)`);
     if (action === "list") {
       if (handle !== undefined) throw new UsageError("--handle goes with sessions revoke");
       return (context) => listSessions(context, user);
     }
-    if (handle !== undefined && !isWellFormedSessionHandle(handle)) throw new UsageError(`--handle takes a handle as "sessions list" prints it (26 characters), got ${JSON.stringify(handle)}`);
+    if (handle !== undefined && !isWellFormedSessionHandle(handle))
+      throw new UsageError(`--handle takes a handle as "sessions list" prints it (26 characters), got ${JSON.stringify(handle)}`);
     return (context) => revokeSessions(context, user, handle);
   }
   if (handle !== undefined) throw new UsageError("--handle goes with sessions revoke");
@@ -151,6 +166,13 @@ async function revokeSessions(context: AdminContext, userId: string, handle: str
     revoked = (await store.destroyForUser({ userId, bucket: await userBucket(userId) }, { onlySessionId: handle })).length;
   }
   if (context.json) context.streams.out.write(`${JSON.stringify({ user: userId, revoked })}\n`);
-  else context.streams.out.write(handle === undefined ? `revoked ${revoked} session(s) of ${JSON.stringify(userId)}\n` : revoked ? `revoked session ${handle}\n` : `no session ${handle} of ${JSON.stringify(userId)}\n`);
+  else
+    context.streams.out.write(
+      handle === undefined
+        ? `revoked ${revoked} session(s) of ${JSON.stringify(userId)}\n`
+        : revoked
+          ? `revoked session ${handle}\n`
+          : `no session ${handle} of ${JSON.stringify(userId)}\n`,
+    );
   return handle !== undefined && revoked === 0 ? 1 : 0;
 }

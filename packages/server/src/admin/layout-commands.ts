@@ -22,7 +22,10 @@ async function stats(context: AdminContext): Promise<number> {
     context.streams.out.write(`${JSON.stringify({ store: context.redis.description, ...report })}\n`);
     return 0;
   }
-  const bytes = report.bytesPerSessionEstimate === null ? "unknown (MEMORY USAGE refused)" : `about ${Math.round(report.bytesPerSessionEstimate)} (sampled MEMORY USAGE, index included)`;
+  const bytes =
+    report.bytesPerSessionEstimate === null
+      ? "unknown (MEMORY USAGE refused)"
+      : `about ${Math.round(report.bytesPerSessionEstimate)} (sampled MEMORY USAGE, index included)`;
   context.streams.out.write(
     `${table([
       ["store", context.redis.description],
@@ -39,12 +42,24 @@ async function stats(context: AdminContext): Promise<number> {
 async function check(context: AdminContext): Promise<number> {
   const report = await scan(context);
   const problems: string[] = [];
-  if (report.keysWithoutTtl > 0) problems.push(`${report.keysWithoutTtl} key(s) have no TTL and would never expire: they were written by something other than tessera, or by a bug — inspect them with redis-cli`);
-  if (report.unknownKeys > 0) problems.push(`${report.unknownKeys} key(s) under the session prefix have none of the layout's shapes: another app may share the prefix (give it another keyPrefix)`);
-  if (report.v2IndexesLeft > 0) problems.push(`${report.v2IndexesLeft} layout v2 index(es) are left: they keep working, and "tessera-admin migrate" converts them ahead of time`);
+  if (report.keysWithoutTtl > 0)
+    problems.push(
+      `${report.keysWithoutTtl} key(s) have no TTL and would never expire: they were written by something other than tessera, or by a bug — inspect them with redis-cli`,
+    );
+  if (report.unknownKeys > 0)
+    problems.push(
+      `${report.unknownKeys} key(s) under the session prefix have none of the layout's shapes: another app may share the prefix (give it another keyPrefix)`,
+    );
+  if (report.v2IndexesLeft > 0)
+    problems.push(`${report.v2IndexesLeft} layout v2 index(es) are left: they keep working, and "tessera-admin migrate" converts them ahead of time`);
   const failed = report.keysWithoutTtl > 0 || report.unknownKeys > 0;
   if (context.json) context.streams.out.write(`${JSON.stringify({ ok: !failed, problems, ...report })}\n`);
-  else context.streams.out.write(problems.length === 0 ? `ok: ${report.sessions} session(s) of ${report.users} user(s), every key known and with a TTL\n` : `${problems.map((problem) => `- ${problem}`).join("\n")}\n`);
+  else
+    context.streams.out.write(
+      problems.length === 0
+        ? `ok: ${report.sessions} session(s) of ${report.users} user(s), every key known and with a TTL\n`
+        : `${problems.map((problem) => `- ${problem}`).join("\n")}\n`,
+    );
   return failed ? 1 : 0;
 }
 
@@ -54,11 +69,15 @@ async function migrate(context: AdminContext): Promise<number> {
   const result = await migrateLayout({
     connection: context.redis.connection,
     scanCount: context.scanCount,
-    onProgress: (progress) => report(`migrating: ${progress.v2IndexesMigrated} index(es), ${progress.sessionsAdopted} session(s) adopted (${position(progress.position)})`),
+    onProgress: (progress) =>
+      report(`migrating: ${progress.v2IndexesMigrated} index(es), ${progress.sessionsAdopted} session(s) adopted (${position(progress.position)})`),
   });
   if (!context.quiet && context.streams.err.isTTY) context.streams.err.write("\r\u001b[K");
   if (context.json) context.streams.out.write(`${JSON.stringify(result)}\n`);
-  else context.streams.out.write(`migrated ${result.v2IndexesMigrated} v2 index(es): ${result.sessionsAdopted} live session(s) adopted, ${result.entriesRead - result.sessionsAdopted} ended one(s) dropped\n`);
+  else
+    context.streams.out.write(
+      `migrated ${result.v2IndexesMigrated} v2 index(es): ${result.sessionsAdopted} live session(s) adopted, ${result.entriesRead - result.sessionsAdopted} ended one(s) dropped\n`,
+    );
   return 0;
 }
 

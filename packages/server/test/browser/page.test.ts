@@ -67,7 +67,10 @@ describe("the web page in Chromium, on Redis", () => {
 
   it("shows a second device, signs it out, and that device's next action shows it is logged out", async () => {
     const laptop = await newPage({ userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0" });
-    const phone = await newPage({ userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile/15E148 Safari/604.1", viewport: { width: 390, height: 844 } });
+    const phone = await newPage({
+      userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile/15E148 Safari/604.1",
+      viewport: { width: 390, height: 844 },
+    });
     await logIn(laptop, baseUrl, "grace");
     await logIn(phone, baseUrl, "grace");
     await laptop.getByRole("button", { name: "Refresh" }).click();

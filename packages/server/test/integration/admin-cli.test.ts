@@ -111,7 +111,14 @@ describe("tessera-admin", () => {
     for (let n = 0; n < 3; n++) {
       const id = await deriveSessionId(generateToken(bucket));
       ids.push(id);
-      const record = { userId: "v2 user", device: { userAgent: "Firefox 132 on Linux", ip: "" }, createdAtSeconds: now, absoluteExpiresAtSeconds: now + 3600, lastSeenAtSeconds: now, data: {} };
+      const record = {
+        userId: "v2 user",
+        device: { userAgent: "Firefox 132 on Linux", ip: "" },
+        createdAtSeconds: now,
+        absoluteExpiresAtSeconds: now + 3600,
+        lastSeenAtSeconds: now,
+        data: {},
+      };
       await writeV2Session(connection!, id, record, { ttlMs: 600_000, indexTtlMs: 4_200_000, nowSeconds: now });
     }
     expect(JSON.parse((await admin(["stats", "--json"], env)).stdout)).toMatchObject({ v2IndexesLeft: 1, sessionsInV2Indexes: 3 });

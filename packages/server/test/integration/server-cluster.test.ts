@@ -20,11 +20,16 @@ describe("two reference-server processes sharing one Redis Cluster", () => {
 
   const json = { "content-type": "application/json" };
   const login = async (server: ServerProcess, username: string, userAgent: string) => {
-    const response = await fetch(`${server.baseUrl}/login/`, { method: "POST", headers: { ...json, "user-agent": userAgent }, body: JSON.stringify({ username }) });
+    const response = await fetch(`${server.baseUrl}/login/`, {
+      method: "POST",
+      headers: { ...json, "user-agent": userAgent },
+      body: JSON.stringify({ username }),
+    });
     expect(response.status).toBe(200);
     return `session_id=${((await response.json()) as { session_id: string }).session_id}`;
   };
-  const get = (server: ServerProcess, path: string, cookie: string) => fetch(`${server.baseUrl}${path}`, { headers: { cookie }, signal: AbortSignal.timeout(5000) });
+  const get = (server: ServerProcess, path: string, cookie: string) =>
+    fetch(`${server.baseUrl}${path}`, { headers: { cookie }, signal: AbortSignal.timeout(5000) });
   type Listing = { sessions: Array<{ handle: string; user_agent: string; current: boolean }> };
 
   it("logs that it uses the cluster", () => {

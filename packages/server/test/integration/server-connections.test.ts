@@ -79,7 +79,12 @@ describe("connections held open by a client", () => {
   it("past the connection cap, the oldest connection waiting on its client makes room for a new one", async () => {
     const CAP = 10;
     // Long timeouts: here only the cap can free a slot.
-    const server = await startServerProcess({ PORT: String(await freePort()), HTTP_MAX_CONNECTIONS: String(CAP), HTTP_HEADERS_TIMEOUT_MS: "60000", HTTP_REQUEST_TIMEOUT_MS: "60000" });
+    const server = await startServerProcess({
+      PORT: String(await freePort()),
+      HTTP_MAX_CONNECTIONS: String(CAP),
+      HTTP_HEADERS_TIMEOUT_MS: "60000",
+      HTTP_REQUEST_TIMEOUT_MS: "60000",
+    });
     try {
       const held: Held[] = [];
       for (let index = 0; index < 3 * CAP; index++) held.push(await hold(server.baseUrl, index % 2 === 0 ? SLOW_BODY : ""));

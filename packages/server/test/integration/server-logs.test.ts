@@ -104,7 +104,16 @@ describe("the server process's log", () => {
     const body = (await login.json()) as { detail: Array<{ type: string; loc: string[]; ctx: { error: string } }> };
     expect(body.detail[0]).toMatchObject({ type: "json_invalid", loc: ["body"], ctx: { error: "JSON nests arrays and objects deeper than 64 levels" } });
 
-    for (const path of ["/static/__proto__", "/static/constructor", "/static/toString", "/static/hasOwnProperty", "/docs/__proto__", "/docs/constructor", "/docs/toString", "/docs/hasOwnProperty"]) {
+    for (const path of [
+      "/static/__proto__",
+      "/static/constructor",
+      "/static/toString",
+      "/static/hasOwnProperty",
+      "/docs/__proto__",
+      "/docs/constructor",
+      "/docs/toString",
+      "/docs/hasOwnProperty",
+    ]) {
       const response = await fetch(`${server.baseUrl}${path}`);
       const text = await response.text();
       expect([path, response.status]).toEqual([path, 404]);

@@ -36,7 +36,13 @@ describe("the server process with LOG_FORMAT=json, ACCESS_LOG and LEGACY_SEED_SE
   let server: ServerProcess;
   beforeAll(async () => {
     redis = await startRedisServer();
-    server = await startServerProcess({ PORT: String(await freePort()), REDIS_URL: redis.url, LOG_FORMAT: "json", ACCESS_LOG: "true", LEGACY_SEED_SESSIONS: "true" });
+    server = await startServerProcess({
+      PORT: String(await freePort()),
+      REDIS_URL: redis.url,
+      LOG_FORMAT: "json",
+      ACCESS_LOG: "true",
+      LEGACY_SEED_SESSIONS: "true",
+    });
   });
   afterAll(async () => {
     await server?.stop("SIGKILL");

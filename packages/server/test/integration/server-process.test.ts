@@ -191,7 +191,9 @@ describe("the reference server process without Redis", () => {
   });
 
   it("refuses to start on a bad setting, naming the variable", async () => {
-    await expect(startServerProcess({ PORT: String(await freePort()), SESSION_TIMEOUT_SECONDS: "soon" })).rejects.toThrow(/SESSION_TIMEOUT_SECONDS="soon" is invalid/);
+    await expect(startServerProcess({ PORT: String(await freePort()), SESSION_TIMEOUT_SECONDS: "soon" })).rejects.toThrow(
+      /SESSION_TIMEOUT_SECONDS="soon" is invalid/,
+    );
   });
 
   it("reports a busy port clearly", async () => {

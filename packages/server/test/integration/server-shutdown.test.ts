@@ -10,12 +10,15 @@ import { startServerProcess } from "../support/server-process.js";
 function login(baseUrl: string, agent = new Agent({ keepAlive: false })): Promise<string> {
   const url = new URL("/login/", baseUrl);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve(`session_id=${(JSON.parse(body) as { session_id: string }).session_id}`));
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", agent, headers: { "content-type": "application/json" } },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (body += chunk));
+        res.on("end", () => resolve(`session_id=${(JSON.parse(body) as { session_id: string }).session_id}`));
+      },
+    );
     req.on("error", reject);
     req.end('{"username":"ada"}');
   });
@@ -51,7 +54,12 @@ describe("shutdown on SIGTERM", () => {
   });
 
   it("exits 0 within the grace period while Redis hangs, blaming the store, not requests", async () => {
-    const server = await startServerProcess({ PORT: String(await freePort()), REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: "3000", HTTP_KEEP_ALIVE_TIMEOUT_MS: "1000" });
+    const server = await startServerProcess({
+      PORT: String(await freePort()),
+      REDIS_URL: redis.url,
+      SHUTDOWN_GRACE_MS: "3000",
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: "1000",
+    });
     const cookie = await login(server.baseUrl);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     redis.freeze();
@@ -70,12 +78,19 @@ describe("shutdown on SIGTERM", () => {
       agent.destroy();
     }
     const warnings = server.lines.filter((line) => line.startsWith("tessera: warning:"));
-    expect(warnings.at(-1)).toMatch(/^tessera: warning: shutdown grace period of 3000 ms is over and closing the session store \(.*\) had not finished: it is not answering; exiting anyway$/);
+    expect(warnings.at(-1)).toMatch(
+      /^tessera: warning: shutdown grace period of 3000 ms is over and closing the session store \(.*\) had not finished: it is not answering; exiting anyway$/,
+    );
     expect(server.lines.join("\n")).not.toMatch(/connection\(s\) were still open|requests still open/);
   });
 
   it("exits 0 when idle, with Redis healthy, once idle keep-alive connections time out", async () => {
-    const server = await startServerProcess({ PORT: String(await freePort()), REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: "3000", HTTP_KEEP_ALIVE_TIMEOUT_MS: "1000" });
+    const server = await startServerProcess({
+      PORT: String(await freePort()),
+      REDIS_URL: redis.url,
+      SHUTDOWN_GRACE_MS: "3000",
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: "1000",
+    });
     await login(server.baseUrl);
     expect(await server.stop("SIGTERM")).toBe(0);
     expect(server.lines.at(-1)).toMatch(/^tessera: stopped after \d+ ms$/);
@@ -126,7 +141,9 @@ describe("shutdown on SIGTERM", () => {
     expect(await server.exited).toBe(0);
 
     const total = (key: keyof (typeof tallies)[number]) => tallies.reduce((sum, tally) => sum + tally[key], 0);
-    console.log(`keep-alive shutdown: ${total("ok")} answers (all 200: ${total("ok") === served}), ${total("closeAnswers")} with Connection: close, ${total("cut")} cut`);
+    console.log(
+      `keep-alive shutdown: ${total("ok")} answers (all 200: ${total("ok") === served}), ${total("closeAnswers")} with Connection: close, ${total("cut")} cut`,
+    );
     expect(total("cut")).toBe(0);
     expect(total("ok")).toBe(served);
     expect(total("closeBeforeSignal")).toBe(0);

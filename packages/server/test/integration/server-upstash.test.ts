@@ -24,7 +24,11 @@ describe("the reference server process on Upstash (through upstash-local)", () =
   });
 
   const login = async () => {
-    const response = await fetch(`${server.baseUrl}/login/`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"username":"abdullah"}' });
+    const response = await fetch(`${server.baseUrl}/login/`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"username":"abdullah"}',
+    });
     return `session_id=${((await response.json()) as { session_id: string }).session_id}`;
   };
   const profile = (cookie: string) => fetch(`${server.baseUrl}/profile/`, { headers: { cookie }, signal: AbortSignal.timeout(5000) });

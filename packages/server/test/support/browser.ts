@@ -12,6 +12,14 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     // Headless as root in CI; no GPU; and no background calls to Google's hosts, which this
     // machine's closed network refuses (and which would make tests wait).
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
   });
 }

@@ -42,11 +42,7 @@ export class StoreUnavailableError extends TesseraError {
   /** How long a client should wait before retrying, in seconds. */
   readonly retryAfterSeconds: number;
 
-  constructor(
-    code: "STORE_UNAVAILABLE" | "STORE_TIMEOUT" | "STORE_FULL",
-    message: string,
-    options?: { cause?: unknown; retryAfterSeconds?: number },
-  ) {
+  constructor(code: "STORE_UNAVAILABLE" | "STORE_TIMEOUT" | "STORE_FULL", message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "StoreUnavailableError";
     this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;

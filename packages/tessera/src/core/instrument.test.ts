@@ -67,13 +67,34 @@ describe("sessionEventLabels", () => {
   const userId = "alice@example.com";
   const sessionId = "Zz".padEnd(26, "q");
   const events: Array<[SessionEvent, ReturnType<typeof sessionEventLabels>]> = [
-    [{ type: "created", sessionId, userId }, { event: "login", reason: "" }],
-    [{ type: "rotated", sessionId, previousSessionId: sessionId, userId }, { event: "rotation", reason: "" }],
-    [{ type: "revoked", sessionId, userId, reason: "logout" }, { event: "logout", reason: "" }],
-    [{ type: "revoked", sessionId, userId, reason: "revoke" }, { event: "revocation", reason: "revoke" }],
-    [{ type: "revoked", sessionId, userId, reason: "evicted" }, { event: "revocation", reason: "evicted" }],
-    [{ type: "expired", sessionId, userId, reason: "idle" }, { event: "expiration", reason: "idle" }],
-    [{ type: "expired", sessionId, userId, reason: "absolute" }, { event: "expiration", reason: "absolute" }],
+    [
+      { type: "created", sessionId, userId },
+      { event: "login", reason: "" },
+    ],
+    [
+      { type: "rotated", sessionId, previousSessionId: sessionId, userId },
+      { event: "rotation", reason: "" },
+    ],
+    [
+      { type: "revoked", sessionId, userId, reason: "logout" },
+      { event: "logout", reason: "" },
+    ],
+    [
+      { type: "revoked", sessionId, userId, reason: "revoke" },
+      { event: "revocation", reason: "revoke" },
+    ],
+    [
+      { type: "revoked", sessionId, userId, reason: "evicted" },
+      { event: "revocation", reason: "evicted" },
+    ],
+    [
+      { type: "expired", sessionId, userId, reason: "idle" },
+      { event: "expiration", reason: "idle" },
+    ],
+    [
+      { type: "expired", sessionId, userId, reason: "absolute" },
+      { event: "expiration", reason: "absolute" },
+    ],
   ];
 
   it.each(events)("%j → %j, with no user id or session id", (event, labels) => {

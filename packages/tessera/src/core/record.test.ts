@@ -9,7 +9,14 @@ import {
   encodeSessionRecord,
 } from "./record.js";
 
-const base = { userId: "abdullah", device: { userAgent: "Chrome 131 on macOS", ip: "203.0.113.7" }, createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
+const base = {
+  userId: "abdullah",
+  device: { userAgent: "Chrome 131 on macOS", ip: "203.0.113.7" },
+  createdAtSeconds: 1_800_000_000,
+  absoluteExpiresAtSeconds: 1_800_043_200,
+  lastSeenAtSeconds: 1_800_000_000,
+  data: {},
+};
 
 describe("session value encoding", () => {
   it("puts the 5-character last-seen offset first, then the header, then one member per data key", () => {
@@ -20,7 +27,12 @@ describe("session value encoding", () => {
   });
 
   it("round-trips, including keys and values with separators, quotes and colons", () => {
-    const record = { ...base, userId: "ü|\u001e", lastSeenAtSeconds: base.createdAtSeconds + 12_345, data: { 'a":b': "c\u001ed", n: 1.5e300, list: [null, { x: [] }] } };
+    const record = {
+      ...base,
+      userId: "ü|\u001e",
+      lastSeenAtSeconds: base.createdAtSeconds + 12_345,
+      data: { 'a":b': "c\u001ed", n: 1.5e300, list: [null, { x: [] }] },
+    };
     expect(decodeSessionRecord(encodeSessionRecord(record))).toEqual(record);
   });
 

@@ -107,7 +107,15 @@ export function decodeSessionRecord<Data extends SessionData = SessionData>(enco
   let data: unknown;
   try {
     header = JSON.parse(encoded.slice(LAST_SEEN_OFFSET_WIDTH + 1, headerEnd === -1 ? encoded.length : headerEnd));
-    data = headerEnd === -1 ? {} : JSON.parse(`{${encoded.slice(headerEnd + 1).split(RECORD_SEPARATOR).join(",")}}`);
+    data =
+      headerEnd === -1
+        ? {}
+        : JSON.parse(
+            `{${encoded
+              .slice(headerEnd + 1)
+              .split(RECORD_SEPARATOR)
+              .join(",")}}`,
+          );
   } catch {
     return null;
   }

@@ -146,9 +146,7 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
   }
 
   async login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>> {
-    const result = await this.#manager
-      .login(asManagerRequest(this.#request), { ...input, ip: this.clientIp() })
-      .catch(rethrowWithResponse);
+    const result = await this.#manager.login(asManagerRequest(this.#request), { ...input, ip: this.clientIp() }).catch(rethrowWithResponse);
     this.#lookup = Promise.resolve({ status: "active", session: result.session, token: result.token });
     this.writeCookie(result.setCookie);
     return result;

@@ -96,7 +96,9 @@ describe("login", () => {
   it("counts maxRecordBytes in UTF-8 bytes, not characters", async () => {
     const { sessions, calls } = setup({ maxRecordBytes: 300 });
     // About 210 characters encoded, but "é" takes 2 bytes: about 350 bytes.
-    await expect(sessions.login(request(), { userId: "a", data: { theme: "é".repeat(140) } })).rejects.toThrow(/is 3\d\d bytes encoded, limit is maxRecordBytes = 300/);
+    await expect(sessions.login(request(), { userId: "a", data: { theme: "é".repeat(140) } })).rejects.toThrow(
+      /is 3\d\d bytes encoded, limit is maxRecordBytes = 300/,
+    );
     expect(calls).toEqual([]);
     await expect(sessions.login(request(), { userId: "a", data: { theme: "e".repeat(140) } })).resolves.toBeDefined();
   });
@@ -255,7 +257,10 @@ describe("session data", () => {
 describe("devices", () => {
   it("lists the user's sessions newest first, marks the caller's own, and revokes by handle for the owner only", async () => {
     const { sessions, clock, events } = setup();
-    const phone = await sessions.login(request(undefined, undefined, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Version/18.0 Mobile/15E148 Safari/604.1"), { userId: "ada" });
+    const phone = await sessions.login(
+      request(undefined, undefined, "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Version/18.0 Mobile/15E148 Safari/604.1"),
+      { userId: "ada" },
+    );
     clock.advanceSeconds(5);
     const laptop = await sessions.login(request(), { userId: "ada" });
     const mallory = await sessions.login(request(), { userId: "mallory" });
@@ -280,7 +285,15 @@ describe("devices", () => {
     const own = await sessions.login(request(), { userId: "ada" });
     const other = await sessions.login(request(), { userId: "ada" });
     calls.length = 0;
-    for (const handle of ["", own.session.id.slice(0, 2), own.token, other.token, other.session.id.slice(0, 25), `${other.session.id}A`, undefined as unknown as string]) {
+    for (const handle of [
+      "",
+      own.session.id.slice(0, 2),
+      own.token,
+      other.token,
+      other.session.id.slice(0, 25),
+      `${other.session.id}A`,
+      undefined as unknown as string,
+    ]) {
       expect(await sessions.revokeSession(own.session, handle)).toBe(false);
     }
     expect(calls).toEqual([]);
@@ -318,9 +331,12 @@ describe("devices", () => {
 
   it("a listener that throws does not break the session flow", async () => {
     const store = createMemoryStore();
-    const sessions = createSessionManager({ store, onEvent: () => {
-      throw new Error("audit log down");
-    } });
+    const sessions = createSessionManager({
+      store,
+      onEvent: () => {
+        throw new Error("audit log down");
+      },
+    });
     const { token } = await sessions.login(request(), { userId: "a" });
     expect(await sessions.validateToken(token)).not.toBeNull();
   });

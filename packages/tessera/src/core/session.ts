@@ -174,7 +174,9 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     if (encoded.length * 3 <= config.maxRecordBytes) return;
     const bytes = utf8.encode(encoded).length;
     if (bytes > config.maxRecordBytes) {
-      throw new SessionInputError(`session is ${bytes} bytes encoded, limit is maxRecordBytes = ${config.maxRecordBytes}; keep large data elsewhere and store its id`);
+      throw new SessionInputError(
+        `session is ${bytes} bytes encoded, limit is maxRecordBytes = ${config.maxRecordBytes}; keep large data elsewhere and store its id`,
+      );
     }
   }
 
@@ -238,7 +240,7 @@ export function createSessionManager<Data extends SessionData = Record<string, u
   }
 
   async function patch(session: Session<Data>, change: DataPatch): Promise<Session<Data> | null> {
-    let encoded;
+    let encoded: ReturnType<typeof encodeDataPatch>;
     try {
       encoded = encodeDataPatch(change);
     } catch (error) {
@@ -246,7 +248,9 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     }
     const outcome = await store.patch(session.id, encoded, config.maxRecordBytes);
     if (outcome.status === "too_large") {
-      throw new SessionInputError(`session would exceed maxRecordBytes = ${config.maxRecordBytes} after this change; keep large data elsewhere and store its id`);
+      throw new SessionInputError(
+        `session would exceed maxRecordBytes = ${config.maxRecordBytes} after this change; keep large data elsewhere and store its id`,
+      );
     }
     if (outcome.status === "missing") return null;
     // The store's merged result, so changes other requests made meanwhile show too.

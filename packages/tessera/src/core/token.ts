@@ -134,9 +134,7 @@ export function sessionIdOf(token: string, sha256: Sha256): string | Promise<str
   const digest = sha256(token);
   const bucket = token.slice(0, TOKEN_BUCKET_LENGTH);
   // 18 bytes fill 24 base64url characters exactly, so the prefix of the whole digest's encoding is theirs.
-  return isPromise(digest)
-    ? digest.then((bytes) => bucket + digestPrefix(bytes, SESSION_ID_BYTES, 24))
-    : bucket + digestPrefix(digest, SESSION_ID_BYTES, 24);
+  return isPromise(digest) ? digest.then((bytes) => bucket + digestPrefix(bytes, SESSION_ID_BYTES, 24)) : bucket + digestPrefix(digest, SESSION_ID_BYTES, 24);
 }
 
 /**

@@ -9,7 +9,7 @@ describe("nodeSha256", () => {
   });
 
   it("derives the same session ids and buckets as Web Crypto", async () => {
-    for (const token of ["AB" + "x".repeat(43), "-_" + "Q".repeat(43)]) {
+    for (const token of [`AB${"x".repeat(43)}`, `-_${"Q".repeat(43)}`]) {
       expect(await deriveSessionId(token, nodeSha256)).toBe(await deriveSessionId(token, webCryptoSha256));
     }
     for (const userId of ["abdullah", "ünïcode", "👩‍💻"]) expect(await userBucket(userId, nodeSha256)).toBe(await userBucket(userId, webCryptoSha256));

@@ -56,7 +56,8 @@ function matchers(actual: unknown, label: string | undefined, negate: boolean): 
     toEqual: (expected) => check(deepEqual(actual, expected), `to equal ${show(expected)}`),
     toBeNull: () => check(actual === null, "to be null"),
     toHaveLength: (length) => check((actual as { length?: unknown } | null)?.length === length, `to have length ${length}`),
-    toContain: (item) => check((Array.isArray(actual) || typeof actual === "string") && (actual as string).includes(item as string), `to contain ${show(item)}`),
+    toContain: (item) =>
+      check((Array.isArray(actual) || typeof actual === "string") && (actual as string).includes(item as string), `to contain ${show(item)}`),
     toBeInstanceOf: (type) => check(actual instanceof type, `to be an instance of ${type.name}`),
     toBeGreaterThan: (bound) => check(typeof actual === "number" && actual > bound, `to be greater than ${bound}`),
     toBeLessThanOrEqual: (bound) => check(typeof actual === "number" && actual <= bound, `to be at most ${bound}`),

@@ -14,7 +14,8 @@ export function withRandomInterleaving(store: SessionStore, seed: number): Sessi
       await (random() < 0.5 ? Promise.resolve() : new Promise<void>((resolve) => setTimeout(resolve, 0)));
     }
   };
-  const jittered = <Args extends unknown[], Result>(call: (...args: Args) => Promise<Result>) =>
+  const jittered =
+    <Args extends unknown[], Result>(call: (...args: Args) => Promise<Result>) =>
     async (...args: Args): Promise<Result> => {
       await turns();
       const result = await call(...args);

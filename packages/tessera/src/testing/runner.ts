@@ -14,9 +14,11 @@ export interface TestRunner {
 let current: TestRunner | undefined;
 
 /** Sets the runner for the suites registered next (registration is synchronous in every runner). */
-export function useRunner(runner: TestRunner): void {
+export function setRunner(runner: TestRunner): void {
   if (typeof runner?.describe !== "function" || typeof runner.it !== "function") {
-    throw new TypeError('pass your test runner\'s functions, e.g. `import { describe, it, beforeAll, afterAll } from "vitest"` or `from "node:test"` (before/after)');
+    throw new TypeError(
+      'pass your test runner\'s functions, e.g. `import { describe, it, beforeAll, afterAll } from "vitest"` or `from "node:test"` (before/after)',
+    );
   }
   if (!(runner.beforeAll ?? runner.before) || !(runner.afterAll ?? runner.after)) {
     throw new TypeError("the test runner needs beforeAll/afterAll (vitest, Jest) or before/after (node:test)");

@@ -1,5 +1,5 @@
 import { expect } from "./expect.js";
-import { afterAll, beforeAll, describe, it, type TestRunner, useRunner } from "./runner.js";
+import { afterAll, beforeAll, describe, it, type TestRunner, setRunner } from "./runner.js";
 import { StoreUnavailableError } from "../core/errors.js";
 import { encodeDataPatch, type SessionRecord } from "../core/record.js";
 import type { CreateSessionOptions, SessionStore, UserRef } from "../core/store.js";
@@ -45,7 +45,7 @@ export interface StoreCapabilities {
  * ```
  */
 export function describeStoreContract(name: string, createHarness: () => Promise<StoreHarness>, capabilities: StoreCapabilities, runner: TestRunner): void {
-  useRunner(runner);
+  setRunner(runner);
   describe(`store contract: ${name}`, () => {
     let harness: StoreHarness;
     let store: SessionStore;
@@ -77,7 +77,11 @@ export function describeStoreContract(name: string, createHarness: () => Promise
       ...overrides,
     });
     /** Creates a session for `who` and returns its id. */
-    const create = async (who: UserRef, overrides: { record?: Partial<SessionRecord>; options?: Partial<CreateSessionOptions> } = {}, on: SessionStore = store) => {
+    const create = async (
+      who: UserRef,
+      overrides: { record?: Partial<SessionRecord>; options?: Partial<CreateSessionOptions> } = {},
+      on: SessionStore = store,
+    ) => {
       const id = newSessionId(who);
       await on.create(id, record({ userId: who.userId, ...overrides.record }), options(overrides.options));
       return id;
@@ -89,7 +93,10 @@ export function describeStoreContract(name: string, createHarness: () => Promise
       it("reads back exactly what was created", async () => {
         const ada = await user("ünïcode 用户 🎉");
         const id = newSessionId(ada);
-        const stored = record({ userId: ada.userId, data: { zip: "0012", n: 12, twelve: "12", nested: { list: [1, "2", null, true] }, empty: "", "key:with\u001eodd": "x" } });
+        const stored = record({
+          userId: ada.userId,
+          data: { zip: "0012", n: 12, twelve: "12", nested: { list: [1, "2", null, true] }, empty: "", "key:with\u001eodd": "x" },
+        });
         await store.create(id, stored, options());
         expect(await store.readAndExtend(id, 60_000)).toEqual(stored);
       });
@@ -242,7 +249,11 @@ export function describeStoreContract(name: string, createHarness: () => Promise
         const same = { record: { createdAtSeconds: created, lastSeenAtSeconds: created } };
         const ids = [await create(who, same), await create(who, same), await create(who, same)];
         const incoming = newSessionId(who);
-        const result = await store.create(incoming, record({ userId: who.userId, createdAtSeconds: created, lastSeenAtSeconds: created }), options({ maxSessionsPerUser: 2 }));
+        const result = await store.create(
+          incoming,
+          record({ userId: who.userId, createdAtSeconds: created, lastSeenAtSeconds: created }),
+          options({ maxSessionsPerUser: 2 }),
+        );
         expect(result.evictedSessionIds).toEqual(ids.slice(0, 2));
         expect(await listed(who)).toEqual([ids[2]!, incoming].sort());
       });

@@ -55,7 +55,10 @@ export function describeInputContract({ name, harness, store, record, options, c
         const [first, second] = [await create(named), await create(named)];
         expect((await store().destroy(first))?.userId, JSON.stringify(userId)).toBe(userId);
         const listing = await store().listForUser(named, harness().nowSeconds());
-        expect(listing.sessions.map((s) => s.sessionId), JSON.stringify(userId)).toEqual([second]);
+        expect(
+          listing.sessions.map((s) => s.sessionId),
+          JSON.stringify(userId),
+        ).toEqual([second]);
         expect(listing.expired, `${JSON.stringify(userId)}: a logged-out session must leave its owner's index, not linger as "expired"`).toEqual([]);
         const rotated = newSessionId(named);
         expect((await store().create(rotated, record({ userId }), options({ replacesSessionId: second }))).replaced).toBe(true);
@@ -75,7 +78,9 @@ export function describeInputContract({ name, harness, store, record, options, c
       const undo = await harness().fillBackend();
       let rotation: PromiseSettledResult<unknown>;
       try {
-        const refused = await store().create(fresh, record({ userId: who.userId }), options()).catch((error: unknown) => error);
+        const refused = await store()
+          .create(fresh, record({ userId: who.userId }), options())
+          .catch((error: unknown) => error);
         expect(refused).toBeInstanceOf(StoreUnavailableError);
         expect((refused as StoreUnavailableError).code).toBe("STORE_FULL");
         [rotation] = await Promise.allSettled([store().create(rotated, record({ userId: who.userId }), options({ replacesSessionId: old }))]);

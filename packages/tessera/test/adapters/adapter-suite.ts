@@ -114,7 +114,10 @@ export function describeAdapterSuite(driver: AdapterDriver): void {
       const phone = await login("edsger");
       const list = await app.send({ method: "GET", path: "/sessions", headers: { cookie: laptop.cookie } });
       expect(JSON.parse(list.text)).toEqual(
-        expect.arrayContaining([{ handle: laptop.handle, current: true }, { handle: phone.handle, current: false }]),
+        expect.arrayContaining([
+          { handle: laptop.handle, current: true },
+          { handle: phone.handle, current: false },
+        ]),
       );
       expect(JSON.parse(list.text)).toHaveLength(2);
       const revoked = await app.send({ method: "POST", path: "/revoke", headers: { cookie: laptop.cookie, "x-handle": phone.handle } });

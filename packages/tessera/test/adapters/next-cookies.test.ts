@@ -60,7 +60,10 @@ describe("createNextSessions().fromCookies", () => {
     const { store, setFailing } = switchableStore();
     const next = createNextSessions(createSessionManager({ store }));
     setFailing(true);
-    const failure = await next.fromCookies(mutableStore(`session_id=${"A".repeat(45)}`).cookies).lookup().catch((error: unknown) => error);
+    const failure = await next
+      .fromCookies(mutableStore(`session_id=${"A".repeat(45)}`).cookies)
+      .lookup()
+      .catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: "StoreUnavailableError", status: 503, headers: { "Retry-After": "7" } });
   });
 });

@@ -19,7 +19,9 @@ export function switchableStore(): { store: SessionStore; calls: Map<keyof Sessi
     return ((...args: unknown[]) => {
       calls.set(name, (calls.get(name) ?? 0) + 1);
       if (failing && name !== "close") {
-        return Promise.reject(new StoreUnavailableError("STORE_UNAVAILABLE", "test outage: the store is switched off", { retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS }));
+        return Promise.reject(
+          new StoreUnavailableError("STORE_UNAVAILABLE", "test outage: the store is switched off", { retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS }),
+        );
       }
       return method.apply(inner, args);
     }) as SessionStore[Name];

@@ -57,7 +57,14 @@ for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisCl
 
 const record = (userId: string) => {
   const now = Math.floor(Date.now() / 1000);
-  return { userId, device: { userAgent: "cluster test", ip: "127.0.0.1" }, createdAtSeconds: now, absoluteExpiresAtSeconds: now + 3600, lastSeenAtSeconds: now, data: {} };
+  return {
+    userId,
+    device: { userAgent: "cluster test", ip: "127.0.0.1" },
+    createdAtSeconds: now,
+    absoluteExpiresAtSeconds: now + 3600,
+    lastSeenAtSeconds: now,
+    data: {},
+  };
 };
 const createOptions = () => ({ ttlMs: 60_000, indexTtlMs: 3_700_000, maxSessionsPerUser: 0, nowSeconds: Math.floor(Date.now() / 1000) });
 
@@ -77,7 +84,14 @@ describe("admin functions on a live cluster (scanNodes: every master)", () => {
       expect(before).toMatchObject({ sessions: 40, v2IndexesLeft: 40, nodes: 3 });
       const progress = await migrateLayout({ connection, keyPrefix, scanCount: 5 });
       expect(progress).toMatchObject({ v2IndexesMigrated: 40, sessionsAdopted: 40 });
-      expect(await scanLayout({ connection, keyPrefix })).toMatchObject({ sessions: 40, users: 40, v2IndexesLeft: 0, keysWithoutTtl: 0, unknownKeys: 0, nodes: 3 });
+      expect(await scanLayout({ connection, keyPrefix })).toMatchObject({
+        sessions: 40,
+        users: 40,
+        v2IndexesLeft: 0,
+        keysWithoutTtl: 0,
+        unknownKeys: 0,
+        nodes: 3,
+      });
       const store = createRedisStore({ connection, keyPrefix, crossSlotScripts: false });
       expect((await store.listForUser({ userId: "adm-7", bucket: buckets[7]! }, Math.floor(Date.now() / 1000))).sessions).toHaveLength(1);
       await store.close();
@@ -99,7 +113,12 @@ describe("cluster drivers on a live cluster", () => {
       const connection = await connectToCluster(kind, cluster.startupNodes);
       try {
         const stats = await cluster.commandsDuring(async () => {
-          await expect(connection.send([["DEL", "x:{AB}old"], ["SET", "x:{CD}new", "v"]])).rejects.toThrow(CrossSlotRoundTripError);
+          await expect(
+            connection.send([
+              ["DEL", "x:{AB}old"],
+              ["SET", "x:{CD}new", "v"],
+            ]),
+          ).rejects.toThrow(CrossSlotRoundTripError);
         });
         expect(Object.fromEntries(stats)).toEqual({});
       } finally {
@@ -111,7 +130,10 @@ describe("cluster drivers on a live cluster", () => {
       const counting = countingConnection(await connectToCluster(kind, cluster.startupNodes));
       const waiting = countingConnection(await connectToCluster(kind, cluster.startupNodes));
       const store = createRedisStore({ connection: waitForReplicas(counting, { replicas: 1, waitingConnection: waiting }), keyPrefix: "w:" });
-      const strict = createRedisStore({ connection: waitForReplicas(await connectToCluster(kind, cluster.startupNodes), { replicas: 2, timeoutMs: 50 }), keyPrefix: "w:" });
+      const strict = createRedisStore({
+        connection: waitForReplicas(await connectToCluster(kind, cluster.startupNodes), { replicas: 2, timeoutMs: 50 }),
+        keyPrefix: "w:",
+      });
       try {
         const id = "WAwaitwaitwaitwaitwaitwait";
         const login = await cluster.commandsDuring(() => store.create(id, record("waiter"), createOptions()));
@@ -133,7 +155,12 @@ describe("cluster drivers on a live cluster", () => {
   }
 
   it("both drivers follow a manual failover: a pipelined round trip that meets MOVED is resent to the new master, not failed", async () => {
-    const clients = await Promise.all((["ioredis", "node-redis"] as const).map(async (kind) => ({ kind, store: createRedisStore({ connection: await connectToCluster(kind, cluster.startupNodes), keyPrefix: "m:" }) })));
+    const clients = await Promise.all(
+      (["ioredis", "node-redis"] as const).map(async (kind) => ({
+        kind,
+        store: createRedisStore({ connection: await connectToCluster(kind, cluster.startupNodes), keyPrefix: "m:" }),
+      })),
+    );
     try {
       const ids = clients.map(({ kind }) => `MV${kind.replace("-", "")}`.padEnd(26, "z"));
       for (const [index, { store }] of clients.entries()) await store.create(ids[index]!, record("mover"), createOptions());
@@ -200,7 +227,8 @@ describe("cluster drivers on a live cluster", () => {
       await cluster.waitUntilHealthy();
     }
     try {
-      for (const { durable } of clients) await durable.create(`FOafter${Math.random().toString(36).slice(2)}`.padEnd(26, "z").slice(0, 26), record("after"), createOptions());
+      for (const { durable } of clients)
+        await durable.create(`FOafter${Math.random().toString(36).slice(2)}`.padEnd(26, "z").slice(0, 26), record("after"), createOptions());
     } finally {
       await Promise.all(clients.map(({ store }) => store.close()));
     }

@@ -18,7 +18,8 @@ const record = (userId: string): SessionRecord => ({
 });
 const options = () => ({ ttlMs: 600_000, indexTtlMs: 4_200_000, nowSeconds: now(), maxSessionsPerUser: 0 });
 /** `count` users spread over `buckets` (the store trusts the UserRef's bucket, so tests choose them). */
-const usersIn = (tag: string, buckets: string[], count: number): UserRef[] => Array.from({ length: count }, (_, i) => ({ userId: `${tag}-${i}`, bucket: buckets[i % buckets.length]! }));
+const usersIn = (tag: string, buckets: string[], count: number): UserRef[] =>
+  Array.from({ length: count }, (_, i) => ({ userId: `${tag}-${i}`, bucket: buckets[i % buckets.length]! }));
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
 const sorted = (ids: Iterable<string>) => [...ids].sort();
 
@@ -89,7 +90,9 @@ describe("layout v2 → v3 on a live server", () => {
 
     let done = false;
     const reports: MigrationProgress[] = [];
-    const migration = migrateLayout({ connection: migrating, scanCount: 2, chunkSize: 7, onProgress: (progress) => reports.push(progress) }).finally(() => (done = true));
+    const migration = migrateLayout({ connection: migrating, scanCount: 2, chunkSize: 7, onProgress: (progress) => reports.push(progress) }).finally(
+      () => (done = true),
+    );
     let logins = 0;
     let reads = 0;
     let listings = 0;
@@ -112,7 +115,8 @@ describe("layout v2 → v3 on a live server", () => {
         }
       })(),
       (async () => {
-        for (; !done && reads < 5000; reads++) expect(await readStore.readAndExtend(pick(v2Ids), 600_000), "a v2 session must stay valid throughout").not.toBeNull();
+        for (; !done && reads < 5000; reads++)
+          expect(await readStore.readAndExtend(pick(v2Ids), 600_000), "a v2 session must stay valid throughout").not.toBeNull();
       })(),
       (async () => {
         for (; !done && listings < 3000; listings++) {

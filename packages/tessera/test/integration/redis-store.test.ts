@@ -60,9 +60,18 @@ describe("redis store on a live server", () => {
   it("keeps a session in `ts:{<bucket>}<digest>` and its digest in its user's field of the hash `ts:{<bucket>}:u`", async () => {
     const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
     const device = { userAgent: "Python requests 2.34.2", ip: "127.0.0.1" };
-    const record = { userId: "abdullah", device, createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
+    const record = {
+      userId: "abdullah",
+      device,
+      createdAtSeconds: 1_800_000_000,
+      absoluteExpiresAtSeconds: 1_800_043_200,
+      lastSeenAtSeconds: 1_800_000_000,
+      data: {},
+    };
     await store.create("ABAAAAAAAAAAAAAAAAAAAAAAAA", record, { ttlMs: 900_000, indexTtlMs: 44_100_000, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 });
-    expect(await redis.command("GET", "ts:{AB}AAAAAAAAAAAAAAAAAAAAAAAA")).toBe('$79\r\n00000\u001e[2,"abdullah",1800000000,1800043200,"Python requests 2.34.2","127.0.0.1"]\r\n');
+    expect(await redis.command("GET", "ts:{AB}AAAAAAAAAAAAAAAAAAAAAAAA")).toBe(
+      '$79\r\n00000\u001e[2,"abdullah",1800000000,1800043200,"Python requests 2.34.2","127.0.0.1"]\r\n',
+    );
     const ttl = Number((await redis.command("PTTL", "ts:{AB}AAAAAAAAAAAAAAAAAAAAAAAA")).slice(1));
     expect(ttl).toBeGreaterThan(890_000);
     expect(ttl).toBeLessThanOrEqual(900_000);
@@ -79,7 +88,14 @@ describe("redis store on a live server", () => {
     const store = createRedisStore({ connection: await connectTo("ioredis", redis.url), cleanupPerLogin: { users: 0, sessionsPerUser: 0 } });
     const sampling = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
     const now = Math.floor(Date.now() / 1000);
-    const record = (userId: string) => ({ userId, device: { userAgent: "", ip: "" }, createdAtSeconds: now, absoluteExpiresAtSeconds: now + 3600, lastSeenAtSeconds: now, data: {} });
+    const record = (userId: string) => ({
+      userId,
+      device: { userAgent: "", ip: "" },
+      createdAtSeconds: now,
+      absoluteExpiresAtSeconds: now + 3600,
+      lastSeenAtSeconds: now,
+      data: {},
+    });
     const options = { ttlMs: 60_000, indexTtlMs: 3_700_000, maxSessionsPerUser: 0, nowSeconds: now };
     const id = (serial: number) => `BK${String(serial).padStart(24, "0")}`;
     let serial = 0;
@@ -119,7 +135,14 @@ describe("redis store on a live server", () => {
   it("logins in a bucket remove the index field of a user who never came back (sampling clean-up)", async () => {
     const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
     const now = Math.floor(Date.now() / 1000);
-    const record = (userId: string) => ({ userId, device: { userAgent: "", ip: "" }, createdAtSeconds: now, absoluteExpiresAtSeconds: now + 3600, lastSeenAtSeconds: now, data: {} });
+    const record = (userId: string) => ({
+      userId,
+      device: { userAgent: "", ip: "" },
+      createdAtSeconds: now,
+      absoluteExpiresAtSeconds: now + 3600,
+      lastSeenAtSeconds: now,
+      data: {},
+    });
     const options = { ttlMs: 60_000, indexTtlMs: 3_700_000, maxSessionsPerUser: 0, nowSeconds: now };
     await store.create("GCAAAAAAAAAAAAAAAAAAAAAAAA", record("never-back"), { ...options, ttlMs: 1 });
     await sleep(20);
@@ -137,7 +160,14 @@ describe("redis store on a live server", () => {
 
   it("recovers from a script cache flush (NOSCRIPT) without running anything twice", async () => {
     const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
-    const record = { userId: "flush", device: { userAgent: "", ip: "" }, createdAtSeconds: 1, absoluteExpiresAtSeconds: 9_999_999_999, lastSeenAtSeconds: 1, data: { n: 0 } };
+    const record = {
+      userId: "flush",
+      device: { userAgent: "", ip: "" },
+      createdAtSeconds: 1,
+      absoluteExpiresAtSeconds: 9_999_999_999,
+      lastSeenAtSeconds: 1,
+      data: { n: 0 },
+    };
     const options = { ttlMs: 60_000, indexTtlMs: 60_000, maxSessionsPerUser: 0, nowSeconds: 1 };
     await store.create("FLAAAAAAAAAAAAAAAAAAAAAAAA", record, options);
     await redis.command("SCRIPT", "FLUSH");
@@ -180,7 +210,14 @@ describe("redis store: rotation order, on a live server", () => {
     await redis?.dispose();
   });
 
-  const record = (userId: string) => ({ userId, device: { userAgent: "", ip: "" }, createdAtSeconds: 0, absoluteExpiresAtSeconds: 9_999_999_999, lastSeenAtSeconds: 0, data: {} });
+  const record = (userId: string) => ({
+    userId,
+    device: { userAgent: "", ip: "" },
+    createdAtSeconds: 0,
+    absoluteExpiresAtSeconds: 9_999_999_999,
+    lastSeenAtSeconds: 0,
+    data: {},
+  });
   const options = { ttlMs: 60_000, indexTtlMs: 60_000, maxSessionsPerUser: 0, nowSeconds: 0 };
   let serial = 0;
   /** A fresh session id in `bucket`. */
@@ -192,54 +229,60 @@ describe("redis store: rotation order, on a live server", () => {
     { title: "another bucket, single-slot steps", oldBucket: "YA", newBucket: "YB", crossSlotScripts: false },
   ] as const;
 
-  it.each(cases)("$title: the new session is written before the old one is deleted (recording connection, MONITOR)", async ({ oldBucket, newBucket, crossSlotScripts }) => {
-    const connection = recordingConnection(await connectTo("ioredis", redis.url));
-    const store = createRedisStore({ connection, crossSlotScripts });
-    const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
-    await store.create(oldId, record("old-owner"), options);
-    await store.create(idIn(newBucket), record("warm-up"), options); // so the rotation's script goes as EVALSHA
-    connection.roundTrips.length = 0;
-    const monitor = await monitorRedis(redis);
-    expect((await store.create(newId, record("new-owner"), { ...options, replacesSessionId: oldId })).replaced).toBe(true);
-    const executed = await monitor.stop();
+  it.each(cases)(
+    "$title: the new session is written before the old one is deleted (recording connection, MONITOR)",
+    async ({ oldBucket, newBucket, crossSlotScripts }) => {
+      const connection = recordingConnection(await connectTo("ioredis", redis.url));
+      const store = createRedisStore({ connection, crossSlotScripts });
+      const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
+      await store.create(oldId, record("old-owner"), options);
+      await store.create(idIn(newBucket), record("warm-up"), options); // so the rotation's script goes as EVALSHA
+      connection.roundTrips.length = 0;
+      const monitor = await monitorRedis(redis);
+      expect((await store.create(newId, record("new-owner"), { ...options, replacesSessionId: oldId })).replaced).toBe(true);
+      const executed = await monitor.stop();
 
-    const oldKey = `ts:{${oldBucket}}${oldId.slice(2)}`;
-    const newKey = `ts:{${newBucket}}${newId.slice(2)}`;
-    const sent = connection.roundTrips.map((trip) => trip.map(({ name, args }) => [name, ...args.filter((arg) => arg.startsWith("ts:"))].join(" ")));
-    if (crossSlotScripts) {
-      // One round trip, one script, which names the old session among its keys.
-      expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:u ${newKey} ts:{${newBucket}}:i ${oldKey} ts:{${oldBucket}}:u ts:{${newBucket}}`]]);
-    } else {
-      // Two round trips: the create script alone, and only after it succeeded, the old session's delete (its own script).
-      expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:u ${newKey} ts:{${newBucket}}:i ts:{${newBucket}}`], [`EVAL ${oldKey} ts:{${oldBucket}}:u`]]);
-    }
-    const setAt = executed.findIndex((line) => line.includes(`"SET" "${newKey}"`));
-    const delAt = executed.findIndex((line) => line.includes(`"GETDEL" "${oldKey}"`));
-    expect(setAt, executed.join("\n")).toBeGreaterThanOrEqual(0);
-    expect(delAt, executed.join("\n")).toBeGreaterThan(setAt);
-    await store.close();
-  });
+      const oldKey = `ts:{${oldBucket}}${oldId.slice(2)}`;
+      const newKey = `ts:{${newBucket}}${newId.slice(2)}`;
+      const sent = connection.roundTrips.map((trip) => trip.map(({ name, args }) => [name, ...args.filter((arg) => arg.startsWith("ts:"))].join(" ")));
+      if (crossSlotScripts) {
+        // One round trip, one script, which names the old session among its keys.
+        expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:u ${newKey} ts:{${newBucket}}:i ${oldKey} ts:{${oldBucket}}:u ts:{${newBucket}}`]]);
+      } else {
+        // Two round trips: the create script alone, and only after it succeeded, the old session's delete (its own script).
+        expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:u ${newKey} ts:{${newBucket}}:i ts:{${newBucket}}`], [`EVAL ${oldKey} ts:{${oldBucket}}:u`]]);
+      }
+      const setAt = executed.findIndex((line) => line.includes(`"SET" "${newKey}"`));
+      const delAt = executed.findIndex((line) => line.includes(`"GETDEL" "${oldKey}"`));
+      expect(setAt, executed.join("\n")).toBeGreaterThanOrEqual(0);
+      expect(delAt, executed.join("\n")).toBeGreaterThan(setAt);
+      await store.close();
+    },
+  );
 
   for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisClientKind[]) {
-    it.each(cases)(`${kind}, $title: a login that a full Redis refuses (OOM) fails with STORE_FULL and the old session stays valid`, async ({ oldBucket, newBucket, crossSlotScripts }) => {
-      const store = createRedisStore({ connection: await connectTo(kind, redis.url), crossSlotScripts });
-      const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
-      await store.create(oldId, record("owner"), options);
-      const undo = await fillRedis(redis);
-      let error: unknown;
-      try {
-        error = await store.create(newId, record("owner"), { ...options, replacesSessionId: oldId }).catch((e: unknown) => e);
-        expect(await store.readAndExtend(oldId, 60_000), "the old session reads while Redis is full").not.toBeNull();
-      } finally {
-        await undo();
-      }
-      expect(error).toBeInstanceOf(StoreUnavailableError);
-      expect((error as StoreUnavailableError).code).toBe("STORE_FULL");
-      expect(await store.readAndExtend(oldId, 60_000)).not.toBeNull();
-      expect(await store.readAndExtend(newId, 60_000)).toBeNull();
-      expect((await store.listForUser({ userId: "owner", bucket: oldBucket }, 0)).sessions.map((s) => s.sessionId)).toContain(oldId);
-      await store.close();
-    });
+    it.each(cases)(
+      `${kind}, $title: a login that a full Redis refuses (OOM) fails with STORE_FULL and the old session stays valid`,
+      async ({ oldBucket, newBucket, crossSlotScripts }) => {
+        const store = createRedisStore({ connection: await connectTo(kind, redis.url), crossSlotScripts });
+        const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
+        await store.create(oldId, record("owner"), options);
+        const undo = await fillRedis(redis);
+        let error: unknown;
+        try {
+          error = await store.create(newId, record("owner"), { ...options, replacesSessionId: oldId }).catch((e: unknown) => e);
+          expect(await store.readAndExtend(oldId, 60_000), "the old session reads while Redis is full").not.toBeNull();
+        } finally {
+          await undo();
+        }
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect((error as StoreUnavailableError).code).toBe("STORE_FULL");
+        expect(await store.readAndExtend(oldId, 60_000)).not.toBeNull();
+        expect(await store.readAndExtend(newId, 60_000)).toBeNull();
+        expect((await store.listForUser({ userId: "owner", bucket: oldBucket }, 0)).sessions.map((s) => s.sessionId)).toContain(oldId);
+        await store.close();
+      },
+    );
   }
 
   it.each(cases.filter((c) => c.crossSlotScripts))(
@@ -318,7 +361,8 @@ describe("redis store: rotation order, on a live server", () => {
       for (const junk of ["x", `${"A".repeat(44)}B`, `${token}x`, "'; DROP", "%00"]) {
         expect((await sessions.authenticate(new Request("http://localhost/", { headers: { cookie: `session_id=${junk}` } }))).status).toBe("invalid");
       }
-      for (const handle of ["", session.id.slice(0, 2), session.id.slice(0, 25), token, `${session.id}/x`]) expect(await sessions.revokeSession(session, handle)).toBe(false);
+      for (const handle of ["", session.id.slice(0, 2), session.id.slice(0, 25), token, `${session.id}/x`])
+        expect(await sessions.revokeSession(session, handle)).toBe(false);
       await expect(sessions.login(new Request("http://localhost/"), { userId: "\udc00" })).rejects.toBeInstanceOf(SessionInputError);
       await expect(sessions.revokeAllSessions("\ud800")).rejects.toBeInstanceOf(SessionInputError);
     });

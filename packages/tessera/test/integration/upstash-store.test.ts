@@ -13,7 +13,14 @@ import { commandsDuring, connectTo, total } from "../../../../test/support/redis
 import { fillRedis, startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
 
 const TOKEN = "local-test-token-8f3a";
-const record = { userId: "12", device: { userAgent: "", ip: "" }, createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
+const record = {
+  userId: "12",
+  device: { userAgent: "", ip: "" },
+  createdAtSeconds: 1_800_000_000,
+  absoluteExpiresAtSeconds: 1_800_043_200,
+  lastSeenAtSeconds: 1_800_000_000,
+  data: {},
+};
 const createOptions = { ttlMs: 60_000, indexTtlMs: 60_000, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 };
 
 describeStoreContract(
@@ -75,7 +82,13 @@ describe("upstash store failure modes", () => {
       await writeV2Session(v2Writer, id, { ...record, userId: `up-${i}` }, { ...createOptions, nowSeconds: Math.floor(Date.now() / 1000), keyPrefix: "up:" });
     }
     await v2Writer.close();
-    expect(await scanLayout({ connection, keyPrefix: "up:", scanCount: 7 })).toMatchObject({ sessions: 30, users: 0, v2IndexesLeft: 3, sessionsInV2Indexes: 30, nodes: 1 });
+    expect(await scanLayout({ connection, keyPrefix: "up:", scanCount: 7 })).toMatchObject({
+      sessions: 30,
+      users: 0,
+      v2IndexesLeft: 3,
+      sessionsInV2Indexes: 30,
+      nodes: 1,
+    });
     expect(await migrateLayout({ connection, keyPrefix: "up:", scanCount: 7, chunkSize: 4 })).toMatchObject({ v2IndexesMigrated: 3, sessionsAdopted: 30 });
     const report = await scanLayout({ connection, keyPrefix: "up:" });
     expect(report).toMatchObject({ sessions: 30, users: 30, v2IndexesLeft: 0, keysWithoutTtl: 0, unknownKeys: 0 });

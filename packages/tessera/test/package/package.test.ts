@@ -21,7 +21,8 @@ let tarball: string;
 let files: string[];
 
 beforeAll(() => {
-  if (!existsSync(join(PACKAGE, "dist/core/index.js"))) throw new Error("packages/tessera/dist is missing: run `npm run build` (npm test does) before this test");
+  if (!existsSync(join(PACKAGE, "dist/core/index.js")))
+    throw new Error("packages/tessera/dist is missing: run `npm run build` (npm test does) before this test");
   work = mkdtempSync(join(tmpdir(), "tessera-package-"));
   const packed = spawnSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: PACKAGE, encoding: "utf8" });
   if (packed.status !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
@@ -54,7 +55,8 @@ describe("the tarball", () => {
   it("every export of the manifest points at a shipped file", () => {
     const manifest = JSON.parse(readFileSync(join(PACKAGE, "package.json"), "utf8")) as { exports: Record<string, string | Record<string, string>> };
     for (const [subpath, target] of Object.entries(manifest.exports)) {
-      for (const path of typeof target === "string" ? [target] : Object.values(target)) expect(files, `${subpath} → ${path}`).toContain(path.replace(/^\.\//, ""));
+      for (const path of typeof target === "string" ? [target] : Object.values(target))
+        expect(files, `${subpath} → ${path}`).toContain(path.replace(/^\.\//, ""));
     }
   });
 
@@ -65,7 +67,11 @@ describe("the tarball", () => {
   });
 
   it("arethetypeswrong finds nothing for ESM consumers (node16 and bundler)", () => {
-    const result = spawnSync(process.execPath, [join(ROOT_MODULES, "@arethetypeswrong/cli/dist/index.js"), tarball, "--profile", "esm-only", "--format", "ascii", "--no-color"], { encoding: "utf8" });
+    const result = spawnSync(
+      process.execPath,
+      [join(ROOT_MODULES, "@arethetypeswrong/cli/dist/index.js"), tarball, "--profile", "esm-only", "--format", "ascii", "--no-color"],
+      { encoding: "utf8" },
+    );
     expect(result.status, result.stdout + result.stderr).toBe(0);
   });
 });

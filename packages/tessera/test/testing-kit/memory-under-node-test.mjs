@@ -15,11 +15,22 @@ describeStoreContract(
       independentStore: async () => store,
       async fillBackend() {
         const ids = [];
-        const record = { userId: "filler", device: { userAgent: "x", ip: "" }, createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} };
+        const record = {
+          userId: "filler",
+          device: { userAgent: "x", ip: "" },
+          createdAtSeconds: 1_800_000_000,
+          absoluteExpiresAtSeconds: 1_800_043_200,
+          lastSeenAtSeconds: 1_800_000_000,
+          data: {},
+        };
         for (let i = 0; i < 2_000; i++) {
           const id = `FL${String(i).padStart(24, "0")}`;
           try {
-            await store.create(id, { ...record, userId: `filler-${i}` }, { ttlMs: 600_000, indexTtlMs: 600_000, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 });
+            await store.create(
+              id,
+              { ...record, userId: `filler-${i}` },
+              { ttlMs: 600_000, indexTtlMs: 600_000, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 },
+            );
           } catch {
             break;
           }
@@ -32,7 +43,18 @@ describeStoreContract(
       // The memory store has no backend to lose; "unavailable" for it means full.
       unavailableStore: async () => {
         const full = createMemoryStore({ maxSessions: 1, now: () => nowMs });
-        await full.create("AAoccupant", { userId: "occupant", device: { userAgent: "x", ip: "" }, createdAtSeconds: 1_800_000_000, absoluteExpiresAtSeconds: 1_800_043_200, lastSeenAtSeconds: 1_800_000_000, data: {} }, { ttlMs: 60_000, indexTtlMs: 60_000, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 });
+        await full.create(
+          "AAoccupant",
+          {
+            userId: "occupant",
+            device: { userAgent: "x", ip: "" },
+            createdAtSeconds: 1_800_000_000,
+            absoluteExpiresAtSeconds: 1_800_043_200,
+            lastSeenAtSeconds: 1_800_000_000,
+            data: {},
+          },
+          { ttlMs: 60_000, indexTtlMs: 60_000, maxSessionsPerUser: 0, nowSeconds: 1_800_000_000 },
+        );
         return full;
       },
       close: () => store.close(),

@@ -12,7 +12,11 @@ const FIXTURE = fileURLToPath(new URL("./memory-under-node-test.mjs", import.met
 
 function runNodeTest(env: Record<string, string>) {
   if (!existsSync(fileURLToPath(new URL("../../dist/testing/index.js", import.meta.url)))) throw new Error("run `npm run build` first (npm test does)");
-  const result = spawnSync(process.execPath, ["--test", "--test-reporter=tap", FIXTURE], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  const result = spawnSync(process.execPath, ["--test", "--test-reporter=tap", FIXTURE], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
   const count = (name: string) => Number(result.stdout.match(new RegExp(`^# ${name} (\\d+)$`, "m"))?.[1] ?? Number.NaN);
   return { status: result.status, pass: count("pass"), fail: count("fail"), output: result.stdout + result.stderr };
 }

@@ -23,6 +23,7 @@ export type { RequestSessionsApi } from "../../core/request-sessions.js";
  * }
  * ```
  */
+// biome-ignore lint/suspicious/noEmptyInterface: an interface, empty on purpose, so apps can fill it by declaration merging
 export interface Register {}
 
 /** The data type given to {@link Register}, or `SessionData` (any object) without one. */

@@ -21,7 +21,14 @@ describe("sessionMiddleware", () => {
   function counting() {
     const inner = createMemoryStore();
     let reads = 0;
-    const store: SessionStore = { ...inner, description: "counting", readAndExtend: (...args) => (reads++, inner.readAndExtend(...args)) };
+    const store: SessionStore = {
+      ...inner,
+      description: "counting",
+      readAndExtend: (...args) => {
+        reads++;
+        return inner.readAndExtend(...args);
+      },
+    };
     return { store, reads: () => reads };
   }
 
@@ -59,7 +66,10 @@ describe("sessionMiddleware", () => {
   });
 
   it("sessionErrorHandler maps store failures to 503 and other errors to a bare 500", async () => {
-    const broken: SessionStore = { ...createMemoryStore(), readAndExtend: () => Promise.reject(new StoreUnavailableError("STORE_TIMEOUT", "slow", { retryAfterSeconds: 3 })) };
+    const broken: SessionStore = {
+      ...createMemoryStore(),
+      readAndExtend: () => Promise.reject(new StoreUnavailableError("STORE_TIMEOUT", "slow", { retryAfterSeconds: 3 })),
+    };
     const app = new Hono<SessionEnv>();
     app.use(sessionMiddleware(createSessionManager({ store: broken })));
     app.onError(sessionErrorHandler());

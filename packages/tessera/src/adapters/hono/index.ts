@@ -45,7 +45,10 @@ export type SessionEnv<Data extends SessionData = SessionData> = { Variables: { 
  * });
  * ```
  */
-export function sessionMiddleware<Data extends SessionData>(manager: SessionManager<Data>, options: SessionMiddlewareOptions = {}): MiddlewareHandler<SessionEnv<Data>> {
+export function sessionMiddleware<Data extends SessionData>(
+  manager: SessionManager<Data>,
+  options: SessionMiddlewareOptions = {},
+): MiddlewareHandler<SessionEnv<Data>> {
   const { clientIp } = options;
   // Not async: this runs on every request, and an extra async frame per request showed in read
   // throughput.
@@ -116,6 +119,5 @@ export function sessionErrorResponse(error: unknown, c: Context): Response | und
  * else to `fallback` (default: a JSON 500 that reveals nothing).
  */
 export function sessionErrorHandler(fallback?: ErrorHandler): ErrorHandler {
-  return (error, c) =>
-    sessionErrorResponse(error, c) ?? (fallback ? fallback(error, c) : c.json({ detail: "Internal Server Error" }, 500));
+  return (error, c) => sessionErrorResponse(error, c) ?? (fallback ? fallback(error, c) : c.json({ detail: "Internal Server Error" }, 500));
 }

@@ -5,7 +5,14 @@ import type { CreateSessionOptions } from "../../core/store.js";
 import { withRandomInterleaving } from "../../testing/index.js";
 import { createMemoryStore } from "./memory-store.js";
 
-const record = { userId: "ada", device: { userAgent: "test", ip: "" }, createdAtSeconds: 0, absoluteExpiresAtSeconds: 10_000_000_000, lastSeenAtSeconds: 0, data: {} };
+const record = {
+  userId: "ada",
+  device: { userAgent: "test", ip: "" },
+  createdAtSeconds: 0,
+  absoluteExpiresAtSeconds: 10_000_000_000,
+  lastSeenAtSeconds: 0,
+  data: {},
+};
 const options = (ttlMs: number): CreateSessionOptions => ({
   ttlMs,
   indexTtlMs: ttlMs,

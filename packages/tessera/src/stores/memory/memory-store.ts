@@ -137,7 +137,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       }
 
       for (const id of [replacesSessionId, sessionId, ...evictedSessionIds, ...expired.map(({ sessionId: id }) => id)]) if (id !== undefined) remove(id);
-      const indexEntry = encodeIndexEntry({ userId: record.userId, createdAtSeconds: record.createdAtSeconds, absoluteExpiresAtSeconds: record.absoluteExpiresAtSeconds });
+      const indexEntry = encodeIndexEntry({
+        userId: record.userId,
+        createdAtSeconds: record.createdAtSeconds,
+        absoluteExpiresAtSeconds: record.absoluteExpiresAtSeconds,
+      });
       entries.set(sessionId, { encoded: encodeSessionRecord(record), expiresAtMs: now() + ttlMs, userId: record.userId, indexEntry });
       let ids = byUser.get(record.userId);
       if (ids === undefined) byUser.set(record.userId, (ids = new Set()));

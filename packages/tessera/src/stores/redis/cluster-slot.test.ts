@@ -25,7 +25,14 @@ describe("slotOfRoundTrip", () => {
   });
 
   it("accepts a round trip under one hash tag and routes it by its first key", () => {
-    expect(slotOfRoundTrip([["DEL", "ts:{AB}x"], ["HDEL", "ts:{AB}:i", "x"], ["EVAL", "return 1", 2, "ts:{AB}:i", "ts:{AB}y"], ["WAIT", 1, 250]])).toEqual({
+    expect(
+      slotOfRoundTrip([
+        ["DEL", "ts:{AB}x"],
+        ["HDEL", "ts:{AB}:i", "x"],
+        ["EVAL", "return 1", 2, "ts:{AB}:i", "ts:{AB}y"],
+        ["WAIT", 1, 250],
+      ]),
+    ).toEqual({
       slot: keySlot("AB"),
       routingKey: "ts:{AB}x",
     });
@@ -33,7 +40,11 @@ describe("slotOfRoundTrip", () => {
   });
 
   it("rejects a round trip whose keys span slots, naming both keys", () => {
-    const spanning = () => slotOfRoundTrip([["DEL", "ts:{AB}x"], ["EVALSHA", "abc", 2, "ts:{CD}:i", "ts:{CD}y"]]);
+    const spanning = () =>
+      slotOfRoundTrip([
+        ["DEL", "ts:{AB}x"],
+        ["EVALSHA", "abc", 2, "ts:{CD}:i", "ts:{CD}y"],
+      ]);
     expect(spanning).toThrow(CrossSlotRoundTripError);
     expect(spanning).toThrow(/slots \d+ \("ts:\{AB\}x"\) and \d+ \("ts:\{CD\}:i"\)/);
     expect(() => slotOfRoundTrip([["EVAL", "return 1", 2, "ts:{AB}:i", "ts:{CD}y"]])).toThrow(CrossSlotRoundTripError);

@@ -86,5 +86,7 @@ export function slotOfRoundTrip(commands: readonly RedisCommand[]): { slot: numb
 }
 
 function describeCommands(commands: readonly RedisCommand[]): string {
-  return commands.map((command) => (command[0].toUpperCase().startsWith("EVAL") ? command[0].toUpperCase().replace(/^EVAL$/, "EVAL <script>") : command[0])).join(" + ");
+  return commands
+    .map((command) => (command[0].toUpperCase().startsWith("EVAL") ? command[0].toUpperCase().replace(/^EVAL$/, "EVAL <script>") : command[0]))
+    .join(" + ");
 }

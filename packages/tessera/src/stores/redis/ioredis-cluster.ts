@@ -107,7 +107,9 @@ export const recommendedIoredisClusterOptions = {
  */
 export function ioredisClusterConnection(cluster: IoredisClusterClient, options: { ownsClient?: boolean } = {}): RedisConnection {
   if (cluster?.isCluster !== true) {
-    throw new TypeError("ioredisClusterConnection needs an ioredis Cluster (new Cluster([...startup nodes])); for a single Redis use ioredisConnection(new Redis(url))");
+    throw new TypeError(
+      "ioredisClusterConnection needs an ioredis Cluster (new Cluster([...startup nodes])); for a single Redis use ioredisConnection(new Redis(url))",
+    );
   }
   const ownsClient = options.ownsClient ?? true;
   const firstReady = allMastersReadyOnce(cluster);
@@ -119,7 +121,7 @@ export function ioredisClusterConnection(cluster: IoredisClusterClient, options:
     async send(commands: readonly RedisCommand[]) {
       slotOfRoundTrip(commands);
       const waiting = firstReady();
-      if (waiting) await waiting;
+      if (waiting !== undefined) await waiting;
       // With the offline queue off ioredis would fail such a command anyway; a pipeline, though,
       // waits for "ready" whatever the options say, and could then run after the store gave up.
       if (cluster.status !== "ready") throw new Error(`the Redis Cluster client is ${cluster.status}, not ready`);
@@ -138,7 +140,7 @@ export function ioredisClusterConnection(cluster: IoredisClusterClient, options:
     },
     async scanNodes() {
       const waiting = firstReady();
-      if (waiting) await waiting;
+      if (waiting !== undefined) await waiting;
       return cluster.nodes("master").map((node) => ioredisConnection(node as unknown as IoredisClient, { ownsClient: false }));
     },
     async close() {

@@ -52,7 +52,7 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
     description: `ioredis ${host ?? "?"}:${port ?? "?"}`,
     async send(commands: readonly RedisCommand[]) {
       const waiting = firstReady();
-      if (waiting) await waiting;
+      if (waiting !== undefined) await waiting;
       if (commands.length === 1) {
         const [name, ...args] = commands[0]!;
         try {

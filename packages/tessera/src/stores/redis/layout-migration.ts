@@ -59,14 +59,24 @@ export async function migrateLayout(options: MigrateLayoutOptions): Promise<Migr
   const keyPrefix = checkedKeyPrefix(options.keyPrefix);
   const scanCount = checkedScanCount(options.scanCount, 1000);
   const chunkSize = options.chunkSize ?? 200;
-  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > 10_000) throw new ConfigError(`chunkSize must be a whole number from 1 to 10000, got ${String(chunkSize)}`);
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > 10_000)
+    throw new ConfigError(`chunkSize must be a whole number from 1 to 10000, got ${String(chunkSize)}`);
   const { connection } = options;
   const layout = keyLayout(keyPrefix);
   const scripts = createScriptCache();
   const progress: MigrationProgress = { v2IndexesMigrated: 0, entriesRead: 0, sessionsAdopted: 0, position: options.resumeFrom ?? { node: 0, cursor: "0" } };
 
   async function migrateChunk(bucket: string, cursor: string): Promise<[next: string, read: number, adopted: number]> {
-    const command = ["EVAL", MIGRATE_CHUNK_SCRIPT, 2, layout.legacyIndexKey(bucket), layout.userIndexKey(bucket), layout.bucketPrefix(bucket), cursor, chunkSize] as const;
+    const command = [
+      "EVAL",
+      MIGRATE_CHUNK_SCRIPT,
+      2,
+      layout.legacyIndexKey(bucket),
+      layout.userIndexKey(bucket),
+      layout.bucketPrefix(bucket),
+      cursor,
+      chunkSize,
+    ] as const;
     const [reply] = await sendWithScripts(connection, scripts, [command]);
     if (reply instanceof Error) throw new Error(`migrating ${layout.legacyIndexKey(bucket)} failed: ${reply.message}`);
     const [next, read, adopted] = reply as [RedisReply, number, number];

@@ -52,7 +52,16 @@ export async function scanLayout(options: ScanLayoutOptions): Promise<LayoutScan
   const keyPrefix = checkedKeyPrefix(options.keyPrefix);
   const scanCount = checkedScanCount(options.scanCount, 1000);
   const memorySamples = options.memorySamples ?? 200;
-  const report: LayoutScanReport = { sessions: 0, users: 0, bytesPerSessionEstimate: null, keysWithoutTtl: 0, unknownKeys: 0, v2IndexesLeft: 0, sessionsInV2Indexes: 0, nodes: 0 };
+  const report: LayoutScanReport = {
+    sessions: 0,
+    users: 0,
+    bytesPerSessionEstimate: null,
+    keysWithoutTtl: 0,
+    unknownKeys: 0,
+    v2IndexesLeft: 0,
+    sessionsInV2Indexes: 0,
+    nodes: 0,
+  };
   const sampled = { session: [] as number[], index: [] as number[], indexKeys: 0, memoryRefused: false };
   let keysScanned = 0;
 
@@ -64,51 +73,46 @@ export async function scanLayout(options: ScanLayoutOptions): Promise<LayoutScan
     return undefined;
   }
 
-  report.nodes = await scanEveryNode(
-    options.connection,
-    `${keyPrefix}{*`,
-    scanCount,
-    async (keys, node, position) => {
-      keysScanned += keys.length;
-      const kinds = keys.map((key) => classifyKey(keyPrefix, key));
-      const commands: RedisCommand[] = [];
-      keys.forEach((key, index) => {
-        commands.push(["PTTL", key]);
-        if (kinds[index] === "userIndex" || kinds[index] === "legacyIndex") commands.push(["HLEN", key]);
-      });
-      const replies = keys.length > 0 ? await sendOrThrow(node, commands) : [];
-      let reply = 0;
-      for (const kind of kinds) {
-        const ttl = replies[reply++];
-        const fields = kind === "userIndex" || kind === "legacyIndex" ? Number(replies[reply++]) : 0;
-        if (ttl === -2) continue; // gone between SCAN and PTTL
-        if (kind === undefined) {
-          report.unknownKeys++;
-          continue;
-        }
-        if (ttl === -1) report.keysWithoutTtl++;
-        if (kind === "session") report.sessions++;
-        else if (kind === "userIndex") report.users += fields;
-        else {
-          report.v2IndexesLeft++;
-          report.sessionsInV2Indexes += fields;
-        }
-        if (kind === "userIndex") sampled.indexKeys++;
+  report.nodes = await scanEveryNode(options.connection, `${keyPrefix}{*`, scanCount, async (keys, node, position) => {
+    keysScanned += keys.length;
+    const kinds = keys.map((key) => classifyKey(keyPrefix, key));
+    const commands: RedisCommand[] = [];
+    keys.forEach((key, index) => {
+      commands.push(["PTTL", key]);
+      if (kinds[index] === "userIndex" || kinds[index] === "legacyIndex") commands.push(["HLEN", key]);
+    });
+    const replies = keys.length > 0 ? await sendOrThrow(node, commands) : [];
+    let reply = 0;
+    for (const kind of kinds) {
+      const ttl = replies[reply++];
+      const fields = kind === "userIndex" || kind === "legacyIndex" ? Number(replies[reply++]) : 0;
+      if (ttl === -2) continue; // gone between SCAN and PTTL
+      if (kind === undefined) {
+        report.unknownKeys++;
+        continue;
       }
-      // One session and one index key per page, until enough: pages come in hash order, so spread out.
-      const session = keys.find((_, index) => kinds[index] === "session");
-      const index = keys.find((_, position) => kinds[position] === "userIndex");
-      if (session !== undefined && sampled.session.length < memorySamples) {
-        const bytes = await memoryUsage(node, session);
-        if (bytes !== undefined) sampled.session.push(bytes);
+      if (ttl === -1) report.keysWithoutTtl++;
+      if (kind === "session") report.sessions++;
+      else if (kind === "userIndex") report.users += fields;
+      else {
+        report.v2IndexesLeft++;
+        report.sessionsInV2Indexes += fields;
       }
-      if (index !== undefined && sampled.index.length < Math.max(1, memorySamples / 4)) {
-        const bytes = await memoryUsage(node, index);
-        if (bytes !== undefined) sampled.index.push(bytes);
-      }
-      options.onProgress?.({ keysScanned, position });
-    },
-  );
+      if (kind === "userIndex") sampled.indexKeys++;
+    }
+    // One session and one index key per page, until enough: pages come in hash order, so spread out.
+    const session = keys.find((_, index) => kinds[index] === "session");
+    const index = keys.find((_, position) => kinds[position] === "userIndex");
+    if (session !== undefined && sampled.session.length < memorySamples) {
+      const bytes = await memoryUsage(node, session);
+      if (bytes !== undefined) sampled.session.push(bytes);
+    }
+    if (index !== undefined && sampled.index.length < Math.max(1, memorySamples / 4)) {
+      const bytes = await memoryUsage(node, index);
+      if (bytes !== undefined) sampled.index.push(bytes);
+    }
+    options.onProgress?.({ keysScanned, position });
+  });
 
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   if (report.sessions > 0 && sampled.session.length > 0 && !sampled.memoryRefused) {

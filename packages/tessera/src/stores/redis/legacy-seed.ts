@@ -87,7 +87,9 @@ export interface LegacySeedSessions {
 export function legacySeedSessions(options: LegacySeedSessionsOptions): LegacySeedSessions {
   const { connection } = options;
   if (!connection || typeof connection.send !== "function") {
-    throw new ConfigError("options.connection is required: wrap the client of the tutorial's Redis with ioredisConnection(client), nodeRedisConnection(client) or upstashConnection(client)");
+    throw new ConfigError(
+      "options.connection is required: wrap the client of the tutorial's Redis with ioredisConnection(client), nodeRedisConnection(client) or upstashConnection(client)",
+    );
   }
   const keyPrefix = options.keyPrefix ?? LEGACY_SEED_KEY_PREFIX;
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
@@ -99,7 +101,10 @@ export function legacySeedSessions(options: LegacySeedSessionsOptions): LegacySe
   async function send(command: RedisCommand): Promise<RedisReply> {
     let replies: Array<RedisReply | Error>;
     try {
-      replies = await within(connection.send([command]), () => new StoreUnavailableError("STORE_TIMEOUT", `the tutorial's Redis did not answer ${command[0]} within ${commandTimeoutMs} ms`));
+      replies = await within(
+        connection.send([command]),
+        () => new StoreUnavailableError("STORE_TIMEOUT", `the tutorial's Redis did not answer ${command[0]} within ${commandTimeoutMs} ms`),
+      );
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       throw new StoreUnavailableError("STORE_UNAVAILABLE", `the tutorial's Redis is unreachable (${connection.description})`, { cause: error });

@@ -52,7 +52,7 @@ export function nodeRedisConnection(client: NodeRedisClient, options: { ownsClie
     description: `node-redis ${where}`,
     async send(commands) {
       const waiting = firstReady();
-      if (waiting) await waiting;
+      if (waiting !== undefined) await waiting;
       if (commands.length === 1) {
         try {
           return [(await client.sendCommand(stringify(commands[0]!))) as RedisReply];

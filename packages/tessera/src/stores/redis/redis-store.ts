@@ -70,7 +70,9 @@ export interface RedisStoreOptions {
 export function createRedisStore(options: RedisStoreOptions): SessionStore {
   const { connection } = options;
   if (!connection || typeof connection.send !== "function") {
-    throw new ConfigError("options.connection is required: wrap your client with ioredisConnection(client), nodeRedisConnection(client) or upstashConnection(client)");
+    throw new ConfigError(
+      "options.connection is required: wrap your client with ioredisConnection(client), nodeRedisConnection(client) or upstashConnection(client)",
+    );
   }
   const keyPrefix = options.keyPrefix ?? "ts:";
   const crossSlotScripts = options.crossSlotScripts ?? true;
@@ -85,7 +87,8 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
 
   const cleanup = options.cleanupPerLogin ?? { users: 2, sessionsPerUser: 8 };
   for (const [name, value] of Object.entries(cleanup)) {
-    if (!Number.isSafeInteger(value) || value < 0 || value > 100) throw new ConfigError(`cleanupPerLogin.${name} must be a whole number from 0 to 100, got ${String(value)}`);
+    if (!Number.isSafeInteger(value) || value < 0 || value > 100)
+      throw new ConfigError(`cleanupPerLogin.${name} must be a whole number from 0 to 100, got ${String(value)}`);
   }
   const { bucketPrefix, sessionKey, userIndexKey, legacyIndexKey } = keyLayout(keyPrefix);
   const scripts = createScriptCache();
@@ -96,7 +99,10 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
   async function send(commands: readonly RedisCommand[]): Promise<RedisReply[]> {
     let replies: Array<RedisReply | Error>;
     try {
-      replies = await withinDeadline(sendWithScripts(connection, scripts, commands), () => new StoreUnavailableError("STORE_TIMEOUT", `Redis did not answer ${describe(commands)} within ${commandTimeoutMs} ms`));
+      replies = await withinDeadline(
+        sendWithScripts(connection, scripts, commands),
+        () => new StoreUnavailableError("STORE_TIMEOUT", `Redis did not answer ${describe(commands)} within ${commandTimeoutMs} ms`),
+      );
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       throw new StoreUnavailableError("STORE_UNAVAILABLE", `Redis is unavailable (${connection.description}): ${(error as Error)?.message ?? String(error)}`, {
@@ -147,7 +153,8 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     async create(sessionId, record, { ttlMs, indexTtlMs, replacesSessionId, maxSessionsPerUser, nowSeconds }) {
       assertStorableUserId(record.userId);
       // The index packs fixed-width digests: an id of another shape would corrupt the user's list.
-      if (!isWellFormedSessionHandle(sessionId)) throw new TypeError(`create needs a session id from deriveSessionId (26 base64url characters), got ${sessionId.length} characters`);
+      if (!isWellFormedSessionHandle(sessionId))
+        throw new TypeError(`create needs a session id from deriveSessionId (26 base64url characters), got ${sessionId.length} characters`);
       const bucket = bucketOfSessionId(sessionId);
       const index = userIndexKey(bucket);
       const createCommand = (replaces: string | undefined) =>

@@ -29,7 +29,8 @@ export function checkedKeyPrefix(keyPrefix: string | undefined): string {
 
 export function checkedScanCount(scanCount: number | undefined, fallback: number): number {
   const count = scanCount ?? fallback;
-  if (!Number.isSafeInteger(count) || count < 1 || count > 100_000) throw new ConfigError(`scanCount must be a whole number from 1 to 100000, got ${String(count)}`);
+  if (!Number.isSafeInteger(count) || count < 1 || count > 100_000)
+    throw new ConfigError(`scanCount must be a whole number from 1 to 100000, got ${String(count)}`);
   return count;
 }
 

@@ -12,9 +12,9 @@ export function createScriptCache() {
   const sha1 = (source: string) => {
     let sha = shas.get(source);
     if (sha === undefined) {
-      sha = globalThis.crypto.subtle.digest("SHA-1", new TextEncoder().encode(source)).then((digest) =>
-        [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join(""),
-      );
+      sha = globalThis.crypto.subtle
+        .digest("SHA-1", new TextEncoder().encode(source))
+        .then((digest) => [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join(""));
       shas.set(source, sha);
     }
     return sha;
@@ -48,6 +48,6 @@ export async function sendWithScripts(
   const missing = replies.flatMap((reply, index) => (reply instanceof Error && reply.message.startsWith("NOSCRIPT") ? [index] : []));
   if (missing.length === 0) return replies;
   const retried = await connection.send(missing.map((index) => commands[index]!));
-  missing.forEach((index, position) => (replies[index] = retried[position]!));
+  for (const [position, index] of missing.entries()) replies[index] = retried[position]!;
   return replies;
 }

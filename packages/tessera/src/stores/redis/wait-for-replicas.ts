@@ -60,7 +60,8 @@ export function waitForReplicas(inner: RedisConnection, options: WaitForReplicas
   const { replicas, waitingConnection = inner } = options;
   const timeoutMs = options.timeoutMs ?? 250;
   if (!Number.isInteger(replicas) || replicas < 1) throw new RangeError(`waitForReplicas: replicas must be a whole number ≥ 1, got ${String(replicas)}`);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`waitForReplicas: timeoutMs must be a whole number of milliseconds ≥ 1, got ${String(timeoutMs)}`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
+    throw new RangeError(`waitForReplicas: timeoutMs must be a whole number of milliseconds ≥ 1, got ${String(timeoutMs)}`);
   return {
     get description() {
       return `${inner.description}, WAIT ${replicas} replica${replicas === 1 ? "" : "s"}`;
@@ -71,7 +72,9 @@ export function waitForReplicas(inner: RedisConnection, options: WaitForReplicas
       const acknowledged = replies.pop();
       if (acknowledged instanceof Error) throw acknowledged;
       if (typeof acknowledged !== "number" || acknowledged < replicas) {
-        throw new ReplicaAcknowledgementError(`only ${String(acknowledged)} of ${replicas} replica(s) acknowledged the write within ${timeoutMs} ms (WAIT); it is on the primary but may be lost in a failover`);
+        throw new ReplicaAcknowledgementError(
+          `only ${String(acknowledged)} of ${replicas} replica(s) acknowledged the write within ${timeoutMs} ms (WAIT); it is on the primary but may be lost in a failover`,
+        );
       }
       return replies;
     },

@@ -55,8 +55,10 @@ function addToPipeline(pipeline: Pipeline, [name, ...args]: RedisCommand): void 
   else if (upper === "GETDEL" && rest.length === 0) pipeline.getdel(key);
   else if (upper === "HDEL") pipeline.hdel(key, ...rest);
   else if (upper === "GETEX" && rest[0]?.toUpperCase() === "PX" && rest.length === 2) pipeline.getex(key, { px: Number(rest[1]) });
-  else if (upper === "PTTL" && rest.length === 0) pipeline.pttl(key); // scanLayout
-  else if (upper === "HLEN" && rest.length === 0) pipeline.hlen(key); // scanLayout
+  else if (upper === "PTTL" && rest.length === 0)
+    pipeline.pttl(key); // scanLayout
+  else if (upper === "HLEN" && rest.length === 0)
+    pipeline.hlen(key); // scanLayout
   else throw new Error(`cannot pipeline ${upper} on Upstash yet: add it to addToPipeline in src/stores/upstash/upstash.ts`);
 }
 
@@ -84,7 +86,7 @@ export function upstashConnection(client: UpstashRedis, options: { description?:
   const clientOptions = (client as unknown as { opts?: { automaticDeserialization?: boolean } }).opts;
   if (clientOptions?.automaticDeserialization !== false) {
     throw new ConfigError(
-      "create the @upstash/redis client with automaticDeserialization: false (see recommendedUpstashOptions()): with it on, stored strings such as \"12\" come back as numbers",
+      'create the @upstash/redis client with automaticDeserialization: false (see recommendedUpstashOptions()): with it on, stored strings such as "12" come back as numbers',
     );
   }
   return {
@@ -136,7 +138,8 @@ export interface UpstashStoreOptions extends Omit<RedisStoreOptions, "connection
  */
 export async function createUpstashStore(options: UpstashStoreOptions): Promise<SessionStore> {
   const { url, token, ...storeOptions } = options;
-  if (!/^https?:\/\//.test(url ?? "")) throw new ConfigError(`the Upstash URL must start with https:// (or http:// for a local server), got ${JSON.stringify(url)}`);
+  if (!/^https?:\/\//.test(url ?? ""))
+    throw new ConfigError(`the Upstash URL must start with https:// (or http:// for a local server), got ${JSON.stringify(url)}`);
   if (!token) throw new ConfigError("the Upstash token is empty: set UPSTASH_REDIS_REST_TOKEN");
   const { Redis } = await import("@upstash/redis");
   const timeoutMs = storeOptions.commandTimeoutMs ?? 1000;
