@@ -44,7 +44,8 @@ async function startServing(script: string, args: string[]) {
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  for (let attempt = 0; attempt < 200 && !stdout.includes("serving") && child.exitCode === null; attempt++) await sleep(25);
+  // Bounded at 15 s: with Redis away the CLI first waits 2 s for it, and a busy machine starts Node slowly.
+  for (let attempt = 0; attempt < 600 && !stdout.includes("serving") && child.exitCode === null; attempt++) await sleep(25);
   return {
     output: () => ({ stdout, stderr }),
     async stop(): Promise<number | null> {

@@ -183,7 +183,12 @@ describe("cluster drivers on a live cluster", () => {
           kind,
           store: createRedisStore({ connection, keyPrefix: "f:" }),
           // Same client, but a login counts only once a replica holds it.
-          durable: createRedisStore({ connection: waitForReplicas({ ...connection, close: async () => undefined }, { replicas: 1 }), keyPrefix: "f:" }),
+          // WAIT gets 1.5 s (the default 250 ms) so a busy CI machine cannot make a healthy replica look absent.
+          durable: createRedisStore({
+            connection: waitForReplicas({ ...connection, close: async () => undefined }, { replicas: 1, timeoutMs: 1500 }),
+            keyPrefix: "f:",
+            commandTimeoutMs: 5000,
+          }),
         };
       }),
     );
