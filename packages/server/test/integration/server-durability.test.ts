@@ -66,7 +66,11 @@ describe("a durable Redis killed under login load", () => {
     // The client reconnects by itself (backoff up to 1 s): wait until the store answers again.
     for (let attempt = 0; attempt < 100 && (await fetch(`${server.baseUrl}/readyz`)).status !== 200; attempt++) await sleep(100);
     // Served again without a restart of the app.
-    const after = await fetch(`${server.baseUrl}/login/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "after" }) });
+    const after = await fetch(`${server.baseUrl}/login/`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "after" }),
+    });
     expect(after.status).toBe(200);
     const lost: string[] = [];
     for (const { username, cookie } of acknowledged) {
