@@ -195,7 +195,10 @@ async function main(): Promise<void> {
       log("quick run: bench/RESULTS.md and bench/chart.svg left unchanged (written to bench-dist/ instead)");
       writeFileSync(`${ROOT}bench-dist/RESULTS.quick.md`, report.markdown);
     } else {
-      writeFileSync(`${ROOT}bench/RESULTS.md`, report.markdown);
+      // `npm run bench:scale` owns the "## Scale" section (a long run of its own): keep it.
+      const previous = existsSync(`${ROOT}bench/RESULTS.md`) ? readFileSync(`${ROOT}bench/RESULTS.md`, "utf8") : "";
+      const scaleAt = previous.indexOf("\n## Scale\n");
+      writeFileSync(`${ROOT}bench/RESULTS.md`, scaleAt === -1 ? report.markdown : `${report.markdown.trimEnd()}\n${previous.slice(scaleAt)}`);
       writeFileSync(`${ROOT}bench/chart.svg`, report.chart);
       log("wrote bench/RESULTS.md and bench/chart.svg");
     }
