@@ -28,16 +28,17 @@ const missing = requirements.filter((requirement) => !requirement.present());
 if (missing.length > 0) {
   const packages = missing.map((requirement) => requirement.debian);
   const command = `apt-get update && apt-get install -y ${packages.join(" ")}`;
+  const asUser = `sudo apt-get update && sudo apt-get install -y ${packages.join(" ")}`;
   console.error(`npm test: missing ${missing.map((requirement) => requirement.what).join("; ")}`);
   const canInstall = process.getuid?.() === 0 && onPath("apt-get") && process.env.TESSERA_NO_INSTALL !== "1";
   if (!canInstall) {
-    console.error(`\nInstall them, then run npm test again:\n\n  sudo ${command}\n`);
+    console.error(`\nInstall them, then run npm test again:\n\n  ${asUser}\n`);
     process.exit(1);
   }
   console.error(`npm test: installing with: ${command}`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   if (run("apt-get", ["update", "-qq"], { env }).status !== 0 || run("apt-get", ["install", "-y", "-qq", ...packages], { env }).status !== 0) {
-    console.error(`npm test: the install failed; run it yourself:\n\n  sudo ${command}\n`);
+    console.error(`npm test: the install failed; run it yourself:\n\n  ${asUser}\n`);
     process.exit(1);
   }
   const stillMissing = requirements.filter((requirement) => !requirement.present());

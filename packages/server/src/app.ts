@@ -34,7 +34,7 @@ export interface AppOptions {
   /** Version shown in `/openapi.json`. @default "0.0.0" */
   version?: string;
   /**
-   * Logs store outages (start and end, with the count of 503s). Wrap the store with its `watch`
+   * Logs store outages (start and end, with the count of 503s). Give the store its `storeCalls` (through `instrumentStore`)
    * so the end is seen. @default a new one on `logger`, which sees only the start
    */
   outageLog?: StoreOutageLog;

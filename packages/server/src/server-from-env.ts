@@ -76,7 +76,13 @@ export async function createServerFromEnv(env: Environment, options: ServerFromE
   });
   const outageLog = new StoreOutageLog(logger);
   const sessions = createSessionManager<ServerSessionData>({
-    store: outageLog.watch(instrumentStore(store, metrics.storeCalls)),
+    // One wrapper observes every store call for both the metrics and the outage log.
+    store: instrumentStore(store, {
+      onCall(operation, durationMs, errorCode) {
+        metrics.storeCalls.onCall(operation, durationMs, errorCode);
+        outageLog.storeCalls.onCall(operation, durationMs, errorCode);
+      },
+    }),
     ...(options.sha256 ? { sha256: options.sha256 } : {}),
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     absoluteTimeoutSeconds: config.absoluteTimeoutSeconds,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StoreUnavailableError } from "tessera";
+import { instrumentStore, StoreUnavailableError } from "tessera";
 import { createMemoryStore } from "tessera/memory";
 import { OUTAGE_QUIET_MS, StoreOutageLog } from "./store-outage.js";
 
@@ -49,9 +49,9 @@ describe("StoreOutageLog", () => {
     expect(lines[1]).toContain("100 request(s) were answered 503");
   });
 
-  it("sees successes through the store it watches, and starts counting afresh for the next outage", async () => {
+  it("sees successes through the instrumented store, and starts counting afresh for the next outage", async () => {
     const { lines, outage, advance } = recorder();
-    const store = outage.watch(createMemoryStore());
+    const store = instrumentStore(createMemoryStore(), outage.storeCalls);
     outage.refused(down);
     advance(OUTAGE_QUIET_MS);
     expect(await store.readAndExtend("A".repeat(43), 1000)).toBeNull();

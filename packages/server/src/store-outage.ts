@@ -1,5 +1,4 @@
-import type { StoreUnavailableError } from "tessera";
-import type { SessionStore } from "tessera";
+import type { StoreCallObserver, StoreUnavailableError } from "tessera";
 import type { LogContext, Logger } from "./logger.js";
 
 /**
@@ -15,11 +14,12 @@ export const OUTAGE_QUIET_MS = 2000;
  * request (thousands a minute under load).
  *
  * Failures are reported by the app's error handler ({@link refused}); successes by the store
- * itself once wrapped with {@link watch}.
+ * calls themselves, through {@link storeCalls} given to `instrumentStore` — the same observation
+ * the metrics use, so a store call is wrapped once, not once per observer.
  *
  * @example
  * const outage = new StoreOutageLog(logger);
- * const sessions = createSessionManager({ store: outage.watch(store), ... });
+ * const sessions = createSessionManager({ store: instrumentStore(store, outage.storeCalls), ... });
  * const app = createApp({ sessions, logger, outageLog: outage });
  */
 export class StoreOutageLog {
@@ -61,25 +61,10 @@ export class StoreOutageLog {
     this.#refusedCount = 0;
   }
 
-  /** `store`, reporting each successful call to {@link succeeded}. */
-  watch(store: SessionStore): SessionStore {
-    // One shared callback, not a closure per call: this sits on every store round trip.
-    const pass = <T>(result: T): T => {
-      this.succeeded();
-      return result;
-    };
-    return {
-      get description() {
-        return store.description;
-      },
-      create: (...args) => store.create(...args).then(pass),
-      readAndExtend: (...args) => store.readAndExtend(...args).then(pass),
-      touch: (...args) => store.touch(...args).then(pass),
-      patch: (...args) => store.patch(...args).then(pass),
-      destroy: (...args) => store.destroy(...args).then(pass),
-      listForUser: (...args) => store.listForUser(...args).then(pass),
-      destroyForUser: (...args) => store.destroyForUser(...args).then(pass),
-      close: () => store.close(),
-    };
-  }
+  /** For `instrumentStore`: each call that succeeded is reported to {@link succeeded}. */
+  readonly storeCalls: StoreCallObserver = {
+    onCall: (_operation, _durationMs, errorCode) => {
+      if (errorCode === undefined) this.succeeded();
+    },
+  };
 }
