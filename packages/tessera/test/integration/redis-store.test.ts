@@ -123,11 +123,11 @@ describe("redis store on a live server", () => {
     expect(large).toEqual(small);
     for (const wholeBucket of ["hgetall", "hkeys", "hvals", "hscan", "hlen", "scan", "keys"]) expect(Object.keys(large)).not.toContain(wholeBucket);
     expect(Number((await redis.command("HLEN", "ts:{BK}:u")).slice(1))).toBe(303);
-    // With the default clean-up (2 users, at most 8 sessions each): SET, EXISTS, HGET, HSET,
+    // With the default clean-up (2 users, at most 8 sessions each): SET, EXISTS, HGET, HSET, HLEN,
     // HRANDFIELD, PTTL, PEXPIRE, and per sampled user up to 8 EXISTS + HSET, plus the EVALSHA.
     for (let login = 0; login < 20; login++) {
       const stats = await commandsDuring(redis, () => sampling.create(id(++serial), record(`sampler-${login}`), options));
-      expect(total(stats)).toBeLessThanOrEqual(1 + 7 + 1 + 2 * 10);
+      expect(total(stats)).toBeLessThanOrEqual(1 + 8 + 1 + 2 * 10);
     }
     await Promise.all([store.close(), sampling.close()]);
   });
@@ -155,6 +155,43 @@ describe("redis store on a live server", () => {
     }
     expect(await redis.command("HEXISTS", "ts:{GC}:u", "never-back")).toBe(":0\r\n");
     expect(logins).toBeLessThan(200);
+    await store.close();
+  });
+
+  it("the clean-up also works on a bucket index past 512 users (a hashtable, sampled by HSCAN from a random cursor)", async () => {
+    const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
+    const now = Math.floor(Date.now() / 1000);
+    const record = (userId: string) => ({
+      userId,
+      device: { userAgent: "", ip: "" },
+      createdAtSeconds: now,
+      absoluteExpiresAtSeconds: now + 3600,
+      lastSeenAtSeconds: now,
+      data: {},
+    });
+    // 600 users who never came back: index fields whose sessions are gone.
+    const gone = Array.from({ length: 600 }, (_, i) => [`gone-${i}`, String(i).padStart(24, "0")]).flat();
+    await redis.command("HSET", "ts:{HT}:u", ...gone);
+    expect(await redis.command("OBJECT", "ENCODING", "ts:{HT}:u")).toBe("$9\r\nhashtable\r\n");
+    const options = { ttlMs: 60_000, indexTtlMs: 3_700_000, maxSessionsPerUser: 0, nowSeconds: now };
+    let cleaned = 0;
+    for (let login = 0; login < 50; login++) {
+      const result = await store.create(`HT${String(login).padStart(24, "0")}`, record(`returning-${login}`), options);
+      for (const { sessionId, userId } of result.expired) {
+        expect(userId).toMatch(/^gone-/);
+        expect(sessionId.slice(0, 2)).toBe("HT");
+        cleaned++;
+      }
+      // Bounded: at most 2 users sampled per login.
+      expect(result.expired.length).toBeLessThanOrEqual(2);
+    }
+    // Each login removes up to 2 of the (at first) 600 stale users; random slots hold about 1.5 users each.
+    expect(cleaned).toBeGreaterThan(30);
+    expect(Number((await redis.command("HLEN", "ts:{HT}:u")).slice(1))).toBe(600 + 50 - cleaned);
+    // Not HRANDFIELD, which reads 15 random entries of a hashtable for each one it returns.
+    const stats = await commandsDuring(redis, () => store.create(`HT${"9".repeat(24)}`, record("returning-last"), options));
+    expect(stats.get("hscan")).toBe(1);
+    expect(stats.has("hrandfield")).toBe(false);
     await store.close();
   });
 

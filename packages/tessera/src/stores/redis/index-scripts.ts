@@ -103,7 +103,7 @@ end
  * Login. KEYS: index, new session, the bucket's v2 index, and when rotating in this script the
  * old session and its bucket's index. ARGV: digest, value, ttlMs, index TTL (ms), now (s), user
  * id, max sessions per user (0 = no limit), bucket prefix, old digest, users to sample for
- * clean-up, digests checked per sampled user.
+ * clean-up, digests checked per sampled user, a random HSCAN cursor (the sampling of a large index).
  *
  * Order matters for a full Redis (`maxmemory` + `noeviction`): Redis refuses only a script's
  * *first* write that may grow memory, and once a script has written it lets it finish. So the
@@ -166,12 +166,25 @@ if max > 0 and #mine >= max then
 end
 kept[#kept + 1] = ARGV[1]
 save(index, user, kept)
--- A negative count may repeat a user but needs no de-duplication (the cheapest HRANDFIELD), and
--- WITHVALUES saves an HGET. EXISTS, not GET: a key past its absolute deadline still ends within
--- one idle period, and its own user's next login or listing deletes it sooner.
-local sample = tonumber(ARGV[10]) > 0 and redis.call('HRANDFIELD', index, -tonumber(ARGV[10]), 'WITHVALUES') or {}
+-- Sampling. A small hash (at most 512 fields: Redis's default listpack limit) is one block of
+-- memory, and HRANDFIELD walks it cheaply; a negative count may repeat a user but needs no
+-- de-duplication, and WITHVALUES saves an HGET. A large hash is a hashtable, where HRANDFIELD
+-- reads 15 random entries for each one it returns: at 10 million sessions those are cache misses,
+-- ~40 µs a login. There, HSCAN from a random cursor (ARGV[12]) reads the one or two table slots it
+-- lands on. (HSCAN of a listpack would return the whole hash, hence the switch on HLEN.)
+local wanted = tonumber(ARGV[10])
+local sample = {}
+if wanted > 0 then
+  if redis.call('HLEN', index) <= 512 then
+    sample = redis.call('HRANDFIELD', index, -wanted, 'WITHVALUES')
+  else
+    sample = redis.call('HSCAN', index, ARGV[12], 'COUNT', wanted)[2]
+  end
+end
+-- EXISTS, not GET: a key past its absolute deadline still ends within one idle period, and its
+-- own user's next login or listing deletes it sooner.
 local seen = { [user] = true }
-for s = 1, #sample, 2 do
+for s = 1, math.min(#sample, 2 * wanted), 2 do
   local who = sample[s]
   if not seen[who] then
     seen[who] = true

@@ -35,8 +35,9 @@ export interface RedisStoreOptions {
    * each one's sessions. Nothing else ever removes the index field of a user who never comes back
    * (Redis 7.0 has no per-field TTL), so each login clears a few of them: with 2, at most about
    * half the fields of a bucket belong to such users even if every user logs in once and never
-   * again. The work is bounded: one `HRANDFIELD … -users WITHVALUES`, then up to `sessionsPerUser`
-   * `EXISTS` per user sampled. @default { users: 2, sessionsPerUser: 8 }
+   * again. The work is bounded: `HLEN`, one `HRANDFIELD … -users WITHVALUES` (an index of more than
+   * 512 users: one `HSCAN` page from a random cursor), then up to `sessionsPerUser` `EXISTS` per
+   * user sampled. @default { users: 2, sessionsPerUser: 8 }
    */
   cleanupPerLogin?: { users: number; sessionsPerUser: number };
 }
@@ -175,6 +176,9 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
             replaces === undefined ? "" : digestOf(replaces),
             cleanup.users,
             cleanup.sessionsPerUser,
+            // Where the sampling of a large index starts: any number is a valid HSCAN cursor (Redis
+            // masks it to the table's size), and a script cannot draw its own (its seed is fixed).
+            Math.floor(Math.random() * 2 ** 32),
           ],
         );
       const inOneScript = replacesSessionId === undefined || crossSlotScripts || bucketOfSessionId(replacesSessionId) === bucket;
