@@ -1,14 +1,19 @@
 /**
  * Failover measurement (issue 11, item 5): the reference server on a private Redis Cluster
- * (3 masters, 3 replicas) under login + read load; `kill -9` of a master; then what clients saw.
+ * (3 masters, 3 replicas), or on a primary and a replica under 3 sentinels, under login + read
+ * load; `kill -9` of a master; then what clients saw.
  *
  *   npm run build && npx tsc -p tsconfig.bench.json && node bench-dist/bench/failover.js
  *
- * Options: --wait both|0|1 (REDIS_WAIT_REPLICAS for the server; default both, one run each)
+ * Options: --topology cluster|sentinel (default cluster)
+ *          --wait both|0|1 (REDIS_WAIT_REPLICAS for the server; default both, one run each)
  *          --workers 8 (concurrent clients)  --warmup-ms 3000  --observe-ms 20000 (after the kill)
  *          --restart-after-ms 10000 (the killed node is started again then, and rejoins as a replica)
  *          --node-timeout-ms 2000 (cluster-node-timeout; Redis's default is 15000, and the failover
  *          window grows with it)
+ *          --down-after-ms 1000 (Sentinel's down-after-milliseconds; Redis's default is 30000). The
+ *          killed primary restarts empty and Sentinel makes it a replica by itself (no REPLICAOF
+ *          from here), so with --wait 1 logins are refused until Sentinel has done so.
  *
  * Reported per run: every status seen (allowed: 2xx, and 503 with Retry-After), the failure window,
  * recovery per request kind without restarting the app, and acknowledged logins lost (each
@@ -18,18 +23,22 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { freePort, sleep } from "../test/support/ports.js";
-import { startRedisCluster } from "../test/support/redis-cluster.js";
+import { startRedisCluster, type ClusterNode } from "../test/support/redis-cluster.js";
+import { startRedisSentinelGroup } from "../test/support/redis-sentinel.js";
+import type { RedisServer } from "../test/support/redis-server.js";
 import { HANG_TIMEOUT_MS, startLoad, verifyLogins, type Observation, type RequestKind } from "./lib/failover-load.js";
 import { startProcess } from "./lib/processes.js";
 
 const { values: options } = parseArgs({
   options: {
+    topology: { type: "string", default: "cluster" },
     wait: { type: "string", default: "both" },
     workers: { type: "string", default: "8" },
     "warmup-ms": { type: "string", default: "3000" },
     "observe-ms": { type: "string", default: "20000" },
     "restart-after-ms": { type: "string", default: "10000" },
     "node-timeout-ms": { type: "string", default: "2000" },
+    "down-after-ms": { type: "string", default: "1000" },
   },
 });
 const root = fileURLToPath(new URL("../../", import.meta.url)); // bench-dist/bench → repository root
@@ -40,6 +49,56 @@ const warmupMs = Number(options["warmup-ms"]);
 const observeMs = Number(options["observe-ms"]);
 const restartAfterMs = Number(options["restart-after-ms"]);
 const nodeTimeoutMs = Number(options["node-timeout-ms"]);
+const downAfterMs = Number(options["down-after-ms"]);
+if (options.topology !== "cluster" && options.topology !== "sentinel") throw new Error(`--topology must be cluster or sentinel, not ${options.topology}`);
+const topology = options.topology;
+
+/** The Redis deployment under test, as the run uses it. */
+interface Deployment {
+  /** The server's variables that point it at the deployment. */
+  env: Record<string, string>;
+  /** `kill -9` of a master; resolves with its address. */
+  killMaster(): Promise<string>;
+  /** Starts the killed master again; it comes back as a replica (by itself, or through Sentinel). */
+  restartKilled(): Promise<void>;
+  /** Resolves once the deployment is whole again. */
+  waitUntilHealthy(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+async function startCluster(): Promise<Deployment> {
+  log(`starting a cluster (cluster-node-timeout ${nodeTimeoutMs} ms)`);
+  const cluster = await startRedisCluster({ nodeTimeoutMs });
+  let victim: ClusterNode | undefined;
+  return {
+    env: { REDIS_CLUSTER_NODES: cluster.startupNodes.join(",") },
+    async killMaster() {
+      [victim] = await cluster.masters();
+      await cluster.kill(victim!);
+      return victim!.address;
+    },
+    restartKilled: () => cluster.restart(victim!),
+    waitUntilHealthy: () => cluster.waitUntilHealthy(30_000),
+    dispose: () => cluster.dispose(),
+  };
+}
+
+async function startSentinel(): Promise<Deployment> {
+  log(`starting a primary, a replica and 3 sentinels (down-after-milliseconds ${downAfterMs} ms)`);
+  const group = await startRedisSentinelGroup({ sentinelCount: 3, downAfterMs });
+  let victim: RedisServer | undefined;
+  return {
+    env: { REDIS_SENTINELS: group.sentinelAddresses.join(","), REDIS_SENTINEL_NAME: group.masterName },
+    async killMaster() {
+      victim = await group.primary();
+      await victim.kill();
+      return `127.0.0.1:${victim.port}`;
+    },
+    restartKilled: () => victim!.start(),
+    waitUntilHealthy: () => group.waitUntilReplicating(victim!, 60_000),
+    dispose: () => group.dispose(),
+  };
+}
 
 interface RunReport {
   waitReplicas: number;
@@ -58,26 +117,25 @@ interface RunReport {
 }
 
 async function run(waitReplicas: number): Promise<RunReport> {
-  log(`\n== REDIS_WAIT_REPLICAS=${waitReplicas}: starting a cluster (cluster-node-timeout ${nodeTimeoutMs} ms)`);
-  const cluster = await startRedisCluster({ nodeTimeoutMs });
+  log(`\n== ${topology}, REDIS_WAIT_REPLICAS=${waitReplicas}`);
+  const deployment = topology === "cluster" ? await startCluster() : await startSentinel();
   const port = await freePort();
   const server = await startProcess(process.execPath, [serverMain], {
-    env: { HOST: "127.0.0.1", PORT: String(port), REDIS_CLUSTER_NODES: cluster.startupNodes.join(","), REDIS_WAIT_REPLICAS: String(waitReplicas) },
+    env: { HOST: "127.0.0.1", PORT: String(port), ...deployment.env, REDIS_WAIT_REPLICAS: String(waitReplicas) },
     ready: /listening on/,
   });
   try {
     const baseUrl = `http://127.0.0.1:${port}`;
     const load = startLoad(baseUrl, { workers, maxRequests: 2_000_000, runId: `fo${waitReplicas}-${Date.now().toString(36)}` });
     await sleep(warmupMs);
-    const [victim] = await cluster.masters();
     const killedAtMs = performance.now();
-    await cluster.kill(victim!);
-    log(`killed master ${victim!.address} (kill -9) at +${Math.round(warmupMs)} ms; observing for ${observeMs} ms; it restarts after ${restartAfterMs} ms`);
+    const victim = await deployment.killMaster();
+    log(`killed master ${victim} (kill -9) at +${Math.round(warmupMs)} ms; observing for ${observeMs} ms; it restarts after ${restartAfterMs} ms`);
     await sleep(restartAfterMs);
-    await cluster.restart(victim!);
+    await deployment.restartKilled();
     await sleep(Math.max(0, observeMs - restartAfterMs));
     await load.stop();
-    await cluster.waitUntilHealthy(30_000);
+    await deployment.waitUntilHealthy();
     log(`load stopped; verifying ${load.acknowledged.length} acknowledged logins`);
     const verification = await verifyLogins(baseUrl, load.acknowledged);
     return summarize(
@@ -90,7 +148,7 @@ async function run(waitReplicas: number): Promise<RunReport> {
     );
   } finally {
     await server.stop();
-    await cluster.dispose();
+    await deployment.dispose();
   }
 }
 
@@ -143,7 +201,7 @@ function summarize(
 
 function print(report: RunReport): void {
   const ms = (value: number | undefined) => (value === undefined ? "none" : `${Math.round(value)} ms`);
-  log(`\n-- REDIS_WAIT_REPLICAS=${report.waitReplicas} --`);
+  log(`\n-- ${topology}, REDIS_WAIT_REPLICAS=${report.waitReplicas} --`);
   log("statuses seen (whole run):");
   for (const [key, count] of Object.entries(report.statuses).sort()) log(`  ${key}: ${count}`);
   log(`not allowed (anything but 2xx or 503 with Retry-After, incl. no answer within ${HANG_TIMEOUT_MS} ms): ${report.violations.length}`);

@@ -12,6 +12,8 @@ const onPath = (name) => quiet("sh", ["-c", `command -v ${name}`]);
 /** Each requirement: how to tell it is there, and the Debian package that provides it. */
 const requirements = [
   { what: "redis-server (integration tests start real Redis servers)", present: () => onPath("redis-server") && onPath("redis-cli"), debian: "redis-server" },
+  // A package of its own on Debian, not part of redis-server.
+  { what: "redis-sentinel (the Sentinel failover test starts real sentinels)", present: () => onPath("redis-sentinel"), debian: "redis-sentinel" },
   {
     what: "Chromium (browser tests drive Debian's /usr/bin/chromium; never a downloaded browser)",
     present: () => existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"),

@@ -9,6 +9,7 @@ describe("readServerConfig", () => {
       port: 8000,
       redisUrl: undefined,
       redisClusterNodes: undefined,
+      redisSentinel: undefined,
       redisWaitReplicas: 0,
       upstash: undefined,
       idleTimeoutSeconds: 900,
@@ -82,6 +83,25 @@ describe("readServerConfig", () => {
     expect(readServerConfig({ REDIS_URL: "redis://127.0.0.1:6379", REDIS_WAIT_REPLICAS: "2" }).redisWaitReplicas).toBe(2);
   });
 
+  it("reads Sentinel's addresses and master group name, and WAIT durability with them", () => {
+    const config = readServerConfig({
+      REDIS_SENTINELS: "10.0.0.1:26379, sentinel-b.internal:26380,[::1]:26381",
+      REDIS_SENTINEL_NAME: " mymaster ",
+      REDIS_WAIT_REPLICAS: "1",
+    });
+    expect(config.redisSentinel).toEqual({
+      sentinels: [
+        { host: "10.0.0.1", port: 26379 },
+        { host: "sentinel-b.internal", port: 26380 },
+        { host: "::1", port: 26381 },
+      ],
+      masterName: "mymaster",
+    });
+    expect(config.redisWaitReplicas).toBe(1);
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.redisClusterNodes).toBeUndefined();
+  });
+
   it("never puts the Upstash token in an error message", () => {
     const error = (() => {
       try {
@@ -126,7 +146,28 @@ describe("readServerConfig", () => {
       { REDIS_CLUSTER_NODES: "10.0.0.1:7000", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" },
       /both REDIS_CLUSTER_NODES and UPSTASH_REDIS_REST_URL are set/,
     ],
-    [{ REDIS_WAIT_REPLICAS: "1" }, /REDIS_WAIT_REPLICAS applies to Redis only/],
+    [{ REDIS_WAIT_REPLICAS: "1" }, /REDIS_WAIT_REPLICAS applies to Redis only: set REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS too/],
+    [{ REDIS_SENTINELS: "10.0.0.1:26379" }, /REDIS_SENTINELS is set but REDIS_SENTINEL_NAME is not: set it to the master group's name/],
+    [{ REDIS_SENTINELS: "10.0.0.1:26379", REDIS_SENTINEL_NAME: "  " }, /REDIS_SENTINELS is set but REDIS_SENTINEL_NAME is not/],
+    [{ REDIS_SENTINEL_NAME: "mymaster" }, /REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not: set REDIS_SENTINELS=host:port/],
+    [
+      { REDIS_SENTINELS: "10.0.0.1", REDIS_SENTINEL_NAME: "mymaster" },
+      /REDIS_SENTINELS entry "10.0.0.1" is not host:port: write e.g. REDIS_SENTINELS=10.0.0.1:26379/,
+    ],
+    [{ REDIS_SENTINELS: "10.0.0.1:26379,", REDIS_SENTINEL_NAME: "mymaster" }, /REDIS_SENTINELS entry "" is not host:port/],
+    [{ REDIS_SENTINELS: "10.0.0.1:0", REDIS_SENTINEL_NAME: "mymaster" }, /REDIS_SENTINELS entry "10.0.0.1:0" is not host:port/],
+    [
+      { REDIS_SENTINELS: "10.0.0.1:26379", REDIS_SENTINEL_NAME: "mymaster", REDIS_URL: "redis://127.0.0.1:6379" },
+      /both REDIS_SENTINELS and REDIS_URL are set: unset one of them/,
+    ],
+    [
+      { REDIS_SENTINELS: "10.0.0.1:26379", REDIS_SENTINEL_NAME: "mymaster", REDIS_CLUSTER_NODES: "10.0.0.1:7000" },
+      /both REDIS_SENTINELS and REDIS_CLUSTER_NODES are set: unset one of them/,
+    ],
+    [
+      { REDIS_SENTINELS: "10.0.0.1:26379", REDIS_SENTINEL_NAME: "mymaster", UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" },
+      /both REDIS_SENTINELS and UPSTASH_REDIS_REST_URL are set: unset one of them/,
+    ],
     [{ REDIS_CLUSTER_NODES: "10.0.0.1:7000", REDIS_WAIT_REPLICAS: "one" }, /REDIS_WAIT_REPLICAS="one" is invalid/],
   ])("rejects %o with a message naming the variable", (env, message) => {
     expect(() => readServerConfig(env)).toThrow(ConfigError);

@@ -9,6 +9,8 @@ export interface ServerConfig {
   redisUrl: string | undefined;
   /** `REDIS_CLUSTER_NODES=host:port,…`: startup nodes of a Redis Cluster (any few of its nodes). */
   redisClusterNodes: Array<{ host: string; port: number }> | undefined;
+  /** `REDIS_SENTINELS` + `REDIS_SENTINEL_NAME`: the primary of a master group, found through Redis Sentinel. */
+  redisSentinel: RedisSentinelConfig | undefined;
   /** `REDIS_WAIT_REPLICAS`: a write counts once this many replicas hold it (`WAIT`); 0 = off. */
   redisWaitReplicas: number;
   /** `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN`: Upstash over REST. Neither set: the embedded store. */
@@ -33,6 +35,14 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** Logs, metrics, health and the move off the tutorial (`ops-config.ts`). */
   operations: OperationsConfig;
+}
+
+/** A primary with replicas under Redis Sentinel: the client asks the sentinels where the primary is, and asks again after a failover. */
+export interface RedisSentinelConfig {
+  /** `REDIS_SENTINELS=host:port,…`: the sentinels to ask (any few of them; each knows the others). */
+  sentinels: Array<{ host: string; port: number }>;
+  /** `REDIS_SENTINEL_NAME`: the master group's name, as in the sentinels' `sentinel monitor <name> …`. */
+  masterName: string;
 }
 
 /** Connection bounds of the HTTP server; see `ENVIRONMENT_DEFAULTS` for the variables. */
@@ -101,20 +111,42 @@ function readUpstash(env: Environment): { url: string; token: string } | undefin
   return { url, token };
 }
 
-/** `REDIS_CLUSTER_NODES`: comma-separated `host:port` (IPv6 as `[addr]:port`). */
-function readClusterNodes(env: Environment): Array<{ host: string; port: number }> | undefined {
-  const raw = env.REDIS_CLUSTER_NODES?.trim() || undefined;
+/** A comma-separated `host:port` list (IPv6 as `[addr]:port`) in variable `name`; errors show examples with `usualPort`. */
+function readAddressList(
+  env: Environment,
+  name: "REDIS_CLUSTER_NODES" | "REDIS_SENTINELS",
+  usualPort: number,
+): Array<{ host: string; port: number }> | undefined {
+  const raw = env[name]?.trim() || undefined;
   if (raw === undefined) return undefined;
   return raw.split(",").map((entry) => {
     const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/]+)):(\d{1,5})$/.exec(entry.trim());
     const port = Number(match?.[3]);
     if (!match || port < 1 || port > 65_535) {
       throw new ConfigError(
-        `REDIS_CLUSTER_NODES entry ${JSON.stringify(entry.trim())} is not host:port: write e.g. REDIS_CLUSTER_NODES=10.0.0.1:6379,10.0.0.2:6379 (IPv6 as [::1]:6379)`,
+        `${name} entry ${JSON.stringify(entry.trim())} is not host:port: write e.g. ${name}=10.0.0.1:${usualPort},10.0.0.2:${usualPort} (IPv6 as [::1]:${usualPort})`,
       );
     }
     return { host: (match[1] ?? match[2])!, port };
   });
+}
+
+/** `REDIS_SENTINELS` + `REDIS_SENTINEL_NAME`: both or neither. */
+function readSentinel(env: Environment): RedisSentinelConfig | undefined {
+  const sentinels = readAddressList(env, "REDIS_SENTINELS", 26379);
+  const masterName = env.REDIS_SENTINEL_NAME?.trim() || undefined;
+  if (sentinels === undefined && masterName === undefined) return undefined;
+  if (sentinels === undefined) {
+    throw new ConfigError(
+      "REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not: set REDIS_SENTINELS=host:port,… to the sentinels that monitor it, or unset REDIS_SENTINEL_NAME",
+    );
+  }
+  if (masterName === undefined) {
+    throw new ConfigError(
+      "REDIS_SENTINELS is set but REDIS_SENTINEL_NAME is not: set it to the master group's name, as in the sentinels' `sentinel monitor <name> …` (often mymaster)",
+    );
+  }
+  return { sentinels, masterName };
 }
 
 /**
@@ -130,14 +162,19 @@ export function readServerConfig(env: Environment): ServerConfig {
   if (redisUrl !== undefined && upstash !== undefined) {
     throw new ConfigError("both REDIS_URL and UPSTASH_REDIS_REST_URL are set: unset one of them, so it is clear which store holds the sessions");
   }
-  const redisClusterNodes = readClusterNodes(env);
+  const redisClusterNodes = readAddressList(env, "REDIS_CLUSTER_NODES", 6379);
   if (redisClusterNodes !== undefined && (redisUrl !== undefined || upstash !== undefined)) {
     const other = redisUrl !== undefined ? "REDIS_URL" : "UPSTASH_REDIS_REST_URL";
     throw new ConfigError(`both REDIS_CLUSTER_NODES and ${other} are set: unset one of them, so it is clear which store holds the sessions`);
   }
+  const redisSentinel = readSentinel(env);
+  if (redisSentinel !== undefined && (redisUrl !== undefined || redisClusterNodes !== undefined || upstash !== undefined)) {
+    const other = redisUrl !== undefined ? "REDIS_URL" : redisClusterNodes !== undefined ? "REDIS_CLUSTER_NODES" : "UPSTASH_REDIS_REST_URL";
+    throw new ConfigError(`both REDIS_SENTINELS and ${other} are set: unset one of them, so it is clear which store holds the sessions`);
+  }
   const redisWaitReplicas = integer(env, "REDIS_WAIT_REPLICAS", 0, 16);
-  if (redisWaitReplicas > 0 && redisUrl === undefined && redisClusterNodes === undefined) {
-    throw new ConfigError("REDIS_WAIT_REPLICAS applies to Redis only: set REDIS_URL or REDIS_CLUSTER_NODES too, or unset REDIS_WAIT_REPLICAS");
+  if (redisWaitReplicas > 0 && redisUrl === undefined && redisClusterNodes === undefined && redisSentinel === undefined) {
+    throw new ConfigError("REDIS_WAIT_REPLICAS applies to Redis only: set REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS too, or unset REDIS_WAIT_REPLICAS");
   }
   const secureRaw = (env.SESSION_COOKIE_SECURE ?? "").trim().toLowerCase() || ENVIRONMENT_DEFAULTS.SESSION_COOKIE_SECURE;
   if (!["auto", "true", "false"].includes(secureRaw)) {
@@ -174,6 +211,7 @@ export function readServerConfig(env: Environment): ServerConfig {
     port: integer(env, "PORT", 0, 65_535),
     redisUrl,
     redisClusterNodes,
+    redisSentinel,
     redisWaitReplicas,
     upstash,
     idleTimeoutSeconds: integer(env, "SESSION_TIMEOUT_SECONDS", 1, 34_560_000),

@@ -23,14 +23,15 @@ export interface ConfiguredRedis {
   readonly connection: RedisConnection;
   /** `false` on a cluster: a script runs on one node, so cross-bucket rotations go as ordered steps. */
   readonly crossSlotScripts: boolean;
-  /** For logs: the URL without credentials, the cluster's startup nodes, or the Upstash origin. */
+  /** For logs: the URL without credentials, the cluster's startup nodes, the sentinels, or the Upstash origin. */
   readonly description: string;
 }
 
 /**
  * Connects to the Redis the configuration selects: a Redis Cluster when `REDIS_CLUSTER_NODES` is
- * set, Redis when `REDIS_URL` is, Upstash when `UPSTASH_REDIS_REST_URL`/`_TOKEN` are; `undefined`
- * for the embedded store. Used by the server and by `tessera-admin`, so both read the same variables.
+ * set, the primary of a Sentinel master group when `REDIS_SENTINELS` is, Redis when `REDIS_URL`
+ * is, Upstash when `UPSTASH_REDIS_REST_URL`/`_TOKEN` are; `undefined` for the embedded store.
+ * Used by the server and by `tessera-admin`, so both read the same variables.
  */
 export async function openConfiguredRedis(config: ServerConfig, logger: Logger): Promise<ConfiguredRedis | undefined> {
   if (config.upstash !== undefined) {
@@ -41,23 +42,66 @@ export async function openConfiguredRedis(config: ServerConfig, logger: Logger):
     return { connection: upstashConnection(client, { description }), crossSlotScripts: true, description };
   }
   if (config.redisClusterNodes !== undefined) {
-    const where = config.redisClusterNodes.map(({ host, port }) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`)).join(",");
     const nodes = config.redisClusterNodes;
-    const cluster = new Cluster(nodes, recommendedIoredisClusterOptions);
-    const connection = withDurability(ioredisClusterConnection(cluster), config, () =>
-      ioredisClusterConnection(quiet(new Cluster(nodes, recommendedIoredisClusterOptions))),
+    const where = formatAddresses(nodes);
+    const connection = await openIoredis(
+      () => new Cluster(nodes, recommendedIoredisClusterOptions),
+      ioredisClusterConnection,
+      `Redis Cluster via ${where}`,
+      config,
+      logger,
     );
-    await watchAvailability(cluster, `Redis Cluster via ${where}`, logger);
     return { connection, crossSlotScripts: false, description: `redis cluster via ${where} (ioredis)${durabilityNote(config)}` };
   }
+  if (config.redisSentinel !== undefined) {
+    const { sentinels, masterName } = config.redisSentinel;
+    const where = `Sentinel ${masterName} at ${formatAddresses(sentinels)}`;
+    const options = { sentinels, name: masterName, ...recommendedIoredisOptions, ...SENTINEL_OPTIONS };
+    // ioredis's own address options stay at their defaults (localhost:6379) under Sentinel: name the group instead.
+    const connect = (client: Redis) => renamed(ioredisConnection(client), `ioredis via Sentinel ${masterName}`);
+    const connection = await openIoredis(() => new Redis(options), connect, `Redis via ${where}`, config, logger);
+    return { connection, crossSlotScripts: true, description: `redis via ${where} (ioredis)${durabilityNote(config)}` };
+  }
   if (config.redisUrl === undefined) return undefined;
-  const where = redactRedisUrl(config.redisUrl);
-  const client = new Redis(config.redisUrl, recommendedIoredisOptions);
   const redisUrl = config.redisUrl;
-  const connection = withDurability(ioredisConnection(client), config, () => ioredisConnection(quiet(new Redis(redisUrl, recommendedIoredisOptions))));
-  await watchAvailability(client, `Redis at ${where}`, logger);
+  const where = redactRedisUrl(redisUrl);
+  const connection = await openIoredis(() => new Redis(redisUrl, recommendedIoredisOptions), ioredisConnection, `Redis at ${where}`, config, logger);
   return { connection, crossSlotScripts: true, description: `redis at ${where} (ioredis)${durabilityNote(config)}` };
 }
+
+/**
+ * Sentinel-only ioredis options on top of the recommended ones. A sentinel that accepts the
+ * connection but never answers (frozen, overloaded) would otherwise hold the client's search for
+ * the primary forever; with a deadline it moves on to the next sentinel.
+ */
+const SENTINEL_OPTIONS = { sentinelCommandTimeout: 1000 };
+
+/**
+ * One ioredis client (or Cluster) for the store, watched for outages; with `REDIS_WAIT_REPLICAS`
+ * a second one, made the same way, for the writes that wait (see {@link withDurability}).
+ * `target` names it in log lines, without credentials.
+ */
+async function openIoredis<Client extends Redis | Cluster>(
+  newClient: () => Client,
+  connect: (client: Client) => RedisConnection,
+  target: string,
+  config: ServerConfig,
+  logger: Logger,
+): Promise<RedisConnection> {
+  const client = newClient();
+  const connection = withDurability(connect(client), config, () => connect(quiet(newClient())));
+  await watchAvailability(client, target, logger);
+  return connection;
+}
+
+/** `connection` under another description (store errors quote it). */
+function renamed(connection: RedisConnection, description: string): RedisConnection {
+  return { description, send: (commands) => connection.send(commands), close: () => connection.close() };
+}
+
+/** `host:port,…` for logs, IPv6 hosts in brackets. */
+const formatAddresses = (addresses: ReadonlyArray<{ host: string; port: number }>) =>
+  addresses.map(({ host, port }) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`)).join(",");
 
 /** Opens the store the configuration selects (see {@link openConfiguredRedis}), else the embedded one. */
 export async function openStore(config: ServerConfig, logger: Logger): Promise<SessionStore> {
