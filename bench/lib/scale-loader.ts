@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { encodeIndexEntry, encodeSessionRecord, userBucket, type DeviceInfo, type SessionRecord } from "tessera";
 import { digestOf, encodeUserIndexValue, keyLayout } from "tessera/redis";
@@ -14,6 +14,14 @@ export const EMPTY_DEVICE: DeviceInfo = { userAgent: "", ip: "" };
 
 const IDLE_MS = 900_000;
 const ABSOLUTE_SECONDS = 43_200;
+/**
+ * The session id of bulk-loaded user `i`: the user's bucket, then a digest derived from `i`, so a
+ * measurement can read random existing sessions (cold in memory) without listing them first.
+ */
+export async function scaleSessionId(i: number, bucket?: string): Promise<string> {
+  return (bucket ?? (await userBucket(scaleUsername(i)))) + createHash("sha256").update(`scale-${i}`).digest().subarray(0, 18).toString("base64url");
+}
+
 /** Sessions per pipelined round trip: bounded, so neither Node nor Redis buffers more than a few MB. */
 const BATCH = 5_000;
 
@@ -36,10 +44,10 @@ export async function bulkLoad(
     const pipeline = client.pipeline();
     const users = Array.from({ length: end - start }, (_, offset) => scaleUsername(start + offset));
     const userBuckets = await Promise.all(users.map((userId) => userBucket(userId)));
-    const digests = randomBytes(18 * users.length);
+    const sessionIds = await Promise.all(users.map((_, offset) => scaleSessionId(start + offset, userBuckets[offset])));
     users.forEach((userId, offset) => {
       const bucket = userBuckets[offset]!;
-      const sessionId = bucket + digests.subarray(offset * 18, offset * 18 + 18).toString("base64url");
+      const sessionId = sessionIds[offset]!;
       const record: SessionRecord = {
         userId,
         device: options.device,

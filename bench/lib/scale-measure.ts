@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { userBucket, type SessionRecord, type SessionStore } from "tessera";
 import { classifyKey, createRedisStore, ioredisConnection, recommendedIoredisOptions } from "tessera/redis";
-import { REALISTIC_DEVICE, scaleUsername } from "./scale-loader.js";
+import { REALISTIC_DEVICE, scaleSessionId, scaleUsername } from "./scale-loader.js";
 
 export async function usedMemory(client: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await client.info("memory"))?.[1]);
@@ -105,6 +105,8 @@ export interface OperationCosts {
   revocationMicroseconds: number;
   logoutMicroseconds: number;
   readMicroseconds: number;
+  /** A read of a random bulk-loaded session: the key is cold in memory, as most are at 10 million. */
+  coldReadMicroseconds: number;
   loginsPerSecond: number;
   /** Redis CPU (user + sys, networking included) per operation under concurrent load. */
   loginCpuMicroseconds: number;
@@ -163,6 +165,9 @@ export async function measureOperations(url: string, existingUsers: number, logi
     const logoutMicroseconds = await microsecondsPerCall(admin, "evalsha", 1000, (i) => store.destroy(created[i]!));
     const readable = created.slice(1000);
     const readMicroseconds = await microsecondsPerCall(admin, "getex", 20_000, (i) => store.readAndExtend(readable[i % readable.length]!, 900_000));
+    const coldReadMicroseconds = await microsecondsPerCall(admin, "getex", 5_000, async () =>
+      store.readAndExtend(await scaleSessionId(Math.floor(Math.random() * existingUsers)), 900_000),
+    );
 
     const throughputLogins = 20_000;
     const cpuBefore = await cpuSeconds(admin);
@@ -179,6 +184,7 @@ export async function measureOperations(url: string, existingUsers: number, logi
       revocationMicroseconds,
       logoutMicroseconds,
       readMicroseconds,
+      coldReadMicroseconds,
       loginsPerSecond: throughputLogins / elapsedSeconds,
       loginCpuMicroseconds,
       readCpuMicroseconds,

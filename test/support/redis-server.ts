@@ -38,6 +38,8 @@ export function assertRedisInstalled(): void {
 export interface RedisServerOptions {
   /** Turn the AOF on with this fsync policy, as a durable production Redis runs. */
   appendfsync?: "always" | "everysec";
+  /** Allow `DEBUG` from loopback (the scale benchmark reads `DEBUG HTSTATS` to wait out a rehash). */
+  debugCommand?: boolean;
 }
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
@@ -52,6 +54,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       [
         ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--protected-mode", "yes"],
         ...(options.appendfsync ? ["--appendonly", "yes", "--appendfsync", options.appendfsync] : ["--appendonly", "no"]),
+        ...(options.debugCommand ? ["--enable-debug-command", "local"] : []),
       ],
       { stdio: "ignore" },
     );
