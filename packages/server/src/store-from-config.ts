@@ -57,9 +57,7 @@ export async function openConfiguredRedis(config: ServerConfig, logger: Logger):
     const { sentinels, masterName } = config.redisSentinel;
     const where = `Sentinel ${masterName} at ${formatAddresses(sentinels)}`;
     const options = { sentinels, name: masterName, ...recommendedIoredisOptions, ...SENTINEL_OPTIONS };
-    // ioredis's own address options stay at their defaults (localhost:6379) under Sentinel: name the group instead.
-    const connect = (client: Redis) => renamed(ioredisConnection(client), `ioredis via Sentinel ${masterName}`);
-    const connection = await openIoredis(() => new Redis(options), connect, `Redis via ${where}`, config, logger);
+    const connection = await openIoredis(() => new Redis(options), ioredisConnection, `Redis via ${where}`, config, logger);
     return { connection, crossSlotScripts: true, description: `redis via ${where} (ioredis)${durabilityNote(config)}` };
   }
   if (config.redisUrl === undefined) return undefined;
@@ -92,11 +90,6 @@ async function openIoredis<Client extends Redis | Cluster>(
   const connection = withDurability(connect(client), config, () => connect(quiet(newClient())));
   await watchAvailability(client, target, logger);
   return connection;
-}
-
-/** `connection` under another description (store errors quote it). */
-function renamed(connection: RedisConnection, description: string): RedisConnection {
-  return { description, send: (commands) => connection.send(commands), close: () => connection.close() };
 }
 
 /** `host:port,…` for logs, IPv6 hosts in brackets. */

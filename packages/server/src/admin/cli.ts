@@ -10,7 +10,7 @@ import { layoutCommands } from "./layout-commands.js";
 export const ADMIN_USAGE = `Usage: tessera-admin <command> [options]
 
 Acts on the sessions of a tessera Redis, Redis Cluster or Upstash database, configured by the
-same variables as the reference server (REDIS_URL, REDIS_CLUSTER_NODES, or
+same variables as the reference server (REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS, or
 UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN; also read from .env).
 
 Commands:
@@ -82,7 +82,7 @@ async function runParsed(parsed: ReturnType<typeof parseAdminArgs>, env: Record<
     redis = await openConfiguredRedis(readServerConfig(env), silentLogger);
     if (redis === undefined) {
       throw new ConfigError(
-        "tessera-admin needs a shared store: set REDIS_URL, REDIS_CLUSTER_NODES, or UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (the embedded store lives inside the server process)",
+        "tessera-admin needs a shared store: set REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (the embedded store lives inside the server process)",
       );
     }
     return await command({ redis, streams, json: values.json, quiet: values.quiet, scanCount });

@@ -9,7 +9,13 @@ export interface IoredisClient extends ReadyEmitter {
   call(command: string, ...args: Array<string | number>): Promise<unknown>;
   pipeline(commands: unknown[][]): { exec(): Promise<Array<[Error | null, unknown]> | null> };
   readonly status: string;
-  readonly options: { host?: string | undefined; port?: number | undefined };
+  readonly options: {
+    host?: string | undefined;
+    port?: number | undefined;
+    /** Set when the client finds its primary through Sentinel (then `host`/`port` are unused defaults). */
+    sentinels?: ReadonlyArray<{ host?: string | undefined; port?: number | undefined }> | null | undefined;
+    name?: string | undefined;
+  };
   quit(): Promise<unknown>;
   disconnect(): void;
 }
@@ -46,10 +52,15 @@ export const recommendedIoredisOptions = {
  */
 export function ioredisConnection(client: IoredisClient, options: { ownsClient?: boolean } = {}): RedisConnection {
   const ownsClient = options.ownsClient ?? true;
-  const { host, port } = client.options;
+  const { host, port, sentinels, name } = client.options;
+  // Under Sentinel, host and port keep ioredis's defaults (localhost:6379): name the group instead.
+  const description =
+    sentinels && sentinels.length > 0
+      ? `ioredis via Sentinel ${name ?? "?"} at ${sentinels.map((sentinel) => `${sentinel.host ?? "?"}:${sentinel.port ?? "?"}`).join(",")}`
+      : `ioredis ${host ?? "?"}:${port ?? "?"}`;
   const firstReady = firstReadyGate(client, () => client.status === "ready");
   return {
-    description: `ioredis ${host ?? "?"}:${port ?? "?"}`,
+    description,
     async send(commands: readonly RedisCommand[]) {
       const waiting = firstReady();
       if (waiting !== undefined) await waiting;
