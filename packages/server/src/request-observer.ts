@@ -3,6 +3,7 @@ import { pathForLog } from "./log-path.js";
 import type { Logger } from "./logger.js";
 import { routeLabel, type ServerMetrics } from "./metrics.js";
 import { REQUEST_ID_HEADER, requestIdGenerator, requestIdOf } from "./request-id.js";
+import { setEarlyHeader } from "./security.js";
 
 /** Paths of the probes and the scrape, left out of the access log by default (`ACCESS_LOG_HEALTH`). */
 const PROBE_PATHS = new Set(["/healthz", "/readyz", "/metrics", "/healthz/", "/readyz/", "/metrics/"]);
@@ -49,8 +50,9 @@ export function observeRequests(options: RequestObserverOptions): MiddlewareHand
   return function observeRequest(c, next) {
     const id = requestIdOf(c.req.header(REQUEST_ID_HEADER), generate);
     c.set("requestId", id);
-    // Set before the handler runs, like the other static headers (see `responseHeaders`).
-    c.header(REQUEST_ID_HEADER, id);
+    // Set before the handler runs and on the Node response itself, like the other static headers:
+    // `c.header` here built a `Headers` object per request (~4 µs of a read, measured).
+    setEarlyHeader(c, REQUEST_ID_HEADER, id);
     if (metrics === undefined && accessLog === undefined) return next();
     const startedMs = performance.now();
     return next().then(() => finish(c, startedMs));
