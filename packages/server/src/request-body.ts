@@ -26,6 +26,9 @@ export function isJsonContentType(contentType: string | null): boolean {
  */
 export const MAX_JSON_DEPTH = 64;
 
+/** One decoder for every request: `decode` without `stream` keeps no state between calls. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Reads and parses a JSON body of at most `limitBytes`, nested at most {@link MAX_JSON_DEPTH} deep. */
 export async function readJsonBody(request: Request, limitBytes: number): Promise<JsonBodyResult> {
   const contentType = request.headers.get("content-type");
@@ -47,7 +50,7 @@ export async function readJsonBody(request: Request, limitBytes: number): Promis
   if (bytes.byteLength === 0) return { ok: false, reason: "empty" };
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = utf8.decode(bytes);
   } catch {
     return { ok: false, reason: "malformed", message: "body is not valid UTF-8" };
   }

@@ -1,8 +1,7 @@
 import type { Context, Hono } from "hono";
 import { readJsonBody } from "./request-body.js";
 import { requireSession, type ServerEnv } from "./require-session.js";
-import { LoginRequestSchema } from "./schemas.js";
-import { validateBody } from "./validation.js";
+import { parseLoginBody } from "./login-body.js";
 
 /**
  * The seed's three endpoints. Responses keep the seed's JSON byte for byte (key order included:
@@ -12,7 +11,7 @@ export function mountSeedApi(app: Hono<ServerEnv>, options: { maxBodyBytes: numb
   app.post("/login", async (c) => {
     const body = await readJsonBody(c.req.raw, options.maxBodyBytes);
     if (!body.ok) return bodyError(c, body);
-    const parsed = validateBody(LoginRequestSchema, body.value);
+    const parsed = parseLoginBody(body.value);
     if (!parsed.ok) return c.json({ detail: parsed.detail }, 422);
     const { token } = await c.get("sessions").login({ userId: parsed.value.username });
     return c.json({ message: "Logged in successfully", session_id: token });

@@ -59,25 +59,35 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
       ? `ioredis via Sentinel ${name ?? "?"} at ${sentinels.map((sentinel) => `${sentinel.host ?? "?"}:${sentinel.port ?? "?"}`).join(",")}`
       : `ioredis ${host ?? "?"}:${port ?? "?"}`;
   const firstReady = firstReadyGate(client, () => client.status === "ready");
-  return {
-    description,
-    async send(commands: readonly RedisCommand[]) {
-      const waiting = firstReady();
-      if (waiting !== undefined) await waiting;
-      if (commands.length === 1) {
-        const [name, ...args] = commands[0]!;
-        try {
-          return [(await client.call(name, ...args)) as RedisReply];
-        } catch (error) {
+  // Not async, and one `then` for the common single command: this runs on every authenticated
+  // request, and each async layer is a promise and a microtask more.
+  function sendNow(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>> {
+    if (commands.length === 1) {
+      const [name, ...args] = commands[0]!;
+      return client.call(name, ...args).then(
+        (reply) => [reply as RedisReply],
+        (error: unknown) => {
           // A reply error (WRONGTYPE, OOM…) belongs to the command; anything else to the round trip.
           if ((error as Error)?.name === "ReplyError") return [error as Error];
           throw error;
-        }
-      }
-      // `call` accepts any command name; ioredis's own pipeline entries must name one of its methods.
-      const results = await client.pipeline(commands.map((command) => ["call", ...command])).exec();
-      if (results === null) throw new Error("ioredis pipeline returned no results");
-      return results.map(([error, reply]) => (error ? error : (reply as RedisReply)));
+        },
+      );
+    }
+    // `call` accepts any command name; ioredis's own pipeline entries must name one of its methods.
+    return client
+      .pipeline(commands.map((command) => ["call", ...command]))
+      .exec()
+      .then((results) => {
+        if (results === null) throw new Error("ioredis pipeline returned no results");
+        return results.map(([error, reply]) => (error ? error : (reply as RedisReply)));
+      });
+  }
+  return {
+    description,
+    send(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>> {
+      const waiting = firstReady();
+      if (waiting !== undefined) return waiting.then(() => sendNow(commands));
+      return sendNow(commands);
     },
     async close() {
       if (!ownsClient || client.status === "end") return;

@@ -96,29 +96,41 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
 
   const withinDeadline = createDeadlines(commandTimeoutMs);
 
-  /** One round trip under the deadline; every failure becomes a StoreUnavailableError. */
-  async function send(commands: readonly RedisCommand[]): Promise<RedisReply[]> {
-    let replies: Array<RedisReply | Error>;
+  /**
+   * One round trip under the deadline; every failure becomes a StoreUnavailableError. Not async:
+   * an authenticated read is one `GETEX` through here, and each async layer is a promise and a
+   * microtask more. A command without a script skips the script cache.
+   */
+  function send(commands: readonly RedisCommand[]): Promise<RedisReply[]> {
+    let work: Promise<Array<RedisReply | Error>>;
     try {
-      replies = await withinDeadline(
-        sendWithScripts(connection, scripts, commands),
-        () => new StoreUnavailableError("STORE_TIMEOUT", `Redis did not answer ${describe(commands)} within ${commandTimeoutMs} ms`),
-      );
+      work = commands.some((command) => command[0] === "EVAL") ? sendWithScripts(connection, scripts, commands) : connection.send(commands);
     } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error;
-      throw new StoreUnavailableError("STORE_UNAVAILABLE", `Redis is unavailable (${connection.description}): ${(error as Error)?.message ?? String(error)}`, {
-        cause: error,
-      });
+      // A driver that throws instead of rejecting.
+      work = Promise.reject(error);
     }
-    for (let index = 0; index < replies.length; index++) {
-      const reply = replies[index];
-      if (reply instanceof Error) {
-        // OOM: `maxmemory` reached under `noeviction`. Nothing was written (see CREATE_SCRIPT).
-        const code = reply.message.startsWith("OOM") ? "STORE_FULL" : "STORE_UNAVAILABLE";
-        throw new StoreUnavailableError(code, `Redis rejected ${describe([commands[index]!])}: ${reply.message}`, { cause: reply });
-      }
-    }
-    return replies as RedisReply[];
+    return withinDeadline(
+      work,
+      () => new StoreUnavailableError("STORE_TIMEOUT", `Redis did not answer ${describe(commands)} within ${commandTimeoutMs} ms`),
+    ).then(
+      (replies) => {
+        for (let index = 0; index < replies.length; index++) {
+          const reply = replies[index];
+          if (reply instanceof Error) {
+            // OOM: `maxmemory` reached under `noeviction`. Nothing was written (see CREATE_SCRIPT).
+            const code = reply.message.startsWith("OOM") ? "STORE_FULL" : "STORE_UNAVAILABLE";
+            throw new StoreUnavailableError(code, `Redis rejected ${describe([commands[index]!])}: ${reply.message}`, { cause: reply });
+          }
+        }
+        return replies as RedisReply[];
+      },
+      (error: unknown) => {
+        if (error instanceof StoreUnavailableError) throw error;
+        throw new StoreUnavailableError("STORE_UNAVAILABLE", `Redis is unavailable (${connection.description}): ${(error as Error)?.message ?? String(error)}`, {
+          cause: error,
+        });
+      },
+    );
   }
 
   const script = (source: string, keys: string[], args: Array<string | number>): RedisCommand => ["EVAL", source, keys.length, ...keys, ...args];
@@ -191,9 +203,8 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       return { replaced, evictedSessionIds: evicted.map((field) => bucket + field), expired };
     },
 
-    async readAndExtend(sessionId, ttlMs) {
-      const [reply] = await send([["GETEX", sessionKey(sessionId), "PX", ttlMs]]);
-      return typeof reply === "string" ? decodeSessionRecord(reply) : null;
+    readAndExtend(sessionId, ttlMs) {
+      return send([["GETEX", sessionKey(sessionId), "PX", ttlMs]]).then(([reply]) => (typeof reply === "string" ? decodeSessionRecord(reply) : null));
     },
 
     async touch(sessionId, { createdAtSeconds, lastSeenAtSeconds }) {

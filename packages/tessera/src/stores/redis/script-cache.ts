@@ -42,8 +42,7 @@ export async function sendWithScripts(
   scripts: ReturnType<typeof createScriptCache>,
   commands: readonly RedisCommand[],
 ): Promise<Array<RedisReply | Error>> {
-  // The hot path (one plain GETEX) skips the script machinery entirely.
-  const wire = commands.some((command) => command[0] === "EVAL") ? await Promise.all(commands.map((command) => scripts.toWire(command))) : commands;
+  const wire = await Promise.all(commands.map((command) => scripts.toWire(command)));
   const replies = await connection.send(wire);
   const missing = replies.flatMap((reply, index) => (reply instanceof Error && reply.message.startsWith("NOSCRIPT") ? [index] : []));
   if (missing.length === 0) return replies;
