@@ -126,9 +126,13 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       },
       (error: unknown) => {
         if (error instanceof StoreUnavailableError) throw error;
-        throw new StoreUnavailableError("STORE_UNAVAILABLE", `Redis is unavailable (${connection.description}): ${(error as Error)?.message ?? String(error)}`, {
-          cause: error,
-        });
+        throw new StoreUnavailableError(
+          "STORE_UNAVAILABLE",
+          `Redis is unavailable (${connection.description}): ${(error as Error)?.message ?? String(error)}`,
+          {
+            cause: error,
+          },
+        );
       },
     );
   }
