@@ -23,7 +23,7 @@ import type { ThroughputRow } from "./lib/report.js";
 import { PROFILE_END, PROFILE_START, renderProfileBlock, renderReport } from "./lib/results-md.js";
 import { StatsReader } from "./lib/redis-stats.js";
 import { measureRounds, resultKey, summarise, type LoadStep } from "./lib/rounds.js";
-import { LOOPBACK_TARGETS, ROOT, startTargets, stopAll, type StartedTarget } from "./lib/targets.js";
+import { LOOPBACK_TARGETS, ROOT, ROUND_GROUPS, startTargets, stopAll, type StartedTarget } from "./lib/targets.js";
 import { measureUpstash } from "./lib/upstash.js";
 import { measureWork, type WorkPerRequest } from "./lib/work.js";
 
@@ -83,6 +83,7 @@ async function measureLoopback(redis: RedisServer, generator: LoadGenerator, run
     generator,
     loadCpu: LOAD_CPU,
     reset: () => redis.command("FLUSHALL"),
+    groups: ROUND_GROUPS,
     log,
   });
   const throughput: ThroughputRow[] = running.flatMap(({ target }) =>

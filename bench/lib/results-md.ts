@@ -4,7 +4,7 @@ import { loopback, type BenchResults } from "./results.js";
 import { fmt, renderChart, table } from "./report.js";
 import { adaptersSection, bunSection, ceilingSection, profileSection, remoteSection } from "./sections.js";
 import { findBun, ROOT, type Scenario } from "./targets.js";
-import { earlierTargets, issue12Targets } from "./targets-table.js";
+import { earlierTargets, issue12Bounds, issue12Targets } from "./targets-table.js";
 
 /** Marks around the profile section, so `--profile` can replace it alone. */
 export const PROFILE_START = "<!-- profile:start -->";
@@ -113,7 +113,8 @@ ${results.serverCpu}; Redis, the load generator, the delay proxies and upstash-l
 - Machine: ${results.machine}
 - Versions: ${versions(results)}
 - Load: ${results.generator}, ${results.connections} connections on loopback, ${results.rounds} round(s) of ${results.durationSeconds} s per target and
-  scenario after a ${results.warmupSeconds} s warm-up, targets alternating within each round; figures are medians of the rounds.
+  scenario after a ${results.warmupSeconds} s warm-up, targets alternating within each round (those compared by a ratio back to
+  back); figures are medians of the rounds, and a ratio is the median of its rounds' ratios.
   Reads reuse one valid cookie; every login is a different user. Redis is flushed before each run.
 ${skipped}
 ![Throughput relative to the floor](chart.svg)
@@ -121,6 +122,8 @@ ${skipped}
 ## Targets of issue 12
 
 ${targets12}
+
+${issue12Bounds(results)}
 
 ## Earlier targets
 

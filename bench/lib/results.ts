@@ -35,9 +35,19 @@ export function loopback(results: BenchResults, target: string, scenario: Scenar
   return results.throughput.find((row) => row.target === target && row.scenario === scenario && Number.isFinite(row.requestsPerSecond));
 }
 
-/** Throughput of `a` over `b` on loopback; NaN when either did not run. */
+/**
+ * Throughput of `a` over `b` on loopback: the median over rounds of each round's ratio, since the
+ * two ran back to back in every round (see `GROUPS` in targets.ts) and the machine's speed drifts
+ * between rounds more than within one. NaN when either did not run.
+ */
 export function loopbackRatio(results: BenchResults, a: string, b: string, scenario: Scenario): number {
-  return (loopback(results, a, scenario)?.requestsPerSecond ?? Number.NaN) / (loopback(results, b, scenario)?.requestsPerSecond ?? Number.NaN);
+  const first = loopback(results, a, scenario);
+  const second = loopback(results, b, scenario);
+  if (first === undefined || second === undefined) return Number.NaN;
+  if (first.rounds.length !== second.rounds.length || first.rounds.length === 0) return first.requestsPerSecond / second.requestsPerSecond;
+  const ratios = first.rounds.map((value, round) => value / second.rounds[round]!).sort((x, y) => x - y);
+  const middle = Math.floor(ratios.length / 2);
+  return ratios.length % 2 ? ratios[middle]! : (ratios[middle - 1]! + ratios[middle]!) / 2;
 }
 
 export const skipReason = (results: BenchResults, target: string) => results.skipped.find((s) => s.target.name === target)?.reason;

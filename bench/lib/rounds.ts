@@ -16,6 +16,8 @@ export interface RoundsOptions {
   durationSeconds: number;
   generator: LoadGenerator;
   loadCpu: number;
+  /** Targets (by name) that run back to back in every round; the others run alone. @default none */
+  groups?: ReadonlyArray<readonly string[]>;
   /** Runs before each measurement (e.g. FLUSHALL), so every target starts from the same state. */
   reset: () => Promise<unknown>;
   log: (message: string) => void;
@@ -62,9 +64,29 @@ export async function login(baseUrl: string, username: string): Promise<string> 
 }
 
 /**
+ * The order of one round: the groups (a target outside every group is a group of one) rotate from
+ * round to round, and each group runs back to back, its order reversed every other round so no
+ * target always goes first.
+ */
+export function roundOrder<T extends { target: { name: string } }>(eligible: T[], groups: ReadonlyArray<readonly string[]>, round: number): T[] {
+  const grouped: T[][] = [];
+  const placed = new Set<T>();
+  for (const names of groups) {
+    const members = names.flatMap((name) => eligible.filter((entry) => entry.target.name === name));
+    if (members.length === 0) continue;
+    grouped.push(members);
+    for (const member of members) placed.add(member);
+  }
+  for (const entry of eligible) if (!placed.has(entry)) grouped.push([entry]);
+  const rotated = grouped.map((_, i) => grouped[(i + round) % grouped.length]!);
+  return rotated.flatMap((members) => (round % 2 === 1 ? [...members].reverse() : members));
+}
+
+/**
  * Every step for every target, `rounds` times. Targets alternate within each round, in an order
- * that rotates from round to round, so drift on a shared machine hits all of them alike; the
- * report takes medians over rounds. Results are keyed by {@link resultKey}.
+ * that rotates from round to round ({@link roundOrder}), so drift on a shared machine hits all of
+ * them alike, and targets compared by a ratio run back to back; the report takes medians over
+ * rounds. Results are keyed by {@link resultKey}.
  */
 export async function measureRounds(options: RoundsOptions): Promise<Map<string, LoadResult[]>> {
   const { targets, steps, rounds, generator, loadCpu, log } = options;
@@ -75,7 +97,7 @@ export async function measureRounds(options: RoundsOptions): Promise<Map<string,
   for (let round = 0; round < rounds; round++) {
     for (const step of steps) {
       const eligible = runsOf(step);
-      const order = eligible.map((_, i) => eligible[(i + round) % eligible.length]!);
+      const order = roundOrder(eligible, options.groups ?? [], round);
       for (const { target, url } of order) {
         done++;
         await options.reset();

@@ -123,6 +123,17 @@ export const LOOPBACK_TARGETS: Target[] = [
   },
 ];
 
+/**
+ * Targets whose throughputs are compared by a ratio: each group runs back to back in every round
+ * (see `measureRounds`), so a ratio compares figures taken within seconds of each other.
+ */
+export const ROUND_GROUPS: ReadonlyArray<readonly string[]> = [
+  ["floor-node", "tessera-server", "seed-port", "tessera-server-bun"],
+  ["floor-hono", "tessera-hono"],
+  ["floor-express", "tessera-express"],
+  ["floor-fastify", "tessera-fastify"],
+];
+
 /** Each adapter beside the bare framework it runs on. */
 export const ADAPTER_PAIRS: Array<{ framework: string; adapter: string; floor: string }> = [
   { framework: "Hono", adapter: "tessera-hono", floor: "floor-hono" },

@@ -13,7 +13,9 @@ app.use(sessionMiddleware(benchSessionManager()));
 
 app.get(["/profile", "/profile/"], async (req, res) => {
   const [status, body] = profileAnswer(await req.sessions.lookup());
-  res.status(status).json(body);
+  // As floor-express: `res.status` only off the 200 path (Express 5's costs ~3 µs a call).
+  if (status !== 200) res.status(status);
+  res.json(body);
 });
 
 app.post(["/login", "/login/"], express.json(), async (req, res) => {
