@@ -141,7 +141,7 @@ describe("tessera-admin", () => {
     expect(badHandle.stderr).toContain("26 characters");
     const noStore = await admin(["sessions", "list", "ada"], {});
     expect(noStore.code).toBe(2);
-    expect(noStore.stderr).toContain("set REDIS_URL, REDIS_CLUSTER_NODES, or UPSTASH_REDIS_REST_URL");
+    expect(noStore.stderr).toContain("set REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or UPSTASH_REDIS_REST_URL");
     const both = await admin(["stats"], { REDIS_URL: redis.url, UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" });
     expect(both.code).toBe(2);
   });
