@@ -48,6 +48,11 @@ for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisCl
   );
 }
 
+/** A session of `userId` created at `now` (unix seconds), alive for an hour, without device or data. */
+function liveRecord(userId: string, now: number) {
+  return { userId, device: { userAgent: "", ip: "" }, createdAtSeconds: now, absoluteExpiresAtSeconds: now + 3600, lastSeenAtSeconds: now, data: {} };
+}
+
 describe("redis store on a live server", () => {
   let redis: RedisServer;
   beforeAll(async () => {
@@ -88,14 +93,7 @@ describe("redis store on a live server", () => {
     const store = createRedisStore({ connection: await connectTo("ioredis", redis.url), cleanupPerLogin: { users: 0, sessionsPerUser: 0 } });
     const sampling = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
     const now = Math.floor(Date.now() / 1000);
-    const record = (userId: string) => ({
-      userId,
-      device: { userAgent: "", ip: "" },
-      createdAtSeconds: now,
-      absoluteExpiresAtSeconds: now + 3600,
-      lastSeenAtSeconds: now,
-      data: {},
-    });
+    const record = (userId: string) => liveRecord(userId, now);
     const options = { ttlMs: 60_000, indexTtlMs: 3_700_000, maxSessionsPerUser: 0, nowSeconds: now };
     const id = (serial: number) => `BK${String(serial).padStart(24, "0")}`;
     let serial = 0;
@@ -135,14 +133,7 @@ describe("redis store on a live server", () => {
   it("logins in a bucket remove the index field of a user who never came back (sampling clean-up)", async () => {
     const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
     const now = Math.floor(Date.now() / 1000);
-    const record = (userId: string) => ({
-      userId,
-      device: { userAgent: "", ip: "" },
-      createdAtSeconds: now,
-      absoluteExpiresAtSeconds: now + 3600,
-      lastSeenAtSeconds: now,
-      data: {},
-    });
+    const record = (userId: string) => liveRecord(userId, now);
     const options = { ttlMs: 60_000, indexTtlMs: 3_700_000, maxSessionsPerUser: 0, nowSeconds: now };
     await store.create("GCAAAAAAAAAAAAAAAAAAAAAAAA", record("never-back"), { ...options, ttlMs: 1 });
     await sleep(20);
@@ -161,14 +152,7 @@ describe("redis store on a live server", () => {
   it("the clean-up also works on a bucket index past 512 users (a hashtable, sampled by HSCAN from a random cursor)", async () => {
     const store = createRedisStore({ connection: await connectTo("ioredis", redis.url) });
     const now = Math.floor(Date.now() / 1000);
-    const record = (userId: string) => ({
-      userId,
-      device: { userAgent: "", ip: "" },
-      createdAtSeconds: now,
-      absoluteExpiresAtSeconds: now + 3600,
-      lastSeenAtSeconds: now,
-      data: {},
-    });
+    const record = (userId: string) => liveRecord(userId, now);
     // 600 users who never came back: index fields whose sessions are gone.
     const gone = Array.from({ length: 600 }, (_, i) => [`gone-${i}`, String(i).padStart(24, "0")]).flat();
     await redis.command("HSET", "ts:{HT}:u", ...gone);
