@@ -23,7 +23,7 @@ export function httpServerOptions(limits: HttpLimits): ServerOptions {
 }
 
 interface Connection {
-  /** The request being answered on it, if any (HTTP/1.1 answers one at a time). */
+  /** The latest request on it (HTTP/1.1 answers one at a time), answered or not: see `#owesAnswer`. */
   request: IncomingMessage | undefined;
   response: ServerResponse | undefined;
 }
@@ -70,15 +70,15 @@ export class ConnectionGuard {
   /** Connections with a request that has not been answered yet. */
   get inFlightCount(): number {
     let count = 0;
-    for (const connection of this.#connections.values()) if (connection.response !== undefined) count++;
+    for (const connection of this.#connections.values()) if (this.#owesAnswer(connection)) count++;
     return count;
   }
 
   /** From now on, close every connection after its next response. */
   drain(): void {
     this.#draining = true;
-    for (const { response } of this.#connections.values()) {
-      if (response !== undefined && !response.headersSent) response.setHeader("Connection", "close");
+    for (const connection of this.#connections.values()) {
+      if (this.#owesAnswer(connection) && !connection.response!.headersSent) connection.response!.setHeader("Connection", "close");
     }
   }
 
@@ -97,15 +97,15 @@ export class ConnectionGuard {
     const connection = this.#connections.get(request.socket);
     if (this.#draining) response.setHeader("Connection", "close");
     if (connection === undefined) return;
+    // No listener per request (two `once` cost about 2 µs of every request): whether the answer
+    // is still owed is read from the response when it matters (see `#owesAnswer`).
     connection.request = request;
     connection.response = response;
-    const done = () => {
-      if (connection.response !== response) return;
-      connection.request = undefined;
-      connection.response = undefined;
-    };
-    response.once("finish", done);
-    response.once("close", done);
+  }
+
+  /** Whether the connection's latest request has not been answered in full yet. */
+  #owesAnswer(connection: Connection): boolean {
+    return connection.response !== undefined && !connection.response.writableFinished && !connection.response.destroyed;
   }
 
   /** Closes the oldest connection waiting on its client; false when every one is busy. */
@@ -113,7 +113,7 @@ export class ConnectionGuard {
     for (const [socket, connection] of this.#connections) {
       // `complete`: the whole request, body included, has arrived; from then on the server owes
       // the answer, and cutting it would be the server's fault, not the client's.
-      if (connection.request?.complete) continue;
+      if (connection.request?.complete && this.#owesAnswer(connection)) continue;
       this.#connections.delete(socket);
       socket.destroy();
       this.#evictedSinceReport++;

@@ -13,6 +13,8 @@ interface Held {
   socket: Socket;
   /** Resolves with what the server sent before it closed the connection. */
   closed: Promise<string>;
+  /** What the server has sent so far. */
+  received(): string;
 }
 
 /** Opens a connection to `baseUrl`, sends `payload` (possibly nothing), and holds it. */
@@ -27,7 +29,7 @@ function hold(baseUrl: string, payload: string): Promise<Held> {
     socket.on("error", () => undefined); // a reset is one way of being closed
     socket.once("connect", () => {
       if (payload) socket.write(payload);
-      resolve({ socket, closed });
+      resolve({ socket, closed, received: () => received });
     });
     socket.once("error", reject);
   });
@@ -100,4 +102,34 @@ describe("connections held open by a client", () => {
       await server.stop("SIGKILL");
     }
   });
+
+  it("past the connection cap, an idle keep-alive connection whose request was answered makes room too", async () => {
+    const CAP = 4;
+    const server = await startServerProcess({
+      PORT: String(await freePort()),
+      HTTP_MAX_CONNECTIONS: String(CAP),
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: "60000",
+      SHUTDOWN_GRACE_MS: "61000",
+    });
+    try {
+      const idle: Held[] = [];
+      for (let index = 0; index < CAP; index++) {
+        const connection = await hold(server.baseUrl, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        idle.push(connection);
+      }
+      // Every one of them has its answer, and stays open (keep-alive, 60 s).
+      await waitFor(() => idle.every((connection) => connection.received().includes("200 OK")));
+      expect(await normalLogin(server)).toBe(200);
+      // The oldest answered one was closed to make room.
+      expect(await idle[0]!.closed).toContain("200 OK");
+      for (const connection of idle) connection.socket.destroy();
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  });
 });
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 100 && !condition(); attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(condition()).toBe(true);
+}
