@@ -39,6 +39,18 @@ local function times(value)
   local created, absolute = string.match(value, '^",(%d+),(%d+),', at)
   return tonumber(created), tonumber(absolute)
 end
+-- A session's value and created-at time, or nil when it is gone; one past its absolute deadline
+-- is deleted here and counts as gone.
+local function live_session(key, now)
+  local value = redis.call('GET', key)
+  if not value then return nil end
+  local created, absolute = times(value)
+  if absolute and absolute <= now then
+    redis.call('DEL', key)
+    return nil
+  end
+  return value, created
+end
 -- The owner of a record, decoded from its JSON header (only needed when a session is deleted by id).
 local function owner(value)
   if string.sub(value, 6, 6) ~= '\\30' then return nil end
@@ -124,32 +136,20 @@ local replaced = 0
 if KEYS[4] and destroy_session(KEYS[4], KEYS[5], ARGV[9]) then replaced = 1 end
 adopt_legacy(KEYS[3], index, prefix)
 local expired = {}
--- Keeps the live digests among the first \`limit\` of \`list\` (the rest unchecked); returns them and {created, digest, position} of the live.
-local function check(who, list, limit)
-  local kept, live = {}, {}
-  for i, digest in ipairs(list) do
-    if i > limit then
+-- The user's own sessions: the live ones stay, with {created, digest, position} for the eviction below.
+local kept, mine = {}, {}
+for i, digest in ipairs(digests(redis.call('HGET', index, user))) do
+  if digest ~= ARGV[1] then
+    local value, created = live_session(prefix .. digest, now)
+    if value then
       kept[#kept + 1] = digest
-    elseif digest ~= ARGV[1] then
-      local value = redis.call('GET', prefix .. digest)
-      local created, absolute
-      if value then created, absolute = times(value) end
-      if value and absolute and absolute <= now then
-        redis.call('DEL', prefix .. digest)
-        value = nil
-      end
-      if value then
-        kept[#kept + 1] = digest
-        live[#live + 1] = { created or 0, digest, i }
-      else
-        expired[#expired + 1] = digest
-        expired[#expired + 1] = who
-      end
+      mine[#mine + 1] = { created or 0, digest, i }
+    else
+      expired[#expired + 1] = digest
+      expired[#expired + 1] = user
     end
   end
-  return kept, live
 end
-local kept, mine = check(user, digests(redis.call('HGET', index, user)), math.huge)
 local evicted = {}
 if max > 0 and #mine >= max then
   -- Oldest first; of the same second, the earlier login (lists are kept in login order).
@@ -224,13 +224,7 @@ adopt_legacy(KEYS[2], index, prefix)
 local list = digests(redis.call('HGET', index, user))
 local kept, sessions, pruned = {}, {}, {}
 for _, digest in ipairs(list) do
-  local value = redis.call('GET', prefix .. digest)
-  local absolute
-  if value then _, absolute = times(value) end
-  if value and absolute and absolute <= now then
-    redis.call('DEL', prefix .. digest)
-    value = nil
-  end
+  local value = live_session(prefix .. digest, now)
   if value then
     kept[#kept + 1] = digest
     local first = string.find(value, '\\30', 1, true)

@@ -87,7 +87,12 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
     send(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>> {
       const waiting = firstReady();
       if (waiting !== undefined) return waiting.then(() => sendNow(commands));
-      return sendNow(commands);
+      try {
+        return sendNow(commands);
+      } catch (error) {
+        // A connection's `send` rejects, never throws, as an async function would.
+        return Promise.reject(error);
+      }
     },
     async close() {
       if (!ownsClient || client.status === "end") return;
