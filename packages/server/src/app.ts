@@ -1,29 +1,31 @@
 import { Hono, type Context } from "hono";
-import { sessionErrorResponse, sessionMiddleware } from "tessera/hono";
-import { isStoreUnavailable } from "tessera";
+import { sessionMiddleware } from "tessera/hono";
 import type { SessionManager, SessionStore } from "tessera";
 import { mountDevicesApi } from "./devices-api.js";
 import { allowedMethodsFor } from "./allowed-methods.js";
 import { mountHealthRoutes } from "./health-routes.js";
 import type { LegacySeedCookies } from "./legacy-seed-cookies.js";
-import { pathForLog } from "./log-path.js";
+import { answerError } from "./error-answer.js";
 import type { Logger } from "./logger.js";
 import { mountMetricsRoute, type ServerMetrics } from "./metrics.js";
-import { observeRequests } from "./request-observer.js";
+import { observeRequests, RequestRecorder } from "./request-observer.js";
 import type { ServerEnv, ServerSessionData } from "./require-session.js";
 import { mountSeedApi } from "./seed-api.js";
 import { mountWebRoutes, type DocsAssetLoader } from "./web-routes.js";
-import { responseHeaders, sameOriginGuard } from "./security.js";
+import { responseHeaders, sameOriginGuard, STATIC_RESPONSE_HEADERS } from "./security.js";
 import { StoreOutageLog } from "./store-outage.js";
 
 export type { ServerSessionData } from "./require-session.js";
+
+/** Largest request body the server reads: a login body is a few dozen bytes. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
 export interface AppOptions {
   sessions: SessionManager<ServerSessionData>;
   logger: Logger;
   /** @default [] */
   allowedOrigins?: readonly string[];
-  /** Largest accepted request body. @default 16384 */
+  /** Largest accepted request body. @default {@link DEFAULT_MAX_BODY_BYTES} */
   maxBodyBytes?: number;
   /** Log one line per request. @default false */
   accessLog?: boolean;
@@ -48,6 +50,11 @@ export interface AppOptions {
   accessLogHealth?: boolean;
   /** Takes the request's scheme and host from `X-Forwarded-Proto`/`-Host` for the same-origin check. @default false */
   trustProxy?: boolean;
+  /**
+   * Records request ids, metrics and access-log lines; give the one the Node lane uses too, so ids
+   * stay unique across both. @default one from `metrics`, `accessLog` and `accessLogHealth`
+   */
+  recorder?: RequestRecorder;
   /** `LEGACY_SEED_SESSIONS=true`: converts the tutorial's cookies on the routes that need a session. */
   legacySeed?: LegacySeedCookies;
 }
@@ -62,9 +69,11 @@ export function createApp(options: AppOptions): Hono<ServerEnv> {
   // strict: false makes "/login" and "/login/" the same route.
   const app = new Hono<ServerEnv>({ strict: false });
 
-  app.use(observeRequests({ metrics: options.metrics, accessLog: options.accessLog ? logger : undefined, accessLogHealth: options.accessLogHealth }));
-  // Every response, probes included: nothing here may be cached or sniffed.
-  app.use(responseHeaders({ "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" }));
+  const recorder =
+    options.recorder ??
+    new RequestRecorder({ metrics: options.metrics, accessLog: options.accessLog ? logger : undefined, accessLogHealth: options.accessLogHealth });
+  app.use(observeRequests(recorder));
+  app.use(responseHeaders(STATIC_RESPONSE_HEADERS));
   // Probes and the scrape come before the same-origin guard and the session middleware: they
   // touch no session and must answer whatever the request's origin.
   mountHealthRoutes(app, { ...options.health, store: options.health?.store ?? sessions.store });
@@ -80,7 +89,7 @@ export function createApp(options: AppOptions): Hono<ServerEnv> {
     });
   }
 
-  mountSeedApi(app, { maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 });
+  mountSeedApi(app, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   mountDevicesApi(app, sessions);
   mountWebRoutes(app, {
     cookieName: sessions.cookieName,
@@ -101,17 +110,8 @@ export function createApp(options: AppOptions): Hono<ServerEnv> {
     return c.json({ detail: "Not Found" }, 404);
   });
   app.onError((error, c) => {
-    const response = sessionErrorResponse(error, c);
-    const path = pathForLog(c.req.url);
-    const context = { requestId: c.var.requestId, method: c.req.method, path };
-    if (response) {
-      // One line when an outage starts and one when it ends, not one per refused request.
-      if (isStoreUnavailable(error)) outageLog.refused(error, context);
-      else logger.warn(`${c.req.method} ${path}: ${error.message}`, context);
-      return response;
-    }
-    logger.error(`${c.req.method} ${path}: ${error.stack ?? error.message}`, context);
-    return c.json({ detail: "Internal Server Error" }, 500);
+    const answer = answerError(error, { requestId: c.var.requestId, method: c.req.method, url: c.req.url }, { logger, outageLog });
+    return c.json(answer.body, answer.status, answer.headers);
   });
   return app;
 }

@@ -12,7 +12,7 @@ const TOKEN_LIKE = /[A-Za-z0-9_-]{40,}/g;
 const REDACTED = "[redacted]";
 
 /**
- * The path of a request URL as it may be logged: the raw (still percent-encoded) path, no query,
+ * The path of a request URL (absolute, or a bare path as Node's `request.url`) as it may be logged: the raw (still percent-encoded) path, no query,
  * with anything that might be a token replaced by `[redacted]`. Under `/sessions/`, a segment
  * that is not a well-formed handle is redacted whatever it looks like: the classic mistake there
  * is sending one's token (or a piece of it) where a handle belongs.
@@ -20,7 +20,8 @@ const REDACTED = "[redacted]";
  * @example pathForLog("http://h/sessions/<45-char token>?x=1") // "/sessions/[redacted]"
  */
 export function pathForLog(url: string): string {
-  const segments = new URL(url).pathname.split("/");
+  // The base only completes a bare path; an absolute URL keeps its own.
+  const segments = new URL(url, "http://localhost").pathname.split("/");
   if (segments[1] === "sessions" && segments.length > 2) {
     for (let index = 2; index < segments.length; index++) {
       const segment = segments[index]!;

@@ -63,5 +63,7 @@ describe("pathForLog", () => {
     ["/static/app.js#frag", "/static/app.js"],
   ])("%s → %s", (path, expected) => {
     expect(pathForLog(`http://localhost${path}`)).toBe(expected);
+    // As Node's request.url has it (the Node lane logs that).
+    expect(pathForLog(path)).toBe(expected);
   });
 });

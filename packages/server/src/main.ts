@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -10,6 +11,7 @@ import { nodeSha256 } from "tessera/node";
 import { ConnectionGuard, httpServerOptions } from "./connections.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { createServerFromEnv, loggerFromEnv } from "./server-from-env.js";
+import { nodeRequestListener } from "./node-listener.js";
 import { gracefulShutdown } from "./shutdown.js";
 import type { DocsAssetLoader } from "./web-routes.js";
 
@@ -62,12 +64,15 @@ async function main(): Promise<void> {
     version: VERSION,
     ...(docsAssets ? { docsAssets } : {}),
   });
-  const { config, app } = tessera;
+  const { config } = tessera;
 
-  // serve() makes an HTTP/1.1 server unless given an HTTP/2 createServer, which this does not.
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: httpServerOptions(config.http) }, (info) => {
-    logger.info(`listening on ${urlOf(info)} (idle timeout ${config.idleTimeoutSeconds} s, absolute ${config.absoluteTimeoutSeconds} s)`);
-  }) as Server;
+  // The seed's routes straight on node:http (node-lane.ts), the Hono app for the rest.
+  const server = createServer(httpServerOptions(config.http), nodeRequestListener(tessera));
+  server.listen(config.port, config.host, () => {
+    logger.info(
+      `listening on ${urlOf(server.address() as AddressInfo)} (idle timeout ${config.idleTimeoutSeconds} s, absolute ${config.absoluteTimeoutSeconds} s)`,
+    );
+  });
   server.on("error", (error: NodeJS.ErrnoException) => exitOnListenError(error, config.host, config.port, "PORT"));
 
   let metricsServer: Server | undefined;

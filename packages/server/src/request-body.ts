@@ -29,12 +29,23 @@ export const MAX_JSON_DEPTH = 64;
 /** One decoder for every request: `decode` without `stream` keeps no state between calls. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+export type JsonBodyFailure = Exclude<JsonBodyResult, { ok: true }>;
+
+/**
+ * What a body's headers settle before any of it is read: a media type other than JSON, or a
+ * declared `Content-Length` over the limit. Shared by the Hono routes and the Node lane.
+ */
+export function refuseByHeaders(contentType: string | null, declaredLength: string | null, limitBytes: number): JsonBodyFailure | undefined {
+  if (!isJsonContentType(contentType)) return { ok: false, reason: "unsupported_media_type", contentType };
+  if (declaredLength !== null && Number(declaredLength) > limitBytes) return { ok: false, reason: "too_large", limitBytes };
+  return undefined;
+}
+
 /** Reads and parses a JSON body of at most `limitBytes`, nested at most {@link MAX_JSON_DEPTH} deep. */
 export async function readJsonBody(request: Request, limitBytes: number): Promise<JsonBodyResult> {
-  const contentType = request.headers.get("content-type");
-  if (!isJsonContentType(contentType)) return { ok: false, reason: "unsupported_media_type", contentType };
   const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > limitBytes) return { ok: false, reason: "too_large", limitBytes };
+  const refused = refuseByHeaders(request.headers.get("content-type"), declared, limitBytes);
+  if (refused !== undefined) return refused;
   // A declared length within the limit bounds the body (the HTTP parser reads exactly that many
   // bytes), so read it in one go: on Node that skips building a web stream reader, which was
   // half the cost of a login in `npm run bench`. Only chunked bodies take the counting path.
@@ -47,6 +58,11 @@ export async function readJsonBody(request: Request, limitBytes: number): Promis
     return { ok: false, reason: "aborted" };
   }
   if (bytes === undefined) return { ok: false, reason: "too_large", limitBytes };
+  return parseJsonBytes(bytes);
+}
+
+/** A whole body's bytes as JSON: empty, not UTF-8, nested too deep and malformed are told apart. */
+export function parseJsonBytes(bytes: Uint8Array): JsonBodyResult {
   if (bytes.byteLength === 0) return { ok: false, reason: "empty" };
   let text: string;
   try {

@@ -18,42 +18,84 @@ export interface RequestObserverOptions {
   accessLogHealth?: boolean | undefined;
 }
 
+/** One request as the recorder sees it once answered. */
+export interface AnsweredRequest {
+  requestId: string;
+  method: string;
+  /** The URL as asked (only its path is logged, redacted). */
+  url: string;
+  /** The route pattern that answered, or `UNMATCHED_ROUTE`. */
+  route: string;
+  status: number;
+  /** Skips the access log for probes unless `accessLogHealth`. */
+  isProbe: boolean;
+}
+
+/**
+ * What the server records about each request, apart from any framework: its id, then its metrics
+ * and its access-log line. One per server, shared by the Hono app and the Node lane so that ids
+ * stay unique across both.
+ */
+export class RequestRecorder {
+  readonly #metrics: ServerMetrics | undefined;
+  readonly #accessLog: Logger | undefined;
+  readonly #logProbes: boolean;
+  readonly #generate = requestIdGenerator();
+  /** Whether {@link finish} does anything: without metrics or an access log, the clock need not be read. */
+  readonly observing: boolean;
+
+  constructor(options: RequestObserverOptions) {
+    this.#metrics = options.metrics;
+    this.#accessLog = options.accessLog;
+    this.#logProbes = options.accessLogHealth ?? false;
+    this.observing = this.#metrics !== undefined || this.#accessLog !== undefined;
+  }
+
+  /** The request's id: its well-formed `X-Request-Id`, else a new one. */
+  idFor(incoming: string | undefined): string {
+    return requestIdOf(incoming, this.#generate);
+  }
+
+  finish(request: AnsweredRequest, startedMs: number): void {
+    const elapsedMs = performance.now() - startedMs;
+    const { method, route, status } = request;
+    this.#metrics?.observeRequest(method, route, status, elapsedMs / 1000);
+    if (this.#accessLog === undefined || (!this.#logProbes && request.isProbe)) return;
+    // Path only (a query string could carry anything), with token-like parts redacted: this line
+    // must never hold a token. (A decoded path loses the trailing slash; log what was asked.)
+    const path = pathForLog(request.url);
+    const durationMs = Math.round(elapsedMs * 10) / 10;
+    this.#accessLog.info(`${method} ${path} ${status} ${durationMs.toFixed(1)}ms`, {
+      requestId: request.requestId,
+      method,
+      path,
+      route,
+      status,
+      durationMs,
+    });
+  }
+}
+
 /**
  * Everything the server records about each request, in one middleware (each middleware is a
  * frame and a promise per request on the hottest path): the request id (`c.var.requestId`, sent
  * back as `X-Request-Id`), then, once the response is ready, its metrics and its access-log line.
  * Mount it first, so it sees the final status, error responses included.
  */
-export function observeRequests(options: RequestObserverOptions): MiddlewareHandler<{ Variables: { requestId: string } }> {
-  const { metrics, accessLog } = options;
-  const logProbes = options.accessLogHealth ?? false;
-  const generate = requestIdGenerator();
-  const finish = (c: Context<{ Variables: { requestId: string } }>, startedMs: number): void => {
-    const elapsedMs = performance.now() - startedMs;
-    const route = routeLabel(c);
-    metrics?.observeRequest(c.req.method, route, c.res.status, elapsedMs / 1000);
-    if (accessLog === undefined || (!logProbes && PROBE_PATHS.has(c.req.path))) return;
-    // Path only (a query string could carry anything), with token-like parts redacted: this line
-    // must never hold a token. (c.req.path is decoded and loses the trailing slash; log what was asked.)
-    const path = pathForLog(c.req.url);
-    const durationMs = Math.round(elapsedMs * 10) / 10;
-    accessLog.info(`${c.req.method} ${path} ${c.res.status} ${durationMs.toFixed(1)}ms`, {
-      requestId: c.var.requestId,
-      method: c.req.method,
-      path,
-      route,
-      status: c.res.status,
-      durationMs,
-    });
-  };
+export function observeRequests(recorder: RequestRecorder): MiddlewareHandler<{ Variables: { requestId: string } }> {
+  const finish = (c: Context<{ Variables: { requestId: string } }>, startedMs: number): void =>
+    recorder.finish(
+      { requestId: c.var.requestId, method: c.req.method, url: c.req.url, route: routeLabel(c), status: c.res.status, isProbe: PROBE_PATHS.has(c.req.path) },
+      startedMs,
+    );
   // Not async: a plain function returning next()'s promise (with one .then when observing).
   return function observeRequest(c, next) {
-    const id = requestIdOf(c.req.header(REQUEST_ID_HEADER), generate);
+    const id = recorder.idFor(c.req.header(REQUEST_ID_HEADER));
     c.set("requestId", id);
     // Set before the handler runs and on the Node response itself, like the other static headers:
     // `c.header` here built a `Headers` object per request (~4 µs of a read, measured).
     setEarlyHeader(c, REQUEST_ID_HEADER, id);
-    if (metrics === undefined && accessLog === undefined) return next();
+    if (!recorder.observing) return next();
     const startedMs = performance.now();
     return next().then(() => finish(c, startedMs));
   };

@@ -59,6 +59,9 @@ export function forwardedOrigin(requestUrl: string, forwardedProto: string | und
   }
 }
 
+/** Headers of every response, probes included: nothing here may be cached or sniffed. */
+export const STATIC_RESPONSE_HEADERS: Readonly<Record<string, string>> = { "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" };
+
 /**
  * Sets a header of the response to come, before the handler runs. On @hono/node-server the Node
  * response is at hand: a header set on it is merged into whatever response is written (a route's

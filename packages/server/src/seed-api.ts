@@ -1,5 +1,6 @@
-import type { Context, Hono } from "hono";
-import { readJsonBody } from "./request-body.js";
+import type { Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type JsonBodyFailure, type JsonBodyResult, readJsonBody } from "./request-body.js";
 import { requireSession, type ServerEnv } from "./require-session.js";
 import { parseLoginBody } from "./login-body.js";
 
@@ -9,12 +10,10 @@ import { parseLoginBody } from "./login-body.js";
  */
 export function mountSeedApi(app: Hono<ServerEnv>, options: { maxBodyBytes: number }): void {
   app.post("/login", async (c) => {
-    const body = await readJsonBody(c.req.raw, options.maxBodyBytes);
-    if (!body.ok) return bodyError(c, body);
-    const parsed = parseLoginBody(body.value);
-    if (!parsed.ok) return c.json({ detail: parsed.detail }, 422);
-    const { token } = await c.get("sessions").login({ userId: parsed.value.username });
-    return c.json({ message: "Logged in successfully", session_id: token });
+    const login = loginRequestOf(await readJsonBody(c.req.raw, options.maxBodyBytes));
+    if (!login.ok) return c.json(login.answer.body, login.answer.status);
+    const { token } = await c.get("sessions").login({ userId: login.userId });
+    return c.json(loggedIn(token));
   });
 
   app.get("/profile", async (c) => {
@@ -23,33 +22,54 @@ export function mountSeedApi(app: Hono<ServerEnv>, options: { maxBodyBytes: numb
     const { session, token } = current;
     // Exactly the seed's two keys: its client prints this dict, so any extra key changes its output.
     // Times and device details are in GET /sessions/ (the entry marked "current").
-    return c.json({ session_id: token, session_data: { user: session.userId, status: "active" } });
+    return c.json(profile(token, session.userId));
   });
 
   app.post("/logout", async (c) => {
     // A tutorial cookie not yet converted: end the tutorial's session too, as its own logout did.
     await c.var.legacySeed?.remove(c);
     await c.get("sessions").logout();
-    return c.json({ message: "Logged out successfully" });
+    return c.json(LOGGED_OUT);
   });
 }
 
-type BodyFailure = Exclude<Awaited<ReturnType<typeof readJsonBody>>, { ok: true }>;
+/*
+ * The answers, apart from any framework: the Hono routes above and the Node lane
+ * (`node-lane.ts`) write the same ones.
+ */
 
-function bodyError(c: Context, failure: BodyFailure): Response {
+/** A JSON answer before a framework writes it. */
+export interface JsonAnswer {
+  status: ContentfulStatusCode;
+  body: unknown;
+}
+
+export const loggedIn = (token: string) => ({ message: "Logged in successfully", session_id: token });
+export const profile = (token: string, userId: string) => ({ session_id: token, session_data: { user: userId, status: "active" } });
+export const LOGGED_OUT = { message: "Logged out successfully" } as const;
+
+/** A login's body read: the user to log in, or the answer that refuses it. */
+export function loginRequestOf(body: JsonBodyResult): { ok: true; userId: string } | { ok: false; answer: JsonAnswer } {
+  if (!body.ok) return { ok: false, answer: bodyErrorAnswer(body) };
+  const parsed = parseLoginBody(body.value);
+  return parsed.ok ? { ok: true, userId: parsed.value.username } : { ok: false, answer: { status: 422, body: { detail: parsed.detail } } };
+}
+
+/** What a body that could not be read as JSON is answered. */
+function bodyErrorAnswer(failure: JsonBodyFailure): JsonAnswer {
   switch (failure.reason) {
     case "unsupported_media_type":
-      return c.json(
-        { detail: `Content-Type must be application/json, got ${failure.contentType === null ? "none" : JSON.stringify(failure.contentType)}` },
-        415,
-      );
+      return {
+        status: 415,
+        body: { detail: `Content-Type must be application/json, got ${failure.contentType === null ? "none" : JSON.stringify(failure.contentType)}` },
+      };
     case "too_large":
-      return c.json({ detail: `Request body is larger than ${failure.limitBytes} bytes` }, 413);
+      return { status: 413, body: { detail: `Request body is larger than ${failure.limitBytes} bytes` } };
     case "aborted":
-      return c.json({ detail: "The request body was not received in full: send it within the request timeout" }, 400);
+      return { status: 400, body: { detail: "The request body was not received in full: send it within the request timeout" } };
     case "empty":
-      return c.json({ detail: [{ type: "missing", loc: ["body"], msg: "Field required", input: null }] }, 422);
+      return { status: 422, body: { detail: [{ type: "missing", loc: ["body"], msg: "Field required", input: null }] } };
     case "malformed":
-      return c.json({ detail: [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error", input: {}, ctx: { error: failure.message } }] }, 422);
+      return { status: 422, body: { detail: [{ type: "json_invalid", loc: ["body"], msg: "JSON decode error", input: {}, ctx: { error: failure.message } }] } };
   }
 }

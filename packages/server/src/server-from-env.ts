@@ -1,12 +1,14 @@
 import { Hono, type Context } from "hono";
 import { createSessionManager, instrumentStore, type Sha256, type SessionStore } from "tessera";
-import { createApp, type ServerSessionData } from "./app.js";
+import { createApp, DEFAULT_MAX_BODY_BYTES, type ServerSessionData } from "./app.js";
 import { readServerConfig, type ServerConfig } from "./config.js";
 import { jsonLogger } from "./json-logger.js";
 import { legacySeedCookies, openLegacySeedSessions, type LegacySeedCookies } from "./legacy-seed-cookies.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { mountMetricsRoute, ServerMetrics } from "./metrics.js";
+import { createNodeLane, type NodeLane } from "./node-lane.js";
 import { logFormatOf } from "./ops-config.js";
+import { RequestRecorder } from "./request-observer.js";
 import type { ServerEnv } from "./require-session.js";
 import { openStore } from "./store-from-config.js";
 import { StoreOutageLog } from "./store-outage.js";
@@ -34,6 +36,12 @@ export interface ServerFromEnvOptions {
 export interface TesseraServer {
   /** The app to serve on `config.host`:`config.port`. */
   readonly app: Hono<ServerEnv>;
+  /**
+   * On Node: the seed's routes served before the app (see `node-lane.ts`); give it every request
+   * first, and the app those it leaves. `undefined` with `LEGACY_SEED_SESSIONS` (the app converts
+   * the tutorial's cookies), and unused on other runtimes.
+   */
+  readonly nodeLane: NodeLane | undefined;
   /** With `METRICS_PORT`: the app serving `/metrics`, for `config.host`:`config.operations.metricsPort`. */
   readonly metricsApp: Hono | undefined;
   readonly config: ServerConfig;
@@ -91,13 +99,10 @@ export async function createServerFromEnv(env: Environment, options: ServerFromE
     onEvent: metrics.onSessionEvent,
   });
   const { remoteAddress } = options;
-  const clientIp = (c: Context): string | undefined => {
-    if (config.trustProxy) {
-      const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-      if (forwarded) return forwarded;
-    }
-    return remoteAddress?.(c);
-  };
+  // With TRUST_PROXY, the proxy's `X-Forwarded-For` (its first address) comes before the peer's.
+  const forwardedClient = (forwardedFor: string | undefined): string | undefined =>
+    config.trustProxy ? forwardedFor?.split(",")[0]?.trim() || undefined : undefined;
+  const clientIp = (c: Context): string | undefined => forwardedClient(c.req.header("x-forwarded-for")) ?? remoteAddress?.(c);
   if (config.trustProxy && config.cookieSecure === "auto") {
     logger.warn(
       "TRUST_PROXY=true with SESSION_COOKIE_SECURE=auto: behind a TLS proxy the server sees plain http, so cookies are sent without Secure; set SESSION_COOKIE_SECURE=true",
@@ -113,12 +118,12 @@ export async function createServerFromEnv(env: Environment, options: ServerFromE
 
   let draining = false;
   const metricsPort = config.operations.metricsPort;
+  const recorder = new RequestRecorder({ metrics, accessLog: config.accessLog ? logger : undefined, accessLogHealth: config.operations.accessLogHealth });
   const app = createApp({
+    recorder,
     sessions,
     logger,
     allowedOrigins: config.allowedOrigins,
-    accessLog: config.accessLog,
-    accessLogHealth: config.operations.accessLogHealth,
     trustProxy: config.trustProxy,
     clientIp,
     version: options.version ?? "0.0.0",
@@ -135,8 +140,20 @@ export async function createServerFromEnv(env: Environment, options: ServerFromE
     mountMetricsRoute(metricsApp, metrics);
     metricsApp.notFound((c) => c.json({ detail: "Not Found: this port serves only /metrics" }, 404));
   }
+  // The tutorial's cookies are converted by the Hono routes only: with them, every route stays there.
+  const nodeLane = legacySeed
+    ? undefined
+    : createNodeLane({
+        sessions,
+        recorder,
+        logger,
+        outageLog,
+        maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+        clientIp: (request) => forwardedClient(firstHeader(request.headers["x-forwarded-for"])) ?? request.socket.remoteAddress,
+      });
   return {
     app,
+    nodeLane,
     metricsApp,
     config,
     store,
@@ -149,4 +166,8 @@ export async function createServerFromEnv(env: Environment, options: ServerFromE
       await Promise.all([store.close(), legacySeed?.close()]);
     },
   };
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -1,0 +1,161 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HeaderRecordRequest, RequestSessions, type SessionManager } from "tessera";
+import { answerError } from "./error-answer.js";
+import type { Logger } from "./logger.js";
+import { type JsonAnswer, LOGGED_OUT, loggedIn, loginRequestOf, profile } from "./seed-api.js";
+import { parseJsonBytes, refuseByHeaders } from "./request-body.js";
+import { REQUEST_ID_HEADER } from "./request-id.js";
+import type { RequestRecorder } from "./request-observer.js";
+import { SESSION_MESSAGES, type ServerSessionData } from "./require-session.js";
+import { STATIC_RESPONSE_HEADERS } from "./security.js";
+import type { StoreOutageLog } from "./store-outage.js";
+
+/** Options of {@link createNodeLane}. */
+export interface NodeLaneOptions {
+  sessions: SessionManager<ServerSessionData>;
+  /** The Hono app's recorder: the same request ids, metrics and access log. */
+  recorder: RequestRecorder;
+  logger: Logger;
+  outageLog: StoreOutageLog;
+  maxBodyBytes: number;
+  /** The client address recorded with a login (the Hono app's `clientIp`, for a Node request). */
+  clientIp: (request: IncomingMessage) => string | undefined;
+}
+
+/** A Node request listener that answers the requests it takes and returns `true`, or leaves them (`false`) to the next listener. */
+export type NodeLane = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+type LaneRoute = "/profile" | "/login" | "/logout";
+
+/**
+ * The seed's three endpoints served straight on `node:http`, beside the Hono app, for the requests
+ * every client of the seed's API makes. Why: on @hono/node-server, Hono's request and response
+ * objects and its middleware chain cost about a third of an authenticated read before any session
+ * work (in `npm run bench`, bare Hono with one `GETEX` serves 0.70× of raw `node:http` with the
+ * same `GETEX`), and these three routes are the hot path of every client.
+ *
+ * The answers are the Hono routes' answers, built by the same functions (`seed-api.ts`,
+ * `error-answer.ts`), with the same headers, request ids, metrics and access log (`node-lane.test.ts`
+ * sends the same requests to both and compares them). The lane takes only the plain case and
+ * leaves everything else to the Hono app, which answers it as before:
+ * - only `GET /profile`, `POST /login` and `POST /logout`, with or without the trailing slash, and
+ *   no query string;
+ * - a POST only without `Origin` and `Sec-Fetch-Site`, which browsers send: those go through
+ *   the Hono app's same-origin guard;
+ * - a login body only with a declared `Content-Length` (a chunked one goes to the Hono app's
+ *   counting reader).
+ *
+ * Node only: on Bun the Hono app serves every route (`Bun.serve` has no Hono adapter cost to skip).
+ */
+export function createNodeLane(options: NodeLaneOptions): NodeLane {
+  const { sessions, recorder, logger, outageLog, maxBodyBytes, clientIp } = options;
+
+  async function answer(route: LaneRoute, request: IncomingMessage, requestSessions: NodeRequestSessions): Promise<JsonAnswer> {
+    if (route === "/profile") {
+      const lookup = await requestSessions.lookup();
+      if (lookup.status === "anonymous") return { status: 403, body: { detail: SESSION_MESSAGES.noCookie } };
+      if (lookup.status === "invalid") return { status: 404, body: { detail: SESSION_MESSAGES.notFound } };
+      return { status: 200, body: profile(lookup.token, lookup.session.userId) };
+    }
+    if (route === "/logout") {
+      await requestSessions.logout();
+      return { status: 200, body: LOGGED_OUT };
+    }
+    const declared = request.headers["content-length"] ?? null;
+    const refused = refuseByHeaders(request.headers["content-type"] ?? null, declared, maxBodyBytes);
+    const bytes = refused === undefined ? await readDeclaredBody(request) : undefined;
+    const login = loginRequestOf(refused ?? (bytes === undefined ? { ok: false, reason: "aborted" } : parseJsonBytes(bytes)));
+    // A body left unread (refused by its headers) is drained by Node once the answer is sent.
+    if (!login.ok) return login.answer;
+    const { token } = await requestSessions.login({ userId: login.userId });
+    return { status: 200, body: loggedIn(token) };
+  }
+
+  async function serve(route: LaneRoute, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const startedMs = recorder.observing ? performance.now() : 0;
+    const requestId = recorder.idFor(firstValue(request.headers["x-request-id"]));
+    const requestSessions = new NodeRequestSessions(sessions, request, clientIp);
+    let status: number;
+    let extraHeaders: Readonly<Record<string, string>> = {};
+    let body: unknown;
+    try {
+      ({ status, body } = await answer(route, request, requestSessions));
+    } catch (error) {
+      const url = request.url ?? route;
+      ({ status, headers: extraHeaders, body } = answerError(error as Error, { requestId, method: request.method ?? "?", url }, { logger, outageLog }));
+    }
+    const text = JSON.stringify(body);
+    // The Hono app's order: the early headers (request id, static ones), then the answer's own.
+    const headers: string[] = [REQUEST_ID_HEADER, requestId];
+    for (const name in STATIC_RESPONSE_HEADERS) headers.push(name, STATIC_RESPONSE_HEADERS[name]!);
+    headers.push("Content-Type", "application/json");
+    for (const cookie of requestSessions.cookies) headers.push("Set-Cookie", cookie);
+    for (const name in extraHeaders) if (!(name in STATIC_RESPONSE_HEADERS)) headers.push(name, extraHeaders[name]!);
+    headers.push("Content-Length", String(Buffer.byteLength(text)));
+    response.writeHead(status, headers);
+    response.end(text);
+    if (recorder.observing) {
+      recorder.finish({ requestId, method: request.method ?? "?", url: request.url ?? route, route, status, isProbe: false }, startedMs);
+    }
+  }
+
+  return function nodeLane(request, response) {
+    const route = laneRouteOf(request);
+    if (route === undefined) return false;
+    serve(route, request, response).catch((error: unknown) => {
+      // Not a handler's error (those are answered): writing the answer or recording it failed.
+      logger.error(`${request.method} ${route}: ${(error as Error)?.stack ?? String(error)}`);
+      if (!response.headersSent) response.destroy();
+    });
+    return true;
+  };
+}
+
+/** The route a request takes in the lane, or `undefined` for the Hono app (see {@link createNodeLane}). */
+function laneRouteOf(request: IncomingMessage): LaneRoute | undefined {
+  const { method, url } = request;
+  if (method === "GET") return url === "/profile/" || url === "/profile" ? "/profile" : undefined;
+  if (method !== "POST" || request.headers.origin !== undefined || request.headers["sec-fetch-site"] !== undefined) return undefined;
+  if (url === "/logout/" || url === "/logout") return "/logout";
+  if (url === "/login/" || url === "/login") return request.headers["content-length"] !== undefined ? "/login" : undefined;
+  return undefined;
+}
+
+/** The whole body of a request with a declared length, or `undefined` when the connection ended first. */
+function readDeclaredBody(request: IncomingMessage): Promise<Uint8Array | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.once("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    // The client went away, or the server's request timeout cut a body arriving too slowly.
+    request.once("close", () => resolve(undefined));
+    request.once("error", () => resolve(undefined));
+  });
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A request's sessions on a Node request; cookies are collected for the one `writeHead`. */
+class NodeRequestSessions extends RequestSessions<ServerSessionData> {
+  readonly cookies: string[] = [];
+
+  constructor(
+    manager: SessionManager<ServerSessionData>,
+    private readonly request: IncomingMessage,
+    private readonly clientIpOf: (request: IncomingMessage) => string | undefined,
+  ) {
+    // Plain HTTP: the server's own listener never speaks TLS (a TLS proxy in front says so through
+    // SESSION_COOKIE_SECURE=true, as with the Hono app, whose URL is http: too).
+    super(manager, new HeaderRecordRequest("http", request.headers));
+  }
+
+  protected override writeCookie(setCookie: string): void {
+    this.cookies.push(setCookie);
+  }
+
+  protected override clientIp(): string | undefined {
+    return this.clientIpOf(this.request);
+  }
+}
