@@ -27,6 +27,15 @@ export type NodeLane = (request: IncomingMessage, response: ServerResponse) => b
 
 type LaneRoute = "/profile" | "/login" | "/logout";
 
+/** What every lane answer starts with: the request id (filled in per request), the static headers, the type. */
+const EARLY_HEADERS: readonly string[] = [
+  REQUEST_ID_HEADER,
+  "",
+  ...Object.entries(STATIC_RESPONSE_HEADERS).flat(),
+  "Content-Type",
+  "application/json",
+];
+
 /**
  * The seed's three endpoints served straight on `node:http`, beside the Hono app, for the requests
  * every client of the seed's API makes. Why: on @hono/node-server, Hono's request and response
@@ -50,17 +59,22 @@ type LaneRoute = "/profile" | "/login" | "/logout";
 export function createNodeLane(options: NodeLaneOptions): NodeLane {
   const { sessions, recorder, logger, outageLog, maxBodyBytes, clientIp } = options;
 
-  async function answer(route: LaneRoute, request: IncomingMessage, requestSessions: NodeRequestSessions): Promise<JsonAnswer> {
-    if (route === "/profile") {
-      const lookup = await requestSessions.lookup();
+  // Not async, and no async layer above the session's own on a read: every authenticated
+  // request of an API client comes through here.
+  function profileAnswer(requestSessions: NodeRequestSessions): Promise<JsonAnswer> {
+    return requestSessions.lookup().then((lookup) => {
       if (lookup.status === "anonymous") return { status: 403, body: { detail: SESSION_MESSAGES.noCookie } };
       if (lookup.status === "invalid") return { status: 404, body: { detail: SESSION_MESSAGES.notFound } };
       return { status: 200, body: profile(lookup.token, lookup.session.userId) };
-    }
-    if (route === "/logout") {
-      await requestSessions.logout();
-      return { status: 200, body: LOGGED_OUT };
-    }
+    });
+  }
+
+  async function logoutAnswer(requestSessions: NodeRequestSessions): Promise<JsonAnswer> {
+    await requestSessions.logout();
+    return { status: 200, body: LOGGED_OUT };
+  }
+
+  async function loginAnswer(request: IncomingMessage, requestSessions: NodeRequestSessions): Promise<JsonAnswer> {
     const declared = request.headers["content-length"] ?? null;
     const refused = refuseByHeaders(request.headers["content-type"] ?? null, declared, maxBodyBytes);
     const bytes = refused === undefined ? await readDeclaredBody(request) : undefined;
@@ -71,32 +85,37 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
     return { status: 200, body: loggedIn(token) };
   }
 
-  async function serve(route: LaneRoute, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  function serve(route: LaneRoute, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const startedMs = recorder.observing ? performance.now() : 0;
     const requestId = recorder.idFor(firstValue(request.headers["x-request-id"]));
     const requestSessions = new NodeRequestSessions(sessions, request, clientIp);
-    let status: number;
-    let extraHeaders: Readonly<Record<string, string>> = {};
-    let body: unknown;
+    const write = (status: number, body: unknown, extraHeaders?: Readonly<Record<string, string>>) => {
+      const text = JSON.stringify(body);
+      // The Hono app's order: the early headers (request id, static ones), then the answer's own.
+      const headers = EARLY_HEADERS.slice();
+      headers[1] = requestId;
+      for (const cookie of requestSessions.cookies) headers.push("Set-Cookie", cookie);
+      if (extraHeaders) for (const name in extraHeaders) if (!(name in STATIC_RESPONSE_HEADERS)) headers.push(name, extraHeaders[name]!);
+      headers.push("Content-Length", String(Buffer.byteLength(text)));
+      response.writeHead(status, headers);
+      response.end(text);
+      if (recorder.observing) {
+        recorder.finish({ requestId, method: request.method ?? "?", url: request.url ?? route, route, status, isProbe: false }, startedMs);
+      }
+    };
+    let answer: Promise<JsonAnswer>;
     try {
-      ({ status, body } = await answer(route, request, requestSessions));
+      answer = route === "/profile" ? profileAnswer(requestSessions) : route === "/login" ? loginAnswer(request, requestSessions) : logoutAnswer(requestSessions);
     } catch (error) {
-      const url = request.url ?? route;
-      ({ status, headers: extraHeaders, body } = answerError(error as Error, { requestId, method: request.method ?? "?", url }, { logger, outageLog }));
+      answer = Promise.reject(error);
     }
-    const text = JSON.stringify(body);
-    // The Hono app's order: the early headers (request id, static ones), then the answer's own.
-    const headers: string[] = [REQUEST_ID_HEADER, requestId];
-    for (const name in STATIC_RESPONSE_HEADERS) headers.push(name, STATIC_RESPONSE_HEADERS[name]!);
-    headers.push("Content-Type", "application/json");
-    for (const cookie of requestSessions.cookies) headers.push("Set-Cookie", cookie);
-    for (const name in extraHeaders) if (!(name in STATIC_RESPONSE_HEADERS)) headers.push(name, extraHeaders[name]!);
-    headers.push("Content-Length", String(Buffer.byteLength(text)));
-    response.writeHead(status, headers);
-    response.end(text);
-    if (recorder.observing) {
-      recorder.finish({ requestId, method: request.method ?? "?", url: request.url ?? route, route, status, isProbe: false }, startedMs);
-    }
+    return answer.then(
+      ({ status, body }) => write(status, body),
+      (error: unknown) => {
+        const failure = answerError(error as Error, { requestId, method: request.method ?? "?", url: request.url ?? route }, { logger, outageLog });
+        write(failure.status, failure.body, failure.headers);
+      },
+    );
   }
 
   return function nodeLane(request, response) {
