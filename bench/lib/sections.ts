@@ -32,7 +32,10 @@ export function bunSection(results: BenchResults): string {
       : [label, notRun(results, name), "", "", ""];
   return table(
     ["runtime", "req/s (median)", "p50 ms", "p99 ms", "vs Node"],
-    [row(`Node ${process.version} (@hono/node-server)`, node, "tessera-server"), row("Bun (Bun.serve, Hono's Bun path)", bun, "tessera-server-bun")],
+    [
+      row(`Node ${process.version} (node:http, the seed's routes in the Node lane)`, node, "tessera-server"),
+      row("Bun (Bun.serve, Hono's Bun path)", bun, "tessera-server-bun"),
+    ],
   );
 }
 
