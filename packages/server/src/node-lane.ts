@@ -28,13 +28,7 @@ export type NodeLane = (request: IncomingMessage, response: ServerResponse) => b
 type LaneRoute = "/profile" | "/login" | "/logout";
 
 /** What every lane answer starts with: the request id (filled in per request), the static headers, the type. */
-const EARLY_HEADERS: readonly string[] = [
-  REQUEST_ID_HEADER,
-  "",
-  ...Object.entries(STATIC_RESPONSE_HEADERS).flat(),
-  "Content-Type",
-  "application/json",
-];
+const EARLY_HEADERS: readonly string[] = [REQUEST_ID_HEADER, "", ...Object.entries(STATIC_RESPONSE_HEADERS).flat(), "Content-Type", "application/json"];
 
 /**
  * The seed's three endpoints served straight on `node:http`, beside the Hono app, for the requests
@@ -105,7 +99,8 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
     };
     let answer: Promise<JsonAnswer>;
     try {
-      answer = route === "/profile" ? profileAnswer(requestSessions) : route === "/login" ? loginAnswer(request, requestSessions) : logoutAnswer(requestSessions);
+      answer =
+        route === "/profile" ? profileAnswer(requestSessions) : route === "/login" ? loginAnswer(request, requestSessions) : logoutAnswer(requestSessions);
     } catch (error) {
       answer = Promise.reject(error);
     }
