@@ -2,32 +2,34 @@ import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js"
 
 /**
  * Script sources ↔ SHA-1. The store builds scripts as `EVAL <source>`. The first use of each
- * script goes out as that `EVAL`, which also loads it into Redis; later uses as `EVALSHA <sha>`
- * (SHA-1 from Web Crypto, so the store stays runtime-free). If Redis forgot it (a restart,
- * `SCRIPT FLUSH`), the NOSCRIPT retry in `sendWithScripts` sends the `EVAL` again.
+ * script goes out as that `EVAL`, which also loads it into Redis, and starts its SHA-1 (Web
+ * Crypto, so the store stays runtime-free); once that is known, uses go out as `EVALSHA <sha>`.
+ * Until then (only the first moments of a process) they go as `EVAL` again, which is always
+ * correct: nothing here ever waits, so a login is not held up by a digest. If Redis forgot a
+ * script (a restart, `SCRIPT FLUSH`), the NOSCRIPT retry in `sendWithScripts` sends the `EVAL`.
  */
 export function createScriptCache() {
-  const shas = new Map<string, Promise<string>>();
-  const sent = new Set<string>();
-  const sha1 = (source: string) => {
-    let sha = shas.get(source);
-    if (sha === undefined) {
-      sha = globalThis.crypto.subtle
-        .digest("SHA-1", new TextEncoder().encode(source))
-        .then((digest) => [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join(""));
-      shas.set(source, sha);
-    }
-    return sha;
-  };
+  /** Scripts sent at least once: their SHA-1, or `undefined` while it is being computed. */
+  const shas = new Map<string, string | undefined>();
+  const sha1 = (source: string) =>
+    globalThis.crypto.subtle
+      .digest("SHA-1", new TextEncoder().encode(source))
+      .then((digest) => [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join(""));
   return {
-    async toWire(command: RedisCommand): Promise<RedisCommand> {
+    toWire(command: RedisCommand): RedisCommand {
       if (command[0] !== "EVAL") return command;
-      const [, source, ...rest] = command;
-      if (!sent.has(String(source))) {
-        sent.add(String(source));
-        return command;
+      const source = String(command[1]);
+      const sha = shas.get(source);
+      if (sha !== undefined) return ["EVALSHA", sha, ...command.slice(2)];
+      if (!shas.has(source)) {
+        shas.set(source, undefined);
+        // A digest that fails (no Web Crypto) leaves the script on EVAL, and is tried again next use.
+        sha1(source).then(
+          (digest) => shas.set(source, digest),
+          () => shas.delete(source),
+        );
       }
-      return ["EVALSHA", await sha1(String(source)), ...rest];
+      return command;
     },
   };
 }
@@ -35,18 +37,20 @@ export function createScriptCache() {
 /**
  * Sends a round trip with its scripts by SHA; those Redis does not know yet (first use, or after
  * a restart or `SCRIPT FLUSH`) are sent again in full. Only the commands that failed with NOSCRIPT
- * are resent: they did not run, so nothing runs twice.
+ * are resent: they did not run, so nothing runs twice. Not async: logins and every other script
+ * call come through here.
  */
-export async function sendWithScripts(
+export function sendWithScripts(
   connection: RedisConnection,
   scripts: ReturnType<typeof createScriptCache>,
   commands: readonly RedisCommand[],
 ): Promise<Array<RedisReply | Error>> {
-  const wire = await Promise.all(commands.map((command) => scripts.toWire(command)));
-  const replies = await connection.send(wire);
-  const missing = replies.flatMap((reply, index) => (reply instanceof Error && reply.message.startsWith("NOSCRIPT") ? [index] : []));
-  if (missing.length === 0) return replies;
-  const retried = await connection.send(missing.map((index) => commands[index]!));
-  for (const [position, index] of missing.entries()) replies[index] = retried[position]!;
-  return replies;
+  return connection.send(commands.map((command) => scripts.toWire(command))).then((replies) => {
+    const missing = replies.flatMap((reply, index) => (reply instanceof Error && reply.message.startsWith("NOSCRIPT") ? [index] : []));
+    if (missing.length === 0) return replies;
+    return connection.send(missing.map((index) => commands[index]!)).then((retried) => {
+      for (const [position, index] of missing.entries()) replies[index] = retried[position]!;
+      return replies;
+    });
+  });
 }
