@@ -86,9 +86,13 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
     const write = (status: number, body: unknown, extraHeaders?: Readonly<Record<string, string>>) => {
       const text = JSON.stringify(body);
       // The Hono app's order: the early headers (request id, static ones), then the answer's own.
-      const headers = EARLY_HEADERS.slice();
+      const headers: Array<string | string[]> = EARLY_HEADERS.slice();
       headers[1] = requestId;
-      for (const cookie of requestSessions.cookies) headers.push("Set-Cookie", cookie);
+      // One entry, as a list when there are several: once anything was set with setHeader (the
+      // connection guard's `Connection: close` while draining), Node merges these entries through
+      // setHeader, and a repeated name would keep only its last value.
+      const { cookies } = requestSessions;
+      if (cookies.length > 0) headers.push("Set-Cookie", cookies.length === 1 ? cookies[0]! : cookies);
       if (extraHeaders) for (const name in extraHeaders) if (!(name in STATIC_RESPONSE_HEADERS)) headers.push(name, extraHeaders[name]!);
       headers.push("Content-Length", String(Buffer.byteLength(text)));
       response.writeHead(status, headers);
