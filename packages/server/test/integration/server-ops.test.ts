@@ -68,30 +68,39 @@ describe("the server process with LOG_FORMAT=json, ACCESS_LOG and LEGACY_SEED_SE
   });
 
   it("a race of first requests over independent connections converts exactly once", async () => {
-    const legacyId = await tutorialLogin(redis, "racer");
-    const racers = 8;
-    const responses = await Promise.all(
-      Array.from({ length: racers }, () => fetch(`${server.baseUrl}/sessions/`, { headers: { cookie: `session_id=${legacyId}`, connection: "close" } })),
-    );
-    const winners = responses.filter((response) => response.status === 200);
-    expect(winners).toHaveLength(1);
-    for (const loser of responses.filter((response) => response.status !== 200)) {
-      expect(loser.status).toBe(404);
-      // No clearing cookie: it could reach the browser after the winner's new one.
-      expect(loser.headers.getSetCookie()).toEqual([]);
-      await loser.arrayBuffer();
+    const counter = async (event: string, reason: string) =>
+      Number(
+        new RegExp(`tessera_session_events_total\\{event="${event}",reason="${reason}"\\} (\\d+)`).exec(
+          await (await fetch(`${server.baseUrl}/metrics`)).text(),
+        )?.[1],
+      );
+    // A race must race: more than one racer gets past the read and makes a session, and all but
+    // one are ended. On a busy machine the 8 requests can arrive one after another, so each
+    // attempt is checked in full and the attempts go on until one of them raced.
+    let raced = false;
+    for (let attempt = 0; attempt < 5 && !raced; attempt++) {
+      const revokedBefore = await counter("revocation", "revoke");
+      const legacyId = await tutorialLogin(redis, `racer-${attempt}`);
+      const racers = 8;
+      const responses = await Promise.all(
+        Array.from({ length: racers }, () => fetch(`${server.baseUrl}/sessions/`, { headers: { cookie: `session_id=${legacyId}`, connection: "close" } })),
+      );
+      const winners = responses.filter((response) => response.status === 200);
+      expect(winners).toHaveLength(1);
+      for (const loser of responses.filter((response) => response.status !== 200)) {
+        expect(loser.status).toBe(404);
+        // No clearing cookie: it could reach the browser after the winner's new one.
+        expect(loser.headers.getSetCookie()).toEqual([]);
+        await loser.arrayBuffer();
+      }
+      // (The winner's own listing may still show a loser's session: losers end theirs after their DEL.)
+      await winners[0]!.arrayBuffer();
+      const token = sessionCookieOf(winners[0]!)!.split(";")[0]!.slice("session_id=".length);
+      const after = (await (await fetch(`${server.baseUrl}/sessions/`, { headers: { cookie: `session_id=${token}` } })).json()) as { sessions: unknown[] };
+      expect(after.sessions).toHaveLength(1);
+      raced = (await counter("revocation", "revoke")) > revokedBefore;
     }
-    // (The winner's own listing may still show a loser's session: losers end theirs after their DEL.)
-    await winners[0]!.arrayBuffer();
-    const token = sessionCookieOf(winners[0]!)!.split(";")[0]!.slice("session_id=".length);
-    const after = (await (await fetch(`${server.baseUrl}/sessions/`, { headers: { cookie: `session_id=${token}` } })).json()) as { sessions: unknown[] };
-    expect(after.sessions).toHaveLength(1);
-    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
-    // More than one racer got past the read and made a session (the race was real); all but one were ended.
-    const logins = Number(/tessera_session_events_total\{event="login",reason=""\} (\d+)/.exec(metrics)?.[1]);
-    const revocations = Number(/tessera_session_events_total\{event="revocation",reason="revoke"\} (\d+)/.exec(metrics)?.[1]);
-    expect(revocations).toBeGreaterThan(0);
-    expect(logins - revocations).toBeGreaterThan(0);
+    expect(raced, "in 5 attempts, the 8 requests never overlapped").toBe(true);
   });
 
   it("a cookie not shaped like the tutorial's costs no Redis command; an unknown UUID costs one HGETALL", async () => {
