@@ -46,7 +46,13 @@ const EARLY_HEADERS: readonly string[] = [REQUEST_ID_HEADER, "", ...Object.entri
  * - a POST only without `Origin` and `Sec-Fetch-Site`, which browsers send: those go through
  *   the Hono app's same-origin guard;
  * - a login body only with a declared `Content-Length` (a chunked one goes to the Hono app's
- *   counting reader).
+ *   counting reader), and not with a repeated `Content-Type` or `User-Agent` (see
+ *   `repeatsReadHeader`).
+ *
+ * Two differences remain, both at the connection level: a `Host` header that is no valid URL
+ * authority gets the lane's answer, where @hono/node-server refuses it with a bare 400 (the lane
+ * never reads `Host`); and a body still arriving when the answer is ready ends the connection at
+ * once, where @hono/node-server first drains up to 64 MiB for 500 ms.
  *
  * Node only: on Bun the Hono app serves every route (`Bun.serve` has no Hono adapter cost to skip).
  */
@@ -73,7 +79,7 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
     const refused = refuseByHeaders(request.headers["content-type"] ?? null, declared, maxBodyBytes);
     const bytes = refused === undefined ? await readDeclaredBody(request) : undefined;
     const login = loginRequestOf(refused ?? (bytes === undefined ? { ok: false, reason: "aborted" } : parseJsonBytes(bytes)));
-    // A body left unread (refused by its headers) is drained by Node once the answer is sent.
+    // A body left unread (refused by its headers) ends the connection after the answer (see `write`).
     if (!login.ok) return login.answer;
     const { token } = await requestSessions.login({ userId: login.userId });
     return { status: 200, body: loggedIn(token) };
@@ -95,6 +101,10 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
       if (cookies.length > 0) headers.push("Set-Cookie", cookies.length === 1 ? cookies[0]! : cookies);
       if (extraHeaders) for (const name in extraHeaders) if (!(name in STATIC_RESPONSE_HEADERS)) headers.push(name, extraHeaders[name]!);
       headers.push("Content-Length", String(Buffer.byteLength(text)));
+      // A body still arriving (refused by its headers, or one a logout does not read) would be
+      // read to its end by Node, however long: close the connection after the answer instead, as
+      // @hono/node-server does past its drain limits.
+      if (!request.complete) headers.push("Connection", "close");
       response.writeHead(status, headers);
       response.end(text);
       if (recorder.observing) {
@@ -135,8 +145,26 @@ function laneRouteOf(request: IncomingMessage): LaneRoute | undefined {
   if (method === "GET") return url === "/profile/" || url === "/profile" ? "/profile" : undefined;
   if (method !== "POST" || request.headers.origin !== undefined || request.headers["sec-fetch-site"] !== undefined) return undefined;
   if (url === "/logout/" || url === "/logout") return "/logout";
-  if (url === "/login/" || url === "/login") return request.headers["content-length"] !== undefined ? "/login" : undefined;
+  if (url === "/login/" || url === "/login") {
+    return request.headers["content-length"] !== undefined && !repeatsReadHeader(request.rawHeaders) ? "/login" : undefined;
+  }
   return undefined;
+}
+
+/**
+ * Whether a login request repeats `Content-Type` or `User-Agent`. Node keeps the first of such
+ * lines, @hono/node-server joins them all (and then refuses a joined media type with 415), so
+ * those rare requests go to the Hono app and get its answer.
+ */
+function repeatsReadHeader(rawHeaders: readonly string[]): boolean {
+  let contentTypes = 0;
+  let userAgents = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index]!;
+    if (name.length === 12 && name.toLowerCase() === "content-type") contentTypes++;
+    else if (name.length === 10 && name.toLowerCase() === "user-agent") userAgents++;
+  }
+  return contentTypes > 1 || userAgents > 1;
 }
 
 /** The whole body of a request with a declared length, or `undefined` when the connection ended first. */

@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
@@ -100,6 +100,17 @@ const CASES: Case[] = [
   { name: "login with a number for the username", lane: true, request: () => post("/login/", JSON_TYPE, loginBody(5)) },
   { name: "login with a username too long", lane: true, request: () => post("/login/", JSON_TYPE, loginBody("é".repeat(257))) },
   { name: "login with __proto__ keys", lane: true, request: () => post("/login/", JSON_TYPE, '{"__proto__":{"username":"x"},"username":"ada"}') },
+  { name: "login with two Content-Type lines", lane: false, request: () => post("/login/", [...JSON_TYPE, "Content-Type", "text/plain"], loginBody("ada")) },
+  {
+    name: "login with two User-Agent lines",
+    lane: false,
+    request: () => post("/login/", [...JSON_TYPE, "User-Agent", "a/1", "User-Agent", "b/2"], loginBody("ada")),
+  },
+  {
+    name: "login with a browser's User-Agent",
+    lane: true,
+    request: () => post("/login/", [...JSON_TYPE, "User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"], loginBody("ada")),
+  },
   {
     name: "login with a chunked body",
     lane: false,
@@ -153,7 +164,8 @@ describe("the Node lane answers exactly as the Hono app does", () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     tessera = await createServerFromEnv(
-      { REDIS_URL: redis.url, ACCESS_LOG: "true" },
+      // TRUST_PROXY: the device's address comes from X-Forwarded-For, which both paths must read alike.
+      { REDIS_URL: redis.url, ACCESS_LOG: "true", TRUST_PROXY: "true" },
       { logger, processMetrics: false, remoteAddress: (c) => getConnInfo(c).remote.address },
     );
     const lane = tessera.nodeLane!;
@@ -190,28 +202,72 @@ describe("the Node lane answers exactly as the Hono app does", () => {
     return response.headers.getSetCookie()[0]!.split(";")[0]!;
   }
 
-  async function compare(testCase: Case): Promise<void> {
-    const laneBefore = laneTook;
+  /** Sends one request through `server`: its answer, the access-log lines and the request-metric counts it added. */
+  async function observed(server: Server, request: RawRequest) {
     const metricsBefore = await requestCounts(tessera);
     const logsBefore = accessLines.length;
-    const viaLane = await send(withLane, testCase.request(await freshCookie()));
-    expect(laneTook - laneBefore, `did the lane take "${testCase.name}"?`).toBe(testCase.lane ? 1 : 0);
-    const metricsBetween = await requestCounts(tessera);
-    const logsBetween = accessLines.length;
-    const viaApp = await send(appOnly, testCase.request(await freshCookie()));
-    const metricsAfter = await requestCounts(tessera);
+    const answer = await send(server, request);
+    const lines = accessLines.slice(logsBefore).map(({ method, path, route, status }) => ({ method, path, route, status }));
+    return { answer, lines, metrics: delta(await requestCounts(tessera), metricsBefore) };
+  }
 
-    expect(viaLane, testCase.name).toEqual(viaApp);
-    // Each slice also holds the fresh login made before the send; the case's own line comes last.
-    const fields = ({ method, path, route, status }: LogContext) => ({ method, path, route, status });
-    const laneLine = accessLines.slice(logsBefore, logsBetween).at(-1);
-    const appLine = accessLines.slice(logsBetween).at(-1);
-    expect(laneLine && fields(laneLine), `access log of "${testCase.name}"`).toEqual(appLine && fields(appLine));
-    expect(delta(metricsBetween, metricsBefore), `request metrics of "${testCase.name}"`).toEqual(delta(metricsAfter, metricsBetween));
+  async function compare(testCase: Case): Promise<void> {
+    const laneCookie = await freshCookie();
+    const laneBefore = laneTook;
+    const viaLane = await observed(withLane, testCase.request(laneCookie));
+    expect(laneTook - laneBefore, `did the lane take "${testCase.name}"?`).toBe(testCase.lane ? 1 : 0);
+    const viaApp = await observed(appOnly, testCase.request(await freshCookie()));
+
+    expect(viaLane.answer, testCase.name).toEqual(viaApp.answer);
+    expect(viaLane.lines, `access log of "${testCase.name}"`).toHaveLength(1);
+    expect(viaLane.lines, `access log of "${testCase.name}"`).toEqual(viaApp.lines);
+    expect(viaLane.metrics, `request metrics of "${testCase.name}"`).toEqual(viaApp.metrics);
   }
 
   it.each(CASES.map((testCase) => [testCase.name, testCase] as const))("%s", async (_name, testCase) => {
     await compare(testCase);
+  });
+
+  it("records the same device as the app: the user agent's label and the address from X-Forwarded-For", async () => {
+    const deviceAfterLoginThrough = async (server: Server) => {
+      const { port } = server.address() as AddressInfo;
+      const login = await fetch(`http://127.0.0.1:${port}/login/`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1",
+          "x-forwarded-for": "203.0.113.7, 10.0.0.1",
+        },
+        body: loginBody(`device-${port}`),
+      });
+      const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+      const { port: appPort } = appOnly.address() as AddressInfo;
+      const listing = (await (await fetch(`http://127.0.0.1:${appPort}/sessions/`, { headers: { cookie } })).json()) as {
+        sessions: Array<{ current: boolean; userAgent: string; ip: string }>;
+      };
+      const { userAgent, ip } = listing.sessions.find((session) => session.current)!;
+      return { userAgent, ip };
+    };
+    const laneBefore = laneTook;
+    const viaLane = await deviceAfterLoginThrough(withLane);
+    expect(laneTook - laneBefore).toBe(1);
+    expect(viaLane.ip).toBe("203.0.113.7");
+    expect(viaLane).toEqual(await deviceAfterLoginThrough(appOnly));
+  });
+
+  it("ends the connection after answering a login whose body is still arriving, instead of reading it all", async () => {
+    const { port } = withLane.address() as AddressInfo;
+    const socket = connect(port, "127.0.0.1");
+    let received = "";
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString("latin1");
+    });
+    const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    socket.write(`POST /login/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n${"x".repeat(1000)}`);
+    // The rest of the 100 MB never comes: the server must answer and close on its own.
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received.toLowerCase()).toContain("\r\nconnection: close\r\n");
   });
 
   it("while Redis is down: the same 503 with Retry-After", async () => {

@@ -23,11 +23,14 @@ export function createScriptCache() {
       if (sha !== undefined) return ["EVALSHA", sha, ...command.slice(2)];
       if (!shas.has(source)) {
         shas.set(source, undefined);
-        // A digest that fails (no Web Crypto) leaves the script on EVAL, and is tried again next use.
-        sha1(source).then(
-          (digest) => shas.set(source, digest),
-          () => shas.delete(source),
-        );
+        // A digest that fails (no Web Crypto: `crypto.subtle` missing throws, inside the `then`)
+        // leaves the script on EVAL, and is tried again next use.
+        Promise.resolve(source)
+          .then(sha1)
+          .then(
+            (digest) => shas.set(source, digest),
+            () => shas.delete(source),
+          );
       }
       return command;
     },
