@@ -94,11 +94,10 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
       // The Hono app's order: the early headers (request id, static ones), then the answer's own.
       const headers: Array<string | string[]> = EARLY_HEADERS.slice();
       headers[1] = requestId;
-      // One entry, as a list when there are several: once anything was set with setHeader (the
-      // connection guard's `Connection: close` while draining), Node merges these entries through
-      // setHeader, and a repeated name would keep only its last value.
-      const { cookies } = requestSessions;
-      if (cookies.length > 0) headers.push("Set-Cookie", cookies.length === 1 ? cookies[0]! : cookies);
+      // One entry holding the list: once anything was set with setHeader (the connection guard's
+      // `Connection: close` while draining), Node merges these entries through setHeader, where a
+      // repeated name would keep only its last value.
+      if (requestSessions.cookies.length > 0) headers.push("Set-Cookie", requestSessions.cookies);
       if (extraHeaders) for (const name in extraHeaders) if (!(name in STATIC_RESPONSE_HEADERS)) headers.push(name, extraHeaders[name]!);
       headers.push("Content-Length", String(Buffer.byteLength(text)));
       // A body still arriving (refused by its headers, or one a logout does not read) would be
@@ -179,7 +178,8 @@ function readDeclaredBody(request: IncomingMessage): Promise<Uint8Array | undefi
   });
 }
 
-function firstValue(value: string | string[] | undefined): string | undefined {
+/** The first value of a Node request header (Node gives only `set-cookie` as a list, but its types allow any). */
+export function firstValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 

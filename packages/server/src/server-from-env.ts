@@ -6,7 +6,7 @@ import { jsonLogger } from "./json-logger.js";
 import { legacySeedCookies, openLegacySeedSessions, type LegacySeedCookies } from "./legacy-seed-cookies.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { mountMetricsRoute, ServerMetrics } from "./metrics.js";
-import { createNodeLane, type NodeLane } from "./node-lane.js";
+import { createNodeLane, firstValue, type NodeLane } from "./node-lane.js";
 import { logFormatOf } from "./ops-config.js";
 import { RequestRecorder } from "./request-observer.js";
 import type { ServerEnv } from "./require-session.js";
@@ -149,7 +149,7 @@ export async function createServerFromEnv(env: Environment, options: ServerFromE
         logger,
         outageLog,
         maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-        clientIp: (request) => forwardedClient(firstHeader(request.headers["x-forwarded-for"])) ?? request.socket.remoteAddress,
+        clientIp: (request) => forwardedClient(firstValue(request.headers["x-forwarded-for"])) ?? request.socket.remoteAddress,
       });
   return {
     app,
@@ -166,8 +166,4 @@ export async function createServerFromEnv(env: Environment, options: ServerFromE
       await Promise.all([store.close(), legacySeed?.close()]);
     },
   };
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -99,12 +99,12 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
   /**
    * One round trip under the deadline; every failure becomes a StoreUnavailableError. Not async:
    * an authenticated read is one `GETEX` through here, and each async layer is a promise and a
-   * microtask more. A command without a script skips the script cache.
+   * microtask more.
    */
   function send(commands: readonly RedisCommand[]): Promise<RedisReply[]> {
     let work: Promise<Array<RedisReply | Error>>;
     try {
-      work = commands.some((command) => command[0] === "EVAL") ? sendWithScripts(connection, scripts, commands) : connection.send(commands);
+      work = sendWithScripts(connection, scripts, commands);
     } catch (error) {
       // A driver that throws instead of rejecting.
       work = Promise.reject(error);

@@ -40,14 +40,16 @@ export function createScriptCache() {
 /**
  * Sends a round trip with its scripts by SHA; those Redis does not know yet (first use, or after
  * a restart or `SCRIPT FLUSH`) are sent again in full. Only the commands that failed with NOSCRIPT
- * are resent: they did not run, so nothing runs twice. Not async: logins and every other script
- * call come through here.
+ * are resent: they did not run, so nothing runs twice. A round trip without a script (every
+ * authenticated read: one `GETEX`) goes to the connection as it is. Not async: every store call
+ * comes through here.
  */
 export function sendWithScripts(
   connection: RedisConnection,
   scripts: ReturnType<typeof createScriptCache>,
   commands: readonly RedisCommand[],
 ): Promise<Array<RedisReply | Error>> {
+  if (!commands.some((command) => command[0] === "EVAL")) return connection.send(commands);
   return connection.send(commands.map((command) => scripts.toWire(command))).then((replies) => {
     const missing = replies.flatMap((reply, index) => (reply instanceof Error && reply.message.startsWith("NOSCRIPT") ? [index] : []));
     if (missing.length === 0) return replies;
