@@ -87,3 +87,73 @@ describe.each(Object.entries(CLIENTS))("%s driver", (_, connect) => {
     }
   });
 });
+
+/**
+ * Redis's own count of socket reads (`total_reads_processed`): one per batch of commands it read
+ * at once. Asked on one long-lived connection, so the only read the asking adds is its own INFO.
+ */
+async function redisReads(admin: Ioredis6): Promise<number> {
+  const info = await admin.info("stats");
+  const match = /total_reads_processed:(\d+)/.exec(info);
+  if (!match) throw new Error(`INFO stats has no total_reads_processed:\n${info}`);
+  return Number(match[1]);
+}
+
+describe.each([
+  ["ioredis 6", (url: string, coalesce?: boolean) => ioredisConnection(new Ioredis6(url, recommendedIoredisOptions), { coalesce })],
+  ["ioredis 5", (url: string, coalesce?: boolean) => ioredisConnection(new Ioredis5(url, recommendedIoredisOptions), { coalesce })],
+] as const)("%s driver: write coalescing", (_, connect) => {
+  const READS = 50;
+  const sessionId = "AAcoalescedcoalescedcoales";
+  let admin: Ioredis6;
+  beforeAll(() => {
+    admin = new Ioredis6(redis.url);
+  });
+  afterAll(() => admin?.disconnect());
+
+  /** Redis reads spent on `READS` session reads issued in one event-loop turn, as a server under load issues them. */
+  async function readsForOneTurn(coalesce: boolean | undefined): Promise<number> {
+    const store = createRedisStore({ connection: connect(redis.url, coalesce) });
+    try {
+      // Connected, and the first read out of the way, before counting.
+      await store.readAndExtend(sessionId, 60_000);
+      const before = await redisReads(admin);
+      const records = await Promise.all(Array.from({ length: READS }, () => store.readAndExtend(sessionId, 60_000)));
+      const after = await redisReads(admin);
+      expect(records).toEqual(Array.from({ length: READS }, () => null));
+      // One of them is the INFO of `after`.
+      return after - before - 1;
+    } finally {
+      await store.close();
+    }
+  }
+
+  it("sends the session reads of one event-loop turn in one socket write: Redis reads them at once", async () => {
+    expect(await readsForOneTurn(undefined)).toBe(1);
+  });
+
+  it("with coalesce: false, writes each read at once (Redis reads them one by one, or nearly)", async () => {
+    // Redis finds several writes waiting together when it is slow to wake (a busy machine): only
+    // "clearly more than one read" is certain. The point is that the count above can tell.
+    expect(await readsForOneTurn(false)).toBeGreaterThan(3);
+  });
+
+  it("does not hold back scripts: a logout's script is handed to the socket at once, a read only when the turn ends", async () => {
+    const client = new Ioredis6(redis.url, recommendedIoredisOptions);
+    const store = createRedisStore({ connection: ioredisConnection(client) });
+    try {
+      await store.readAndExtend(sessionId, 60_000);
+      const socket = client.stream as unknown as { writableLength: number };
+      // Both calls send synchronously; neither is awaited until the checks are made.
+      const destroyed = store.destroy(sessionId);
+      expect(socket.writableLength).toBe(0);
+      const read = store.readAndExtend(sessionId, 60_000);
+      expect(socket.writableLength).toBeGreaterThan(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(socket.writableLength).toBe(0);
+      expect(await Promise.all([destroyed, read])).toEqual([null, null]);
+    } finally {
+      await store.close();
+    }
+  });
+});

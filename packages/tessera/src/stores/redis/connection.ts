@@ -11,6 +11,19 @@ export type RedisCommand = readonly [name: string, ...args: RedisArgument[]];
 /** A decoded reply: bulk strings as strings, integers as numbers, nil as null. */
 export type RedisReply = string | number | null | RedisReply[];
 
+/** How a round trip may be sent. */
+export interface SendOptions {
+  /**
+   * The commands cost Redis next to nothing (a read of one key: `GETEX`), so the driver may hold
+   * their write until the end of the current event-loop turn and send every such command of the
+   * turn in one socket write. Under load that is one system call, and one wake-up of Redis, for
+   * many requests instead of one each; the cost is the rest of the turn's work in latency. Only
+   * for cheap commands: a batch of scripts would make the first one's reply wait for the others'
+   * run time. A driver may ignore it. @default false
+   */
+  readonly coalesce?: boolean;
+}
+
 /** Sends commands to Redis. */
 export interface RedisConnection {
   /** For logs, e.g. `"ioredis 127.0.0.1:6379"`. Must never contain a password or token. */
@@ -20,7 +33,7 @@ export interface RedisConnection {
    * with one entry per command: its reply, or an `Error` when Redis answered that command with an
    * error. Rejects when the round trip itself failed (connection lost, client closed).
    */
-  send(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>>;
+  send(commands: readonly RedisCommand[], options?: SendOptions): Promise<Array<RedisReply | Error>>;
   /** Closes the client if the connection owns it. */
   close(): Promise<void>;
   /**

@@ -1,7 +1,7 @@
 export { createRedisStore } from "./redis-store.js";
 export type { RedisStoreOptions } from "./redis-store.js";
 export { redactRedisUrl } from "./connection.js";
-export type { RedisArgument, RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+export type { RedisArgument, RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
 export { ioredisConnection, recommendedIoredisOptions } from "./ioredis.js";
 export type { IoredisClient } from "./ioredis.js";
 export { nodeRedisConnection, recommendedNodeRedisOptions } from "./node-redis.js";

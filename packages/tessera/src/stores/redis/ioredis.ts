@@ -1,5 +1,6 @@
-import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
 import { firstReadyGate, type ReadyEmitter } from "./first-ready.js";
+import { turnCoalescer } from "./turn-coalescer.js";
 
 /**
  * The part of an ioredis client (v5 or v6) this driver uses. Structural, so `tessera/redis`'s
@@ -9,6 +10,8 @@ export interface IoredisClient extends ReadyEmitter {
   call(command: string, ...args: Array<string | number>): Promise<unknown>;
   pipeline(commands: unknown[][]): { exec(): Promise<Array<[Error | null, unknown]> | null> };
   readonly status: string;
+  /** The client's socket while it has one; corked to coalesce cheap commands (see `SendOptions.coalesce`). */
+  readonly stream?: unknown;
   readonly options: {
     host?: string | undefined;
     port?: number | undefined;
@@ -42,16 +45,25 @@ export const recommendedIoredisOptions = {
  * Wraps an ioredis client. Create the client with {@link recommendedIoredisOptions} unless you
  * have reasons not to; the store enforces its own deadline either way.
  *
+ * Cheap commands the store marks for it (`SendOptions.coalesce`: the `GETEX` of every
+ * authenticated read) are written together once per event-loop turn, so many concurrent reads
+ * cost one socket write; anything else the client sends in that turn (your own commands too)
+ * leaves in the same write, a turn later at most.
+ *
  * @param client a connected or connecting `Redis` instance (not `Cluster`).
  * @param options.ownsClient `close()` quits the client too. @default true
+ * @param options.coalesce honour `SendOptions.coalesce`; `false` writes every command at once. @default true
  * @example
  * ```ts
  * import { Redis } from "ioredis";
  * const store = createRedisStore({ connection: ioredisConnection(new Redis(url, recommendedIoredisOptions)) });
  * ```
  */
-export function ioredisConnection(client: IoredisClient, options: { ownsClient?: boolean } = {}): RedisConnection {
+export function ioredisConnection(client: IoredisClient, options: { ownsClient?: boolean | undefined; coalesce?: boolean | undefined } = {}): RedisConnection {
   const ownsClient = options.ownsClient ?? true;
+  // Only on a ready client: its socket is the one the commands go to (a client that is
+  // reconnecting refuses commands, and its old socket is going away).
+  const coalesceTurn = options.coalesce === false ? undefined : turnCoalescer(() => (client.status === "ready" ? client.stream : undefined));
   const { host, port, sentinels, name } = client.options;
   // Under Sentinel, host and port keep ioredis's defaults (localhost:6379): name the group instead.
   const description =
@@ -84,9 +96,10 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
   }
   return {
     description,
-    send(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>> {
+    send(commands: readonly RedisCommand[], sendOptions?: SendOptions): Promise<Array<RedisReply | Error>> {
       const waiting = firstReady();
       if (waiting !== undefined) return waiting.then(() => sendNow(commands));
+      if (sendOptions?.coalesce === true) coalesceTurn?.();
       try {
         return sendNow(commands);
       } catch (error) {

@@ -3,12 +3,15 @@ import { decodeSessionRecord, encodeLastSeenOffset, encodeSessionRecord } from "
 import { bucketOfSessionId, type ExpiredSession, type SessionStore, type StoredSessionSummary } from "../../core/store.js";
 import { isWellFormedSessionHandle } from "../../core/token.js";
 import { assertStorableUserId } from "../../core/user-id.js";
-import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
 import { createDeadlines } from "./deadlines.js";
 import { createScriptCache, sendWithScripts } from "./script-cache.js";
 import { CREATE_SCRIPT, DESTROY_FOR_USER_SCRIPT, DESTROY_SCRIPT, LIST_SCRIPT } from "./index-scripts.js";
 import { digestOf, keyLayout } from "./layout.js";
 import { PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
+
+/** The hot read's send options: its `GETEX` may share a socket write (see `SendOptions.coalesce`). */
+const COALESCE: SendOptions = { coalesce: true };
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -101,10 +104,10 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
    * an authenticated read is one `GETEX` through here, and each async layer is a promise and a
    * microtask more.
    */
-  function send(commands: readonly RedisCommand[]): Promise<RedisReply[]> {
+  function send(commands: readonly RedisCommand[], options?: SendOptions): Promise<RedisReply[]> {
     let work: Promise<Array<RedisReply | Error>>;
     try {
-      work = sendWithScripts(connection, scripts, commands);
+      work = sendWithScripts(connection, scripts, commands, options);
     } catch (error) {
       // A driver that throws instead of rejecting.
       work = Promise.reject(error);
@@ -208,7 +211,8 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     },
 
     readAndExtend(sessionId, ttlMs) {
-      return send([["GETEX", sessionKey(sessionId), "PX", ttlMs]]).then(([reply]) => (typeof reply === "string" ? decodeSessionRecord(reply) : null));
+      // One key, O(1) in Redis: cheap enough to share a socket write with the turn's other reads.
+      return send([["GETEX", sessionKey(sessionId), "PX", ttlMs]], COALESCE).then(([reply]) => (typeof reply === "string" ? decodeSessionRecord(reply) : null));
     },
 
     async touch(sessionId, { createdAtSeconds, lastSeenAtSeconds }) {

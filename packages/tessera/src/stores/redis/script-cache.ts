@@ -1,4 +1,4 @@
-import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
 
 /**
  * Script sources ↔ SHA-1. The store builds scripts as `EVAL <source>`. The first use of each
@@ -48,14 +48,25 @@ export function sendWithScripts(
   connection: RedisConnection,
   scripts: ReturnType<typeof createScriptCache>,
   commands: readonly RedisCommand[],
+  options?: SendOptions,
 ): Promise<Array<RedisReply | Error>> {
-  if (!commands.some((command) => command[0] === "EVAL")) return connection.send(commands);
-  return connection.send(commands.map((command) => scripts.toWire(command))).then((replies) => {
-    const missing = replies.flatMap((reply, index) => (reply instanceof Error && reply.message.startsWith("NOSCRIPT") ? [index] : []));
-    if (missing.length === 0) return replies;
-    return connection.send(missing.map((index) => commands[index]!)).then((retried) => {
-      for (const [position, index] of missing.entries()) replies[index] = retried[position]!;
-      return replies;
+  if (!commands.some((command) => command[0] === "EVAL")) return connection.send(commands, options);
+  return connection
+    .send(
+      commands.map((command) => scripts.toWire(command)),
+      options,
+    )
+    .then((replies) => {
+      const missing = replies.flatMap((reply, index) => (reply instanceof Error && reply.message.startsWith("NOSCRIPT") ? [index] : []));
+      if (missing.length === 0) return replies;
+      return connection
+        .send(
+          missing.map((index) => commands[index]!),
+          options,
+        )
+        .then((retried) => {
+          for (const [position, index] of missing.entries()) replies[index] = retried[position]!;
+          return replies;
+        });
     });
-  });
 }

@@ -1,4 +1,4 @@
-import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
 
 /** Options of {@link waitForReplicas}. */
 export interface WaitForReplicasOptions {
@@ -66,8 +66,8 @@ export function waitForReplicas(inner: RedisConnection, options: WaitForReplicas
     get description() {
       return `${inner.description}, WAIT ${replicas} replica${replicas === 1 ? "" : "s"}`;
     },
-    async send(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>> {
-      if (commands.every((command) => NO_WAIT_COMMANDS.has(command[0].toUpperCase()))) return inner.send(commands);
+    async send(commands: readonly RedisCommand[], sendOptions?: SendOptions): Promise<Array<RedisReply | Error>> {
+      if (commands.every((command) => NO_WAIT_COMMANDS.has(command[0].toUpperCase()))) return inner.send(commands, sendOptions);
       const replies = await waitingConnection.send([...commands, ["WAIT", replicas, timeoutMs]]);
       const acknowledged = replies.pop();
       if (acknowledged instanceof Error) throw acknowledged;
