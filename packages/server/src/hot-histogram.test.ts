@@ -20,4 +20,26 @@ describe("HotHistogram", () => {
       { labels: { route: "/b" }, value: 1 },
     ]);
   });
+
+  it("keeps every label combination apart, in order of first observation, and starts over on reset", async () => {
+    const histogram = new HotHistogram("h", "help", ["method", "route", "status"], [1]);
+    const observations: Array<[string, string, string]> = [
+      ["GET", "/a", "200"],
+      ["GET", "/a", "404"],
+      ["POST", "/a", "200"],
+      ["GET", "/b", "200"],
+      ["GET", "/a", "200"],
+    ];
+    for (const labels of observations) histogram.observe(labels, 0.5);
+    const counts = histogram.countMetric("c", "help");
+    expect((await counts.get()).values).toEqual([
+      { labels: { method: "GET", route: "/a", status: "200" }, value: 2 },
+      { labels: { method: "GET", route: "/a", status: "404" }, value: 1 },
+      { labels: { method: "POST", route: "/a", status: "200" }, value: 1 },
+      { labels: { method: "GET", route: "/b", status: "200" }, value: 1 },
+    ]);
+    counts.reset();
+    histogram.observe(["GET", "/a", "200"], 2);
+    expect((await counts.get()).values).toEqual([{ labels: { method: "GET", route: "/a", status: "200" }, value: 1 }]);
+  });
 });

@@ -121,23 +121,28 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
 
   /**
    * `manager.authenticate`, inlined: the same steps (first cookie of the name, `validateToken`,
-   * clear a cookie that names no live session) without its promise layer, since every request
-   * that reads its session comes through here.
+   * clear a cookie that names no live session) without its promise layer, and not async (one
+   * `then` on the manager's answer): every request that reads its session comes through here.
    */
-  async #authenticate(): Promise<SessionLookup<Data>> {
-    const token = readCookie(this.#request.headers.get("cookie"), this.#manager.cookieName);
-    if (!token) return { status: "anonymous" };
-    let session: Session<Data> | null;
+  #authenticate(): Promise<SessionLookup<Data>> {
+    let token: string | undefined;
+    let validated: Promise<Session<Data> | null>;
     try {
-      session = await this.#manager.validateToken(token);
+      token = readCookie(this.#request.headers.get("cookie"), this.#manager.cookieName);
+      if (!token) return Promise.resolve({ status: "anonymous" });
+      validated = this.#manager.validateToken(token);
     } catch (error) {
-      // The failure stays cached: asking again in the same request must not hit a failing store again.
-      throw withHttpResponse(error);
+      // Rejects, never throws, as the async function this was.
+      validated = Promise.reject(error);
     }
-    if (session !== null) return { status: "active", session, token };
-    const clearCookie = this.#manager.clearCookie(asManagerRequest(this.#request));
-    this.writeCookie(clearCookie);
-    return { status: "invalid", clearCookie };
+    // A failure carries its HTTP response, and stays cached in `lookup()`: asking again in the same
+    // request must not hit a failing store again.
+    return validated.then((session): SessionLookup<Data> => {
+      if (session !== null) return { status: "active", session, token: token! };
+      const clearCookie = this.#manager.clearCookie(asManagerRequest(this.#request));
+      this.writeCookie(clearCookie);
+      return { status: "invalid", clearCookie };
+    }, rethrowWithResponse);
   }
 
   async session(): Promise<Session<Data> | null> {

@@ -190,26 +190,50 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     return { userId, bucket: typeof bucket === "string" ? bucket : await bucket };
   }
 
-  async function validateToken(token: string): Promise<Session<Data> | null> {
-    if (!isWellFormedToken(token)) return null;
-    // No `await` for a synchronous hash (nodeSha256): every authenticated request comes through here.
-    const derived = sessionIdOf(token, sha256);
-    const sessionId = typeof derived === "string" ? derived : await derived;
-    const record = await store.readAndExtend(sessionId, idleTtlMs);
-    if (record === null) return null;
+  /**
+   * Not async, and one `then` between the store's answer and the session: every authenticated
+   * request comes through here, and each async layer is a promise and a microtask more.
+   */
+  function validateToken(token: string): Promise<Session<Data> | null> {
+    if (!isWellFormedToken(token)) return Promise.resolve(null);
+    try {
+      // No `await` for a synchronous hash (nodeSha256).
+      const derived = sessionIdOf(token, sha256);
+      return typeof derived === "string" ? readSession(derived) : derived.then(readSession);
+    } catch (error) {
+      // A hash or a store that throws instead of rejecting: this rejects, as an async function would.
+      return Promise.reject(error);
+    }
+  }
+
+  function readSession(sessionId: string): Promise<Session<Data> | null> {
+    return store.readAndExtend(sessionId, idleTtlMs).then((record) => (record === null ? null : liveSession(sessionId, record)));
+  }
+
+  /** The session of a record just read, or `null` past its absolute deadline; a promise only when a second store call is due. */
+  function liveSession(sessionId: string, record: SessionRecord): Session<Data> | null | Promise<Session<Data> | null> {
     const nowMs = now();
     const nowSeconds = Math.floor(nowMs / 1000);
     if (nowMs >= record.absoluteExpiresAtSeconds * 1000) {
       // The key outlived its absolute deadline because sliding sets a plain idle TTL (one command
       // instead of read-then-cap). Remove it now; if the store hiccups, its TTL still reaps it.
-      const removed = await store.destroy(sessionId).catch(() => null);
-      if (removed) emit({ type: "expired", sessionId, userId: record.userId, reason: "absolute" });
-      return null;
+      return store
+        .destroy(sessionId)
+        .catch(() => null)
+        .then((removed) => {
+          if (removed) emit({ type: "expired", sessionId, userId: record.userId, reason: "absolute" });
+          return null;
+        });
     }
     if (nowSeconds - record.lastSeenAtSeconds >= config.touchIntervalSeconds) {
       // A second command, at most once per interval; a failure only delays the next touch.
-      const touched = await store.touch(sessionId, { createdAtSeconds: record.createdAtSeconds, lastSeenAtSeconds: nowSeconds }).catch(() => false);
-      if (touched) record.lastSeenAtSeconds = nowSeconds;
+      return store
+        .touch(sessionId, { createdAtSeconds: record.createdAtSeconds, lastSeenAtSeconds: nowSeconds })
+        .catch(() => false)
+        .then((touched) => {
+          if (touched) record.lastSeenAtSeconds = nowSeconds;
+          return toSession(sessionId, record, nowMs);
+        });
     }
     return toSession(sessionId, record, nowMs);
   }

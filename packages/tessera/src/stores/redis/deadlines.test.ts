@@ -58,4 +58,24 @@ describe("createDeadlines", () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(hung.state).toBe("rejected");
   });
+
+  it("shapes the outcome in the same step: onValue's result or throw, onError's throw; a timeout skips onError", async () => {
+    const within = createDeadlines(300);
+    const double = (value: number) => value * 2;
+    const shape = (error: unknown): never => {
+      throw new Error(`shaped: ${(error as Error).message}`);
+    };
+    await expect(within(Promise.resolve(21), timeoutError, double, shape)).resolves.toBe(42);
+    const refuse = () => {
+      throw new Error("refused reply");
+    };
+    await expect(within(Promise.resolve(1), timeoutError, refuse, shape)).rejects.toThrow("refused reply");
+    await expect(within(Promise.reject(new Error("ECONNRESET")), timeoutError, double, shape)).rejects.toThrow("shaped: ECONNRESET");
+    // An onError that forgets to throw still rejects, with the original error, rather than hanging.
+    await expect(within(Promise.reject(new Error("lost")), timeoutError, double, (() => undefined) as unknown as typeof shape)).rejects.toThrow("lost");
+    expect(vi.getTimerCount()).toBe(0);
+    const hung = observe(within(never(), timeoutError, double, shape));
+    await vi.advanceTimersByTimeAsync(300);
+    expect(hung).toMatchObject({ state: "rejected", error: { message: "deadline passed" } });
+  });
 });

@@ -11,21 +11,40 @@
  * bench's Hono target.
  */
 export function createDeadlines(timeoutMs: number) {
-  return function within<T>(work: Promise<T>, timeoutError: () => Error): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  /**
+   * `work`, rejected with `timeoutError()` once `timeoutMs` have passed. `onValue` and `onError`
+   * (which must throw) shape its outcome in the same step, so a caller needs no `then` of its
+   * own: a promise reaction less per store call. The timeout's error does not go through `onError`.
+   */
+  function within<T>(work: Promise<T>, timeoutError: () => Error): Promise<T>;
+  function within<T, R>(work: Promise<T>, timeoutError: () => Error, onValue: (value: T) => R, onError: (error: unknown) => never): Promise<R>;
+  function within<T, R>(work: Promise<T>, timeoutError: () => Error, onValue?: (value: T) => R, onError?: (error: unknown) => never): Promise<T | R> {
+    return new Promise<T | R>((resolve, reject) => {
       const timer = setTimeout(() => reject(timeoutError()), timeoutMs);
       // Node and Bun: a call still in flight must not keep the process alive (Deno and workerd return a number).
       (timer as { unref?: () => void }).unref?.();
       work.then(
         (value) => {
           clearTimeout(timer);
-          resolve(value);
+          if (onValue === undefined) return resolve(value);
+          try {
+            resolve(onValue(value));
+          } catch (error) {
+            reject(error);
+          }
         },
         (error: unknown) => {
           clearTimeout(timer);
-          reject(error);
+          if (onError === undefined) return reject(error);
+          try {
+            onError(error);
+            reject(error);
+          } catch (shaped) {
+            reject(shaped);
+          }
         },
       );
     });
-  };
+  }
+  return within;
 }

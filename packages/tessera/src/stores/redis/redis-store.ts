@@ -13,6 +13,9 @@ import { PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
 /** The hot read's send options: its `GETEX` may share a socket write (see `SendOptions.coalesce`). */
 const COALESCE: SendOptions = { coalesce: true };
 
+/** A session read's result from its `GETEX` reply: the record, or `null` for no such key. */
+const decodeGetexReply = ([reply]: RedisReply[]) => (typeof reply === "string" ? decodeSessionRecord(reply) : null);
+
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
   /** How to reach Redis: `ioredisConnection(client)`, `nodeRedisConnection(client)` or `upstashConnection(client)`. */
@@ -100,11 +103,14 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
   const withinDeadline = createDeadlines(commandTimeoutMs);
 
   /**
-   * One round trip under the deadline; every failure becomes a StoreUnavailableError. Not async:
-   * an authenticated read is one `GETEX` through here, and each async layer is a promise and a
-   * microtask more.
+   * One round trip under the deadline; every failure becomes a StoreUnavailableError. `then`, if
+   * given, turns the replies into the call's result in the same step. Not async, and one promise
+   * reaction from the driver's answer to the result: an authenticated read is one `GETEX` through
+   * here, and each layer is a promise and a microtask more.
    */
-  function send(commands: readonly RedisCommand[], options?: SendOptions): Promise<RedisReply[]> {
+  function send(commands: readonly RedisCommand[], options?: SendOptions): Promise<RedisReply[]>;
+  function send<R>(commands: readonly RedisCommand[], options: SendOptions | undefined, then: (replies: RedisReply[]) => R): Promise<R>;
+  function send<R>(commands: readonly RedisCommand[], options?: SendOptions, then?: (replies: RedisReply[]) => R): Promise<R | RedisReply[]> {
     let work: Promise<Array<RedisReply | Error>>;
     try {
       work = sendWithScripts(connection, scripts, commands, options);
@@ -115,7 +121,6 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     return withinDeadline(
       work,
       () => new StoreUnavailableError("STORE_TIMEOUT", `Redis did not answer ${describe(commands)} within ${commandTimeoutMs} ms`),
-    ).then(
       (replies) => {
         for (let index = 0; index < replies.length; index++) {
           const reply = replies[index];
@@ -125,7 +130,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
             throw new StoreUnavailableError(code, `Redis rejected ${describe([commands[index]!])}: ${reply.message}`, { cause: reply });
           }
         }
-        return replies as RedisReply[];
+        return then === undefined ? (replies as RedisReply[]) : then(replies as RedisReply[]);
       },
       (error: unknown) => {
         if (error instanceof StoreUnavailableError) throw error;
@@ -212,7 +217,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
 
     readAndExtend(sessionId, ttlMs) {
       // One key, O(1) in Redis: cheap enough to share a socket write with the turn's other reads.
-      return send([["GETEX", sessionKey(sessionId), "PX", ttlMs]], COALESCE).then(([reply]) => (typeof reply === "string" ? decodeSessionRecord(reply) : null));
+      return send([["GETEX", sessionKey(sessionId), "PX", ttlMs]], COALESCE, decodeGetexReply);
     },
 
     async touch(sessionId, { createdAtSeconds, lastSeenAtSeconds }) {
