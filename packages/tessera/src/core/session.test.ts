@@ -340,6 +340,27 @@ describe("devices", () => {
     const { token } = await sessions.login(request(), { userId: "a" });
     expect(await sessions.validateToken(token)).not.toBeNull();
   });
+
+  it("validateToken rejects, never throws, when the token is no string or the hash or store throws", async () => {
+    const throwing = (): never => {
+      throw new Error("sync failure");
+    };
+    const { store } = setup();
+    const { token } = await createSessionManager({ store }).login(request(), { userId: "a" });
+    const badHash = createSessionManager({ store, sha256: throwing });
+    const badStore = createSessionManager({ store: { ...store, readAndExtend: throwing } });
+    for (const call of [
+      () => createSessionManager({ store }).validateToken(undefined as unknown as string),
+      () => badHash.validateToken(token),
+      () => badStore.validateToken(token),
+    ]) {
+      let pending: Promise<unknown> | undefined;
+      expect(() => {
+        pending = call();
+      }).not.toThrow();
+      await expect(pending).rejects.toThrow();
+    }
+  });
 });
 
 describe("configuration", () => {

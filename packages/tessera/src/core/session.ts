@@ -195,13 +195,14 @@ export function createSessionManager<Data extends SessionData = Record<string, u
    * request comes through here, and each async layer is a promise and a microtask more.
    */
   function validateToken(token: string): Promise<Session<Data> | null> {
-    if (!isWellFormedToken(token)) return Promise.resolve(null);
     try {
+      if (!isWellFormedToken(token)) return Promise.resolve(null);
       // No `await` for a synchronous hash (nodeSha256).
       const derived = sessionIdOf(token, sha256);
       return typeof derived === "string" ? readSession(derived) : derived.then(readSession);
     } catch (error) {
-      // A hash or a store that throws instead of rejecting: this rejects, as an async function would.
+      // A token that is no string, or a hash or a store that throws instead of rejecting: this
+      // rejects, as an async function would.
       return Promise.reject(error);
     }
   }

@@ -203,7 +203,7 @@ describe("cluster drivers on a live cluster", () => {
     try {
       // Both clients at once, from the moment of the kill: one after the other, the second could
       // start after the failover had ended and see no failure at all.
-      await Promise.all(
+      const outcomes = await Promise.allSettled(
         clients.map(async ({ kind, store }) => {
           const failures: unknown[] = [];
           let recovered = false;
@@ -224,6 +224,8 @@ describe("cluster drivers on a live cluster", () => {
           expect(failures.filter((error) => !(error instanceof StoreUnavailableError))).toEqual([]);
         }),
       );
+      // Settled first: a failed check of one driver must not leave the other's loop running past the test.
+      for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
       for (const [id, userId] of confirmed) {
         expect((await clients[0]!.store.readAndExtend(id, 60_000))?.userId, `confirmed session ${id}`).toBe(userId);
       }

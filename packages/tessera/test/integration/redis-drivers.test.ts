@@ -11,7 +11,7 @@ import {
   recommendedNodeRedisOptions,
   type RedisConnection,
 } from "tessera/redis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
 
 /**
@@ -146,20 +146,40 @@ describe.each([
     }
   });
 
-  it("does not hold back scripts: a logout's script is handed to the socket at once, a read only when the turn ends", async () => {
+  it("does not hold back scripts: a script goes at once, and takes the reads held so far with it", async () => {
     const client = newClient(redis.url);
     const store = createRedisStore({ connection: ioredisConnection(client) });
     try {
       await store.readAndExtend(sessionId, 60_000);
       const socket = client.stream as { writableLength: number };
-      // Both calls send synchronously; neither is awaited until the checks are made.
-      const destroyed = store.destroy(sessionId);
+      // Every call sends synchronously; none is awaited until the checks are made.
+      const destroyedFirst = store.destroy(sessionId);
       expect(socket.writableLength).toBe(0);
-      const read = store.readAndExtend(sessionId, 60_000);
+      const heldRead = store.readAndExtend(sessionId, 60_000);
+      expect(socket.writableLength).toBeGreaterThan(0);
+      // A script later in the same turn (a login, a touch after a read's reply) must not wait for the turn's end.
+      const destroyedAfterRead = store.destroy(sessionId);
+      expect(socket.writableLength).toBe(0);
+      const laterRead = store.readAndExtend(sessionId, 60_000);
       expect(socket.writableLength).toBeGreaterThan(0);
       await new Promise((resolve) => setImmediate(resolve));
       expect(socket.writableLength).toBe(0);
-      expect(await Promise.all([destroyed, read])).toEqual([null, null]);
+      expect(await Promise.all([destroyedFirst, heldRead, destroyedAfterRead, laterRead])).toEqual([null, null, null, null]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("is not stopped by fake timers installed after tessera/redis was loaded", async () => {
+    const store = createRedisStore({ connection: ioredisConnection(newClient(redis.url)) });
+    try {
+      await store.readAndExtend(sessionId, 60_000);
+      vi.useFakeTimers();
+      try {
+        expect(await store.readAndExtend(sessionId, 60_000)).toBeNull();
+      } finally {
+        vi.useRealTimers();
+      }
     } finally {
       await store.close();
     }

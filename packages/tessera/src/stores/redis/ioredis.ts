@@ -47,8 +47,9 @@ export const recommendedIoredisOptions = {
  *
  * Cheap commands the store marks for it (`SendOptions.coalesce`: the `GETEX` of every
  * authenticated read) are written together once per event-loop turn, so many concurrent reads
- * cost one socket write; anything else the client sends in that turn (your own commands too)
- * leaves in the same write, a turn later at most.
+ * cost one socket write. Any other command of the store goes at once and takes the held reads
+ * with it; commands of your own sent on the same client while reads are held leave with them, at
+ * the end of the turn at the latest.
  *
  * @param client a connected or connecting `Redis` instance (not `Cluster`).
  * @param options.ownsClient `close()` quits the client too. @default true
@@ -63,7 +64,7 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
   const ownsClient = options.ownsClient ?? true;
   // Only on a ready client: its socket is the one the commands go to (a client that is
   // reconnecting refuses commands, and its old socket is going away).
-  const coalesceTurn = options.coalesce === false ? undefined : turnCoalescer(() => (client.status === "ready" ? client.stream : undefined));
+  const coalescer = options.coalesce === false ? undefined : turnCoalescer(() => (client.status === "ready" ? client.stream : undefined));
   const { host, port, sentinels, name } = client.options;
   // Under Sentinel, host and port keep ioredis's defaults (localhost:6379): name the group instead.
   const description =
@@ -99,8 +100,11 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
     send(commands: readonly RedisCommand[], sendOptions?: SendOptions): Promise<Array<RedisReply | Error>> {
       const waiting = firstReady();
       if (waiting !== undefined) return waiting.then(() => sendNow(commands));
-      if (sendOptions?.coalesce === true) coalesceTurn?.();
       try {
+        if (coalescer !== undefined) {
+          if (sendOptions?.coalesce === true) coalescer.hold();
+          else coalescer.release();
+        }
         return sendNow(commands);
       } catch (error) {
         // A connection's `send` rejects, never throws, as an async function would.
