@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { HeaderRecordRequest } from "./request-sessions.js";
+import { createMemoryStore } from "../stores/memory/memory-store.js";
+import { HeaderRecordRequest, RequestSessions } from "./request-sessions.js";
+import { createSessionManager } from "./session.js";
 
 describe("HeaderRecordRequest", () => {
   it("reads Node-style headers by lower-case name, joining repeated ones, null when absent", () => {
@@ -28,5 +30,30 @@ describe("HeaderRecordRequest", () => {
     expect(reads).toBe(0);
     expect(request.url).toBe("https://");
     expect(reads).toBe(1);
+  });
+});
+
+describe("RequestSessions.lookup", () => {
+  class Sessions extends RequestSessions {
+    protected override writeCookie(): void {}
+  }
+
+  it("rejects, never throws, when reading the request fails, and keeps the failure for the request", async () => {
+    const manager = createSessionManager({ store: createMemoryStore() });
+    const broken = {
+      url: "http://localhost/",
+      headers: {
+        get(): string | null {
+          throw new Error("headers unavailable");
+        },
+      },
+    };
+    const sessions = new Sessions(manager, broken);
+    let first: Promise<unknown> | undefined;
+    expect(() => {
+      first = sessions.lookup();
+    }).not.toThrow();
+    await expect(first).rejects.toThrow("headers unavailable");
+    expect(sessions.lookup()).toBe(first);
   });
 });

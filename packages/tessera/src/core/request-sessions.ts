@@ -125,24 +125,21 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
    * `then` on the manager's answer): every request that reads its session comes through here.
    */
   #authenticate(): Promise<SessionLookup<Data>> {
-    let token: string | undefined;
-    let validated: Promise<Session<Data> | null>;
-    try {
-      token = readCookie(this.#request.headers.get("cookie"), this.#manager.cookieName);
-      if (!token) return Promise.resolve({ status: "anonymous" });
-      validated = this.#manager.validateToken(token);
-    } catch (error) {
-      // Rejects, never throws, as the async function this was.
-      validated = Promise.reject(error);
-    }
     // A failure carries its HTTP response, and stays cached in `lookup()`: asking again in the same
-    // request must not hit a failing store again.
-    return validated.then((session): SessionLookup<Data> => {
-      if (session !== null) return { status: "active", session, token: token! };
-      const clearCookie = this.#manager.clearCookie(asManagerRequest(this.#request));
-      this.writeCookie(clearCookie);
-      return { status: "invalid", clearCookie };
-    }, rethrowWithResponse);
+    // request must not hit a failing store again. It rejects, never throws, as the async function
+    // this was.
+    try {
+      const token = readCookie(this.#request.headers.get("cookie"), this.#manager.cookieName);
+      if (!token) return Promise.resolve({ status: "anonymous" });
+      return this.#manager.validateToken(token).then((session): SessionLookup<Data> => {
+        if (session !== null) return { status: "active", session, token };
+        const clearCookie = this.#manager.clearCookie(asManagerRequest(this.#request));
+        this.writeCookie(clearCookie);
+        return { status: "invalid", clearCookie };
+      }, rethrowWithResponse);
+    } catch (error) {
+      return Promise.reject(withHttpResponse(error));
+    }
   }
 
   async session(): Promise<Session<Data> | null> {
