@@ -48,6 +48,14 @@ async function startServing(script: string, args: string[]) {
   for (let attempt = 0; attempt < 600 && !stdout.includes("serving") && child.exitCode === null; attempt++) await sleep(25);
   return {
     output: () => ({ stdout, stderr }),
+    /**
+     * Waits (bounded at 5 s) until stderr holds `text`. The CLI writes its warnings after the
+     * "serving" line, on another pipe, so the parent can see stdout's data before stderr's.
+     */
+    async stderrWith(text: string): Promise<string> {
+      for (let attempt = 0; attempt < 200 && !stderr.includes(text) && child.exitCode === null; attempt++) await sleep(25);
+      return stderr;
+    },
     async stop(): Promise<number | null> {
       const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
@@ -142,7 +150,7 @@ describe("upstash-local serving", () => {
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
     const cli = await startServing(UPSTASH_LOCAL, ["--redis", deadRedis, "--token", TOKEN, "--port", String(port)]);
     try {
-      expect(cli.output().stderr).toBe(
+      expect(await cli.stderrWith("does not answer")).toBe(
         `upstash-local: Redis at ${deadRedis} does not answer; requests get 503 until it does (start redis-server, or pass --redis <url>)\n`,
       );
       const response = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: '["PING"]' });
