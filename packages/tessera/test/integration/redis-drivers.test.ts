@@ -185,3 +185,58 @@ describe.each([
     }
   });
 });
+
+/** The ioredis options the sending tests vary. */
+type SendingOptions = { enableAutoPipelining?: boolean; showFriendlyErrorStack?: boolean; keyPrefix?: string; lazyConnect?: boolean };
+
+describe.each([
+  ["ioredis 6", (url: string, extra: SendingOptions = {}) => new Ioredis6(url, { ...recommendedIoredisOptions, ...extra })],
+  ["ioredis 5", (url: string, extra: SendingOptions = {}) => new Ioredis5(url, { ...recommendedIoredisOptions, ...extra })],
+] as const)("%s driver: sending one command", (_, newClient) => {
+  const sessionId = "AAdirectdirectdirectdirect";
+
+  it("builds the command itself instead of going through call, and Redis gets the same arguments", async () => {
+    const client = newClient(redis.url);
+    const store = createRedisStore({ connection: ioredisConnection(client) });
+    // After the connection is made: making it builds one command through `call`, to find ioredis's class.
+    const call = vi.spyOn(client, "call");
+    const sessions = createSessionManager<{ n: number }>({ store });
+    try {
+      const { setCookie, session } = await sessions.login(request(), { userId: "direct", data: { n: 7 } });
+      const lookup = await sessions.authenticate(request(setCookie.split(";")[0]!));
+      expect(lookup).toMatchObject({ status: "active", session: { id: session.id, userId: "direct", data: { n: 7 } } });
+      // A read's numeric TTL reaches Redis as the number it was (the key holds no record: the read's outcome does not matter here).
+      const key = `ts:{AA}${sessionId.slice(2)}`;
+      await client.set(key, "not a record");
+      await store.readAndExtend(sessionId, 60_000).catch(() => null);
+      const ttlMs = await client.pttl(key);
+      expect(ttlMs).toBeGreaterThan(50_000);
+      expect(ttlMs).toBeLessThanOrEqual(60_000);
+      expect(call).not.toHaveBeenCalled();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.each([
+    ["enableAutoPipelining", { enableAutoPipelining: true }],
+    ["showFriendlyErrorStack", { showFriendlyErrorStack: true }],
+  ])("leaves commands to call when %s asks call to do more than send", async (_option, extra) => {
+    const client = newClient(redis.url, extra);
+    const sessions = createSessionManager({ store: createRedisStore({ connection: ioredisConnection(client) }) });
+    const call = vi.spyOn(client, "call");
+    try {
+      const { setCookie } = await sessions.login(request(), { userId: "through-call" });
+      expect(await sessions.authenticate(request(setCookie.split(";")[0]!))).toMatchObject({ status: "active" });
+      expect(call).toHaveBeenCalled();
+    } finally {
+      await sessions.store.close();
+    }
+  });
+
+  it("refuses a client with ioredis's own keyPrefix, which the store's scripts would not see", () => {
+    const client = newClient(redis.url, { keyPrefix: "app:", lazyConnect: true });
+    expect(() => ioredisConnection(client)).toThrow(/keyPrefix "app:".*pass createRedisStore\(\{ keyPrefix \}\) instead/);
+    client.disconnect();
+  });
+});

@@ -1,4 +1,5 @@
-import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
+import { ConfigError } from "../../core/errors.js";
+import type { RedisArgument, RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
 import { firstReadyGate, type ReadyEmitter } from "./first-ready.js";
 import { turnCoalescer } from "./turn-coalescer.js";
 
@@ -8,6 +9,8 @@ import { turnCoalescer } from "./turn-coalescer.js";
  */
 export interface IoredisClient extends ReadyEmitter {
   call(command: string, ...args: Array<string | number>): Promise<unknown>;
+  /** Sends a built `Command` (see {@link directSender}); both majors have it, typed as returning `unknown`. */
+  sendCommand?(command: never): unknown;
   pipeline(commands: unknown[][]): { exec(): Promise<Array<[Error | null, unknown]> | null> };
   readonly status: string;
   /** The client's socket while it has one; corked to coalesce cheap commands (see `SendOptions.coalesce`). */
@@ -18,6 +21,10 @@ export interface IoredisClient extends ReadyEmitter {
     /** Set when the client finds its primary through Sentinel (then `host`/`port` are unused defaults). */
     sentinels?: ReadonlyArray<{ host?: string | undefined; port?: number | undefined }> | null | undefined;
     name?: string | undefined;
+    /** Refused: see {@link ioredisConnection}. */
+    keyPrefix?: string | undefined;
+    enableAutoPipelining?: boolean | undefined;
+    showFriendlyErrorStack?: boolean | undefined;
   };
   quit(): Promise<unknown>;
   disconnect(): void;
@@ -51,7 +58,8 @@ export const recommendedIoredisOptions = {
  * with it; commands of your own sent on the same client while reads are held leave with them, at
  * the end of the turn at the latest.
  *
- * @param client a connected or connecting `Redis` instance (not `Cluster`).
+ * @param client a connected or connecting `Redis` instance (not `Cluster`), without ioredis's
+ *   own `keyPrefix` option (pass `createRedisStore({ keyPrefix })` instead).
  * @param options.ownsClient `close()` quits the client too. @default true
  * @param options.coalesce honour `SendOptions.coalesce`; `false` writes every command at once. @default true
  * @example
@@ -62,6 +70,19 @@ export const recommendedIoredisOptions = {
  */
 export function ioredisConnection(client: IoredisClient, options: { ownsClient?: boolean | undefined; coalesce?: boolean | undefined } = {}): RedisConnection {
   const ownsClient = options.ownsClient ?? true;
+  if (client.options.keyPrefix) {
+    // ioredis would prefix the keys the store names in a command, but not those its scripts
+    // build from them: a user's device list would miss their sessions (it listed none of two).
+    throw new ConfigError(
+      `the ioredis client has keyPrefix ${JSON.stringify(client.options.keyPrefix)}, which the store's scripts cannot see: create the client without it and pass createRedisStore({ keyPrefix }) instead`,
+    );
+  }
+  const sendOne =
+    directSender(client) ??
+    ((command: RedisCommand) => {
+      const [name, ...args] = command;
+      return client.call(name, ...args);
+    });
   // Only on a ready client: its socket is the one the commands go to (a client that is
   // reconnecting refuses commands, and its old socket is going away).
   const coalescer = options.coalesce === false ? undefined : turnCoalescer(() => (client.status === "ready" ? client.stream : undefined));
@@ -76,8 +97,7 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
   // request, and each async layer is a promise and a microtask more.
   function sendNow(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>> {
     if (commands.length === 1) {
-      const [name, ...args] = commands[0]!;
-      return client.call(name, ...args).then(
+      return sendOne(commands[0]!).then(
         (reply) => [reply as RedisReply],
         (error: unknown) => {
           // A reply error (WRONGTYPE, OOM…) belongs to the command; anything else to the round trip.
@@ -120,4 +140,65 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
       }
     },
   };
+}
+
+/** The part of ioredis's `Command` this driver uses: its arguments, set after construction. */
+interface IoredisCommand {
+  args: RedisArgument[];
+}
+
+/** ioredis's `Command` class (v5 and v6). */
+type IoredisCommandClass = new (name: string, args: RedisArgument[], options: { replyEncoding: "utf8" }) => IoredisCommand;
+
+const NO_ARGS: RedisArgument[] = [];
+const TEXT_REPLIES = { replyEncoding: "utf8" } as const;
+
+/**
+ * Sends one command as `client.call` would, for less CPU. Why: `call` takes its arguments as a
+ * rest list, shifts the name off it, and the `Command` constructor copies them through
+ * `Array.prototype.flat`, which V8 runs element by element in a slow builtin; a login's script has
+ * 15 arguments. Built with no arguments and given them afterwards, a command skips all that, and
+ * numbers become strings here, once, as ioredis would make them. Measured by hand (process CPU
+ * per command, 32 in flight, real Redis): a login's `EVALSHA` about 9.4 → 6.6 µs, a read's
+ * `GETEX` about 5.5 → 4.8 µs.
+ *
+ * `undefined` (so `call` is used) when the client lacks either part, or when `call` would do more
+ * than send: auto-pipelining batches it, and `showFriendlyErrorStack` records a stack per command.
+ */
+function directSender(client: IoredisClient): ((command: RedisCommand) => Promise<unknown>) | undefined {
+  if (typeof client.sendCommand !== "function" || client.options.enableAutoPipelining || client.options.showFriendlyErrorStack) return undefined;
+  const Command = commandClassOf(client);
+  if (Command === undefined) return undefined;
+  return (command) => {
+    const built = new Command(command[0], NO_ARGS, TEXT_REPLIES);
+    const args: RedisArgument[] = new Array(command.length - 1);
+    for (let index = 1; index < command.length; index++) {
+      const arg = command[index]!;
+      args[index - 1] = typeof arg === "string" ? arg : String(arg);
+    }
+    built.args = args;
+    // ioredis's `sendCommand` returns the command's promise (typed `unknown`).
+    return client.sendCommand!(built as never) as Promise<unknown>;
+  };
+}
+
+/**
+ * The `Command` class of the client's own copy of ioredis (importing ioredis here could load
+ * another copy, or none). A client's `constructor` does not lead to it (ioredis's mixins overwrite
+ * it), so `call` builds one command on an object that inherits from the client and whose
+ * `sendCommand` only keeps the command's class: nothing is sent, and the client is not changed.
+ */
+function commandClassOf(client: IoredisClient): IoredisCommandClass | undefined {
+  let found: unknown;
+  const probe = Object.create(client) as IoredisClient & { sendCommand(command: { constructor: unknown }): Promise<unknown> };
+  probe.sendCommand = (command) => {
+    found = command.constructor;
+    return Promise.resolve(null);
+  };
+  try {
+    void probe.call("PING").catch(() => {});
+  } catch {
+    return undefined;
+  }
+  return typeof found === "function" ? (found as IoredisCommandClass) : undefined;
 }
