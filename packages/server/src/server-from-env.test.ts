@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "tessera";
 import { silentLogger } from "./logger.js";
@@ -37,5 +38,25 @@ describe("createServerFromEnv", () => {
   it("refuses a bad variable with a ConfigError naming it", async () => {
     await expect(createServerFromEnv({ LEGACY_SEED_SESSIONS: "true" }, { logger: silentLogger })).rejects.toThrow(ConfigError);
     await expect(createServerFromEnv({ LOG_FORMAT: "yaml" }, { logger: silentLogger })).rejects.toThrow(/LOG_FORMAT/);
+  });
+
+  it("refuses ioredis's own keyPrefix in REDIS_URL, names the store prefix that keeps the same keys, and leaves no client behind", async () => {
+    // A listener that counts connections stands in for Redis: a client left behind would connect to it.
+    let connections = 0;
+    const listener = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    const { port } = listener.address() as AddressInfo;
+    try {
+      await expect(createServerFromEnv({ REDIS_URL: `redis://127.0.0.1:${port}/0?keyPrefix=app:` }, { logger: silentLogger })).rejects.toThrow(
+        /keyPrefix "app:".*createRedisStore\(\{ keyPrefix: "app:ts:" \}\)/,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(connections).toBe(0);
+    } finally {
+      listener.close();
+    }
   });
 });

@@ -87,7 +87,14 @@ async function openIoredis<Client extends Redis | Cluster>(
   logger: Logger,
 ): Promise<RedisConnection> {
   const client = newClient();
-  const connection = withDurability(connect(client), config, () => connect(quiet(newClient())));
+  let connection: RedisConnection;
+  try {
+    connection = withDurability(connect(client), config, () => connect(quiet(newClient())));
+  } catch (error) {
+    // A refused client (ioredis's own keyPrefix) would go on connecting in the background.
+    client.disconnect();
+    throw error;
+  }
   await watchAvailability(client, target, logger);
   return connection;
 }

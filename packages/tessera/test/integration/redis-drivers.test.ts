@@ -1,10 +1,11 @@
-import { Redis as Ioredis6 } from "ioredis";
-import { Redis as Ioredis5 } from "ioredis5";
+import { Cluster as IoredisCluster6, Redis as Ioredis6 } from "ioredis";
+import { Cluster as IoredisCluster5, Redis as Ioredis5 } from "ioredis5";
 import { createClient as createNodeRedis6 } from "redis";
 import { createClient as createNodeRedis5 } from "redis5";
 import { createSessionManager, isStoreUnavailable, type SessionStore } from "tessera";
 import {
   createRedisStore,
+  ioredisClusterConnection,
   ioredisConnection,
   nodeRedisConnection,
   recommendedIoredisOptions,
@@ -195,7 +196,7 @@ describe.each([
 ] as const)("%s driver: sending one command", (_, newClient) => {
   const sessionId = "AAdirectdirectdirectdirect";
 
-  it("builds the command itself instead of going through call, and Redis gets the same arguments", async () => {
+  it("builds the command itself instead of going through call: login and read work, and a numeric argument reaches Redis as the number", async () => {
     const client = newClient(redis.url);
     const store = createRedisStore({ connection: ioredisConnection(client) });
     // After the connection is made: making it builds one command through `call`, to find ioredis's class.
@@ -234,9 +235,20 @@ describe.each([
     }
   });
 
-  it("refuses a client with ioredis's own keyPrefix, which the store's scripts would not see", () => {
+  it("refuses a client with ioredis's own keyPrefix, which the store's scripts would not see, naming the store prefix that keeps the same keys", () => {
     const client = newClient(redis.url, { keyPrefix: "app:", lazyConnect: true });
-    expect(() => ioredisConnection(client)).toThrow(/keyPrefix "app:".*pass createRedisStore\(\{ keyPrefix \}\) instead/);
+    expect(() => ioredisConnection(client)).toThrow(/keyPrefix "app:".*createRedisStore\(\{ keyPrefix: "app:ts:" \}\)/);
     client.disconnect();
+  });
+});
+
+describe.each([
+  ["ioredis 6", (keyPrefix: string) => new IoredisCluster6([{ host: "127.0.0.1", port: 1 }], { lazyConnect: true, redisOptions: { keyPrefix } })],
+  ["ioredis 5", (keyPrefix: string) => new IoredisCluster5([{ host: "127.0.0.1", port: 1 }], { lazyConnect: true, redisOptions: { keyPrefix } })],
+] as const)("%s Cluster driver", (_, newCluster) => {
+  it("refuses a cluster whose nodes have ioredis's own keyPrefix", () => {
+    const cluster = newCluster("app:");
+    expect(() => ioredisClusterConnection(cluster)).toThrow(/Cluster client has ioredis's keyPrefix "app:"/);
+    cluster.disconnect();
   });
 });

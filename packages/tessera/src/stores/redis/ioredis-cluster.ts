@@ -1,6 +1,6 @@
 import { slotOfRoundTrip } from "./cluster-slot.js";
 import type { RedisArgument, RedisCommand, RedisConnection, RedisReply } from "./connection.js";
-import { ioredisConnection, type IoredisClient } from "./ioredis.js";
+import { ioredisConnection, refuseClientKeyPrefix, type IoredisClient } from "./ioredis.js";
 
 /**
  * The part of an ioredis `Cluster` this driver uses. Structural, so that `tessera/redis`
@@ -10,6 +10,8 @@ export interface IoredisClusterClient {
   /** ioredis sets it on every `Cluster`; a plain `Redis` lacks it. */
   readonly isCluster: boolean;
   readonly status: string;
+  /** ioredis copies `redisOptions.keyPrefix` here; refused (see `refuseClientKeyPrefix`). */
+  readonly options?: { readonly keyPrefix?: string | undefined };
   call(command: string, ...args: RedisArgument[]): Promise<unknown>;
   pipeline(commands: unknown[][]): { exec(): Promise<Array<[error: Error | null, reply: unknown]> | null> };
   nodes(role?: "master"): ReadonlyArray<IoredisClusterNode>;
@@ -111,6 +113,7 @@ export function ioredisClusterConnection(cluster: IoredisClusterClient, options:
       "ioredisClusterConnection needs an ioredis Cluster (new Cluster([...startup nodes])); for a single Redis use ioredisConnection(new Redis(url))",
     );
   }
+  refuseClientKeyPrefix("the ioredis Cluster client", cluster.options?.keyPrefix);
   const ownsClient = options.ownsClient ?? true;
   const firstReady = allMastersReadyOnce(cluster);
   return {

@@ -21,7 +21,7 @@ export interface IoredisClient extends ReadyEmitter {
     /** Set when the client finds its primary through Sentinel (then `host`/`port` are unused defaults). */
     sentinels?: ReadonlyArray<{ host?: string | undefined; port?: number | undefined }> | null | undefined;
     name?: string | undefined;
-    /** Refused: see {@link ioredisConnection}. */
+    /** Refused: see {@link refuseClientKeyPrefix}. */
     keyPrefix?: string | undefined;
     enableAutoPipelining?: boolean | undefined;
     showFriendlyErrorStack?: boolean | undefined;
@@ -70,13 +70,7 @@ export const recommendedIoredisOptions = {
  */
 export function ioredisConnection(client: IoredisClient, options: { ownsClient?: boolean | undefined; coalesce?: boolean | undefined } = {}): RedisConnection {
   const ownsClient = options.ownsClient ?? true;
-  if (client.options.keyPrefix) {
-    // ioredis would prefix the keys the store names in a command, but not those its scripts
-    // build from them: a user's device list would miss their sessions (it listed none of two).
-    throw new ConfigError(
-      `the ioredis client has keyPrefix ${JSON.stringify(client.options.keyPrefix)}, which the store's scripts cannot see: create the client without it and pass createRedisStore({ keyPrefix }) instead`,
-    );
-  }
+  refuseClientKeyPrefix("the ioredis client", client.options.keyPrefix);
   const sendOne =
     directSender(client) ??
     ((command: RedisCommand) => {
@@ -140,6 +134,20 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
       }
     },
   };
+}
+
+/**
+ * ioredis's own `keyPrefix` (an option, or `?keyPrefix=` in the URL) prefixes the keys the store
+ * names in a command, but not those its scripts build from them: a user's device list missed
+ * their sessions (it listed none of two). The same keys come from the store's own prefix, which
+ * goes before the `{bucket}` tag: the client's prefix followed by the store's (`ts:` by default).
+ */
+export function refuseClientKeyPrefix(what: string, keyPrefix: string | undefined): void {
+  if (!keyPrefix) return;
+  const same = JSON.stringify(`${keyPrefix}ts:`);
+  throw new ConfigError(
+    `${what} has ioredis's keyPrefix ${JSON.stringify(keyPrefix)}, which the store's scripts cannot see: create the client without it and give the store the whole prefix instead, e.g. createRedisStore({ keyPrefix: ${same} }) keeps the keys it used with the default store prefix`,
+  );
 }
 
 /** The part of ioredis's `Command` this driver uses: its arguments, set after construction. */

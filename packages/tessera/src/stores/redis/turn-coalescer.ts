@@ -34,10 +34,10 @@ export interface TurnCoalescer {
  *
  * Why: under load a server reads many requests in one turn, and each authenticated read writes
  * one small `GETEX`. One system call for all of them (and one wake-up of Redis, which then answers
- * them in one write) instead of one each. In `npm run bench` (the "Bounds" paragraph of
- * bench/RESULTS.md as committed before and with this change), the reference server's read went
- * from 16.4 µs over the raw node:http floor to 5.0 µs, this and a
- * few smaller cuts of the read path together (alternating wrk runs by hand put most of it here).
+ * them in one write) instead of one each. In `npm run bench` (bench/RESULTS.md as committed in
+ * 058f7c3 and in fa4dca1), the reference server's read went from 16.4 µs over the raw node:http
+ * floor to 5.0 µs, this and a few smaller cuts of the read path together (alternating wrk runs by
+ * hand put most of it here).
  *
  * Without a corkable socket or without `setImmediate`, it does nothing and every command is
  * written at once.
