@@ -1,6 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Cluster } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createSessionManager } from "../../src/core/index.js";
 import { StoreUnavailableError } from "../../src/core/errors.js";
-import { createRedisStore, CrossSlotRoundTripError, keySlot, migrateLayout, scanLayout, waitForReplicas } from "../../src/stores/redis/index.js";
+import {
+  createRedisStore,
+  CrossSlotRoundTripError,
+  ioredisClusterConnection,
+  keySlot,
+  migrateLayout,
+  recommendedIoredisClusterOptions,
+  scanLayout,
+  waitForReplicas,
+} from "../../src/stores/redis/index.js";
 import { describeStoreContract } from "../../src/testing/index.js";
 import { connectToCluster, connectToNoCluster } from "../../../../test/support/cluster-harness.js";
 import { writeV2Session } from "../../../../test/support/layout-v2.js";
@@ -105,6 +116,29 @@ describe("cluster drivers on a live cluster", () => {
     const [node] = await cluster.masters();
     for (const key of keys) {
       expect(keySlot(key), key).toBe(Number((await cluster.command(node!, "CLUSTER", "KEYSLOT", key)).trim()));
+    }
+  });
+
+  it("ioredis: sends each command it builds itself, routed by its keys, without going through call", async () => {
+    const nodes = cluster.startupNodes.map((address) => ({ host: address.split(":")[0]!, port: Number(address.split(":")[1]) }));
+    const client = new Cluster(nodes, recommendedIoredisClusterOptions);
+    client.on("error", () => undefined);
+    await new Promise<void>((resolve) => client.once("ready", resolve));
+    const store = createRedisStore({ connection: ioredisClusterConnection(client), keyPrefix: "d:" });
+    // After the connection is made: making it builds one command through `call`, to find ioredis's class.
+    const call = vi.spyOn(client, "call");
+    try {
+      const sessions = createSessionManager({ store });
+      // Users whose buckets land on different masters: each command must reach its own node.
+      const logins = await Promise.all(["ada", "bob", "cy", "dee", "eve", "fay"].map((userId) => sessions.login(new Request("http://app.test/"), { userId })));
+      expect(new Set(logins.map(({ session }) => keySlot(`d:{${session.id.slice(0, 2)}}`))).size).toBeGreaterThan(1);
+      for (const { setCookie, session } of logins) {
+        const lookup = await sessions.authenticate(new Request("http://app.test/", { headers: { cookie: setCookie.split(";")[0]! } }));
+        expect(lookup).toMatchObject({ status: "active", session: { id: session.id, userId: session.userId } });
+      }
+      expect(call).not.toHaveBeenCalled();
+    } finally {
+      await store.close();
     }
   });
 

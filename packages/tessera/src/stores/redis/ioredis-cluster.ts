@@ -1,6 +1,6 @@
 import { slotOfRoundTrip } from "./cluster-slot.js";
 import type { RedisArgument, RedisCommand, RedisConnection, RedisReply } from "./connection.js";
-import { ioredisConnection, refuseClientKeyPrefix, type IoredisClient } from "./ioredis.js";
+import { directSender, ioredisConnection, refuseClientKeyPrefix, type IoredisClient } from "./ioredis.js";
 
 /**
  * The part of an ioredis `Cluster` this driver uses. Structural, so that `tessera/redis`
@@ -11,8 +11,14 @@ export interface IoredisClusterClient {
   readonly isCluster: boolean;
   readonly status: string;
   /** ioredis copies `redisOptions.keyPrefix` here; refused (see `refuseClientKeyPrefix`). */
-  readonly options?: { readonly keyPrefix?: string | undefined };
+  readonly options?: {
+    readonly keyPrefix?: string | undefined;
+    readonly enableAutoPipelining?: boolean | undefined;
+    readonly showFriendlyErrorStack?: boolean | undefined;
+  };
   call(command: string, ...args: RedisArgument[]): Promise<unknown>;
+  /** Sends a built `Command` (see `directSender`), routed by its keys; typed as returning `unknown`. */
+  sendCommand?(command: never): unknown;
   pipeline(commands: unknown[][]): { exec(): Promise<Array<[error: Error | null, reply: unknown]> | null> };
   nodes(role?: "master"): ReadonlyArray<IoredisClusterNode>;
   once(event: "ready", listener: () => void): unknown;
@@ -116,6 +122,12 @@ export function ioredisClusterConnection(cluster: IoredisClusterClient, options:
   refuseClientKeyPrefix("the ioredis Cluster client", cluster.options?.keyPrefix);
   const ownsClient = options.ownsClient ?? true;
   const firstReady = allMastersReadyOnce(cluster);
+  const sendOne =
+    directSender(cluster) ??
+    ((command: RedisCommand) => {
+      const [name, ...args] = command;
+      return cluster.call(name, ...args);
+    });
   return {
     get description() {
       const masters = cluster.nodes("master").map(({ options: node }) => `${node.host ?? "?"}:${node.port ?? "?"}`);
@@ -129,9 +141,8 @@ export function ioredisClusterConnection(cluster: IoredisClusterClient, options:
       // waits for "ready" whatever the options say, and could then run after the store gave up.
       if (cluster.status !== "ready") throw new Error(`the Redis Cluster client is ${cluster.status}, not ready`);
       if (commands.length === 1) {
-        const [name, ...args] = commands[0]!;
         try {
-          return [(await cluster.call(name, ...args)) as RedisReply];
+          return [(await sendOne(commands[0]!)) as RedisReply];
         } catch (error) {
           if ((error as Error)?.name === "ReplyError") return [error as Error];
           throw error;

@@ -172,9 +172,18 @@ const TEXT_REPLIES = { replyEncoding: "utf8" } as const;
  *
  * `undefined` (so `call` is used) when the client lacks either part, or when `call` would do more
  * than send: auto-pipelining batches it, and `showFriendlyErrorStack` records a stack per command.
+ * A `Cluster` works the same way: its `sendCommand` routes the command by its keys, read from
+ * `args` when it is sent.
  */
-function directSender(client: IoredisClient): ((command: RedisCommand) => Promise<unknown>) | undefined {
-  if (typeof client.sendCommand !== "function" || client.options.enableAutoPipelining || client.options.showFriendlyErrorStack) return undefined;
+/** What {@link directSender} needs of a client: a plain ioredis `Redis` or a `Cluster`. */
+export interface CommandSendingClient {
+  call(command: string, ...args: RedisArgument[]): Promise<unknown>;
+  sendCommand?(command: never): unknown;
+  readonly options?: { readonly enableAutoPipelining?: boolean | undefined; readonly showFriendlyErrorStack?: boolean | undefined } | undefined;
+}
+
+export function directSender(client: CommandSendingClient): ((command: RedisCommand) => Promise<unknown>) | undefined {
+  if (typeof client.sendCommand !== "function" || client.options?.enableAutoPipelining || client.options?.showFriendlyErrorStack) return undefined;
   const Command = commandClassOf(client);
   if (Command === undefined) return undefined;
   return (command) => {
@@ -196,9 +205,9 @@ function directSender(client: IoredisClient): ((command: RedisCommand) => Promis
  * it), so `call` builds one command on an object that inherits from the client and whose
  * `sendCommand` only keeps the command's class: nothing is sent, and the client is not changed.
  */
-function commandClassOf(client: IoredisClient): IoredisCommandClass | undefined {
+function commandClassOf(client: CommandSendingClient): IoredisCommandClass | undefined {
   let found: unknown;
-  const probe = Object.create(client) as IoredisClient & { sendCommand(command: { constructor: unknown }): Promise<unknown> };
+  const probe = Object.create(client) as CommandSendingClient & { sendCommand(command: { constructor: unknown }): Promise<unknown> };
   probe.sendCommand = (command) => {
     found = command.constructor;
     return Promise.resolve(null);
