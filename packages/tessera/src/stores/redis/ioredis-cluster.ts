@@ -1,24 +1,15 @@
 import { slotOfRoundTrip } from "./cluster-slot.js";
-import type { RedisArgument, RedisCommand, RedisConnection, RedisReply } from "./connection.js";
-import { directSender, ioredisConnection, refuseClientKeyPrefix, type IoredisClient } from "./ioredis.js";
+import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+import { commandSender, type CommandSendingClient, ioredisConnection, refuseClientKeyPrefix, type IoredisClient } from "./ioredis.js";
 
 /**
  * The part of an ioredis `Cluster` this driver uses. Structural, so that `tessera/redis`
  * type-checks in an app that has node-redis but not ioredis installed.
  */
-export interface IoredisClusterClient {
+export interface IoredisClusterClient extends CommandSendingClient {
   /** ioredis sets it on every `Cluster`; a plain `Redis` lacks it. */
   readonly isCluster: boolean;
   readonly status: string;
-  /** ioredis copies `redisOptions.keyPrefix` here; refused (see `refuseClientKeyPrefix`). */
-  readonly options?: {
-    readonly keyPrefix?: string | undefined;
-    readonly enableAutoPipelining?: boolean | undefined;
-    readonly showFriendlyErrorStack?: boolean | undefined;
-  };
-  call(command: string, ...args: RedisArgument[]): Promise<unknown>;
-  /** Sends a built `Command` (see `directSender`), routed by its keys; typed as returning `unknown`. */
-  sendCommand?(command: never): unknown;
   pipeline(commands: unknown[][]): { exec(): Promise<Array<[error: Error | null, reply: unknown]> | null> };
   nodes(role?: "master"): ReadonlyArray<IoredisClusterNode>;
   once(event: "ready", listener: () => void): unknown;
@@ -122,12 +113,8 @@ export function ioredisClusterConnection(cluster: IoredisClusterClient, options:
   refuseClientKeyPrefix("the ioredis Cluster client", cluster.options?.keyPrefix);
   const ownsClient = options.ownsClient ?? true;
   const firstReady = allMastersReadyOnce(cluster);
-  const sendOne =
-    directSender(cluster) ??
-    ((command: RedisCommand) => {
-      const [name, ...args] = command;
-      return cluster.call(name, ...args);
-    });
+  // A command built by the driver is routed by the keys in its arguments, as one sent through `call`.
+  const sendOne = commandSender(cluster);
   return {
     get description() {
       const masters = cluster.nodes("master").map(({ options: node }) => `${node.host ?? "?"}:${node.port ?? "?"}`);

@@ -1,30 +1,24 @@
 import { ConfigError } from "../../core/errors.js";
 import type { RedisArgument, RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
 import { firstReadyGate, type ReadyEmitter } from "./first-ready.js";
+import { DEFAULT_KEY_PREFIX } from "./layout.js";
 import { turnCoalescer } from "./turn-coalescer.js";
 
 /**
  * The part of an ioredis client (v5 or v6) this driver uses. Structural, so `tessera/redis`'s
  * types load without ioredis installed, and any ioredis major whose methods fit is accepted.
  */
-export interface IoredisClient extends ReadyEmitter {
-  call(command: string, ...args: Array<string | number>): Promise<unknown>;
-  /** Sends a built `Command` (see {@link directSender}); both majors have it, typed as returning `unknown`. */
-  sendCommand?(command: never): unknown;
+export interface IoredisClient extends ReadyEmitter, CommandSendingClient {
   pipeline(commands: unknown[][]): { exec(): Promise<Array<[Error | null, unknown]> | null> };
   readonly status: string;
   /** The client's socket while it has one; corked to coalesce cheap commands (see `SendOptions.coalesce`). */
   readonly stream?: unknown;
-  readonly options: {
+  readonly options: SendingOptions & {
     host?: string | undefined;
     port?: number | undefined;
     /** Set when the client finds its primary through Sentinel (then `host`/`port` are unused defaults). */
     sentinels?: ReadonlyArray<{ host?: string | undefined; port?: number | undefined }> | null | undefined;
     name?: string | undefined;
-    /** Refused: see {@link refuseClientKeyPrefix}. */
-    keyPrefix?: string | undefined;
-    enableAutoPipelining?: boolean | undefined;
-    showFriendlyErrorStack?: boolean | undefined;
   };
   quit(): Promise<unknown>;
   disconnect(): void;
@@ -59,7 +53,7 @@ export const recommendedIoredisOptions = {
  * the end of the turn at the latest.
  *
  * @param client a connected or connecting `Redis` instance (not `Cluster`), without ioredis's
- *   own `keyPrefix` option (pass `createRedisStore({ keyPrefix })` instead).
+ *   own `keyPrefix` option (give the store the whole prefix instead: see {@link refuseClientKeyPrefix}).
  * @param options.ownsClient `close()` quits the client too. @default true
  * @param options.coalesce honour `SendOptions.coalesce`; `false` writes every command at once. @default true
  * @example
@@ -71,12 +65,7 @@ export const recommendedIoredisOptions = {
 export function ioredisConnection(client: IoredisClient, options: { ownsClient?: boolean | undefined; coalesce?: boolean | undefined } = {}): RedisConnection {
   const ownsClient = options.ownsClient ?? true;
   refuseClientKeyPrefix("the ioredis client", client.options.keyPrefix);
-  const sendOne =
-    directSender(client) ??
-    ((command: RedisCommand) => {
-      const [name, ...args] = command;
-      return client.call(name, ...args);
-    });
+  const sendOne = commandSender(client);
   // Only on a ready client: its socket is the one the commands go to (a client that is
   // reconnecting refuses commands, and its old socket is going away).
   const coalescer = options.coalesce === false ? undefined : turnCoalescer(() => (client.status === "ready" ? client.stream : undefined));
@@ -144,7 +133,7 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
  */
 export function refuseClientKeyPrefix(what: string, keyPrefix: string | undefined): void {
   if (!keyPrefix) return;
-  const same = JSON.stringify(`${keyPrefix}ts:`);
+  const same = JSON.stringify(`${keyPrefix}${DEFAULT_KEY_PREFIX}`);
   throw new ConfigError(
     `${what} has ioredis's keyPrefix ${JSON.stringify(keyPrefix)}, which the store's scripts cannot see: create the client without it and give the store the whole prefix instead, e.g. createRedisStore({ keyPrefix: ${same} }) keeps the keys it used with the default store prefix`,
   );
@@ -161,6 +150,33 @@ type IoredisCommandClass = new (name: string, args: RedisArgument[], options: { 
 const NO_ARGS: RedisArgument[] = [];
 const TEXT_REPLIES = { replyEncoding: "utf8" } as const;
 
+/** The ioredis options that change how a command is sent (see {@link commandSender} and {@link refuseClientKeyPrefix}). */
+export interface SendingOptions {
+  /** Refused. In a `Cluster`, ioredis copies `redisOptions.keyPrefix` here. */
+  readonly keyPrefix?: string | undefined;
+  readonly enableAutoPipelining?: boolean | undefined;
+  readonly showFriendlyErrorStack?: boolean | undefined;
+}
+
+/** What {@link commandSender} needs of a client: an ioredis `Redis` or `Cluster` (v5 or v6). */
+export interface CommandSendingClient {
+  call(command: string, ...args: RedisArgument[]): Promise<unknown>;
+  /** Sends a built `Command`; typed as returning `unknown`, it returns the command's promise. */
+  sendCommand?(command: never): unknown;
+  readonly options?: SendingOptions | undefined;
+}
+
+/** How a driver sends one command: built by {@link directSender} when it can, else through `call`. */
+export function commandSender(client: CommandSendingClient): (command: RedisCommand) => Promise<unknown> {
+  return (
+    directSender(client) ??
+    ((command) => {
+      const [name, ...args] = command;
+      return client.call(name, ...args);
+    })
+  );
+}
+
 /**
  * Sends one command as `client.call` would, for less CPU. Why: `call` takes its arguments as a
  * rest list, shifts the name off it, and the `Command` constructor copies them through
@@ -175,14 +191,7 @@ const TEXT_REPLIES = { replyEncoding: "utf8" } as const;
  * A `Cluster` works the same way: its `sendCommand` routes the command by its keys, read from
  * `args` when it is sent.
  */
-/** What {@link directSender} needs of a client: a plain ioredis `Redis` or a `Cluster`. */
-export interface CommandSendingClient {
-  call(command: string, ...args: RedisArgument[]): Promise<unknown>;
-  sendCommand?(command: never): unknown;
-  readonly options?: { readonly enableAutoPipelining?: boolean | undefined; readonly showFriendlyErrorStack?: boolean | undefined } | undefined;
-}
-
-export function directSender(client: CommandSendingClient): ((command: RedisCommand) => Promise<unknown>) | undefined {
+function directSender(client: CommandSendingClient): ((command: RedisCommand) => Promise<unknown>) | undefined {
   if (typeof client.sendCommand !== "function" || client.options?.enableAutoPipelining || client.options?.showFriendlyErrorStack) return undefined;
   const Command = commandClassOf(client);
   if (Command === undefined) return undefined;

@@ -1,6 +1,9 @@
 import { BUCKET_LENGTH, bucketOfSessionId } from "../../core/store.js";
 import { SESSION_ID_LENGTH } from "../../core/token.js";
 
+/** The store's key prefix when none is given (`createRedisStore`, the admin functions). */
+export const DEFAULT_KEY_PREFIX = "ts:";
+
 /**
  * Key names of the Redis layout (v3), shared by the store, the admin functions and the bulk
  * loader of the scale benchmark, so that none of them can drift from the others:

@@ -7,7 +7,7 @@ import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./c
 import { createDeadlines } from "./deadlines.js";
 import { createScriptCache, sendWithScripts } from "./script-cache.js";
 import { CREATE_SCRIPT, DESTROY_FOR_USER_SCRIPT, DESTROY_SCRIPT, LIST_SCRIPT } from "./index-scripts.js";
-import { digestOf, keyLayout } from "./layout.js";
+import { DEFAULT_KEY_PREFIX, digestOf, keyLayout } from "./layout.js";
 import { PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
 
 /** The hot read's send options: its `GETEX` may share a socket write (see `SendOptions.coalesce`). */
@@ -81,7 +81,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       "options.connection is required: wrap your client with ioredisConnection(client), nodeRedisConnection(client) or upstashConnection(client)",
     );
   }
-  const keyPrefix = options.keyPrefix ?? "ts:";
+  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   const crossSlotScripts = options.crossSlotScripts ?? true;
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
   if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs <= 0) {

@@ -1,5 +1,6 @@
 import { ConfigError } from "../../core/errors.js";
 import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+import { DEFAULT_KEY_PREFIX } from "./layout.js";
 
 /** Where a scan over every node stands: which node (by position in `scanNodes()`), and its SCAN cursor. */
 export interface ScanPosition {
@@ -22,7 +23,7 @@ export interface KeyspaceScanOptions {
 
 /** Checks the prefix as the store does: a glob character would make `SCAN MATCH` match other keys. */
 export function checkedKeyPrefix(keyPrefix: string | undefined): string {
-  const prefix = keyPrefix ?? "ts:";
+  const prefix = keyPrefix ?? DEFAULT_KEY_PREFIX;
   if (/[*?[\]\\{}]/.test(prefix)) throw new ConfigError(`keyPrefix ${JSON.stringify(prefix)} must not contain glob characters or braces (* ? [ ] \\ { })`);
   return prefix;
 }
