@@ -4,6 +4,7 @@ import { ConfigError, SessionInputError, StoreUnavailableError } from "./errors.
 import type { SessionEvent } from "./events.js";
 import { createSessionManager } from "./session.js";
 import type { SessionManagerOptions } from "./options.js";
+import { encodeSessionRecord, type SessionRecord } from "./record.js";
 import type { SessionStore } from "./store.js";
 import { deriveSessionId } from "./token.js";
 
@@ -101,6 +102,28 @@ describe("login", () => {
     );
     expect(calls).toEqual([]);
     await expect(sessions.login(request(), { userId: "a", data: { theme: "e".repeat(140) } })).resolves.toBeDefined();
+  });
+
+  it("hands the store the record it encoded for the size check, so a login encodes it once", async () => {
+    const inner = createMemoryStore();
+    const seen: Array<{ record: SessionRecord; encodedRecord: string | undefined }> = [];
+    const store: SessionStore = {
+      ...inner,
+      description: inner.description,
+      create: (sessionId, record, options) => {
+        seen.push({ record, encodedRecord: options.encodedRecord });
+        return inner.create(sessionId, record, options);
+      },
+    };
+    const sessions = createSessionManager({ store });
+    const { token } = await sessions.login(request(undefined, "http://localhost/", "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0"), {
+      userId: "ada",
+      data: { theme: "dark", note: 'quote " é' },
+      ip: "203.0.113.7",
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.encodedRecord).toBe(encodeSessionRecord(seen[0]!.record));
+    expect((await sessions.validateToken(token))?.data).toEqual({ theme: "dark", note: 'quote " é' });
   });
 
   it("with maxSessionsPerUser, a new login evicts the user's oldest session", async () => {

@@ -163,7 +163,8 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     };
   }
 
-  function assertFits(record: SessionRecord): void {
+  /** The record encoded (as `encodeSessionRecord` does), once it is known to fit `maxRecordBytes`. */
+  function encodeFitting(record: SessionRecord): string {
     let encoded: string;
     try {
       encoded = encodeSessionRecord(record);
@@ -171,13 +172,14 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       throw new SessionInputError(`session data must be JSON-serializable: ${(error as Error).message}`);
     }
     // UTF-8 takes at most 3 bytes per UTF-16 code unit, so most records fit without being measured.
-    if (encoded.length * 3 <= config.maxRecordBytes) return;
+    if (encoded.length * 3 <= config.maxRecordBytes) return encoded;
     const bytes = utf8.encode(encoded).length;
     if (bytes > config.maxRecordBytes) {
       throw new SessionInputError(
         `session is ${bytes} bytes encoded, limit is maxRecordBytes = ${config.maxRecordBytes}; keep large data elsewhere and store its id`,
       );
     }
+    return encoded;
   }
 
   function reportExpired(expired: readonly ExpiredSession[], reason: "idle" | "absolute"): void {
@@ -315,7 +317,7 @@ export function createSessionManager<Data extends SessionData = Record<string, u
         lastSeenAtSeconds: nowSeconds,
         data: input.data ?? {},
       };
-      assertFits(record);
+      const encodedRecord = encodeFitting(record);
 
       const previous = readCookie(request.headers.get("cookie"), cookieName);
       const previousId = previous && isWellFormedToken(previous) ? sessionIdOf(previous, sha256) : undefined;
@@ -330,6 +332,7 @@ export function createSessionManager<Data extends SessionData = Record<string, u
         replacesSessionId,
         maxSessionsPerUser: config.maxSessionsPerUser,
         nowSeconds,
+        encodedRecord,
       });
 
       reportExpired(result.expired, "absolute");

@@ -44,6 +44,12 @@ export interface CreateSessionOptions {
   /** Evict the user's oldest sessions so at most this many remain, counting the new one. 0 = no limit. */
   maxSessionsPerUser: number;
   nowSeconds: number;
+  /**
+   * `encodeSessionRecord(record)`, when the caller has it already (the session manager encodes
+   * every new record once, to check its size): a store may write this instead of encoding the
+   * record again. Exactly that encoding of this record, or absent.
+   */
+  encodedRecord?: string | undefined;
 }
 
 /** A session a store found expired and removed from its index, and whose it was. */

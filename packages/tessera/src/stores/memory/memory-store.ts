@@ -110,7 +110,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       return entries.size;
     },
 
-    async create(sessionId, record, { ttlMs, replacesSessionId, maxSessionsPerUser, nowSeconds }) {
+    async create(sessionId, record, { ttlMs, replacesSessionId, maxSessionsPerUser, nowSeconds, encodedRecord }) {
       assertStorableUserId(record.userId);
       // When full, look further for expired sessions — but a bounded number, so a refusal costs
       // O(1) however many sessions are held (scanning them all stalled every other request).
@@ -142,7 +142,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
         createdAtSeconds: record.createdAtSeconds,
         absoluteExpiresAtSeconds: record.absoluteExpiresAtSeconds,
       });
-      entries.set(sessionId, { encoded: encodeSessionRecord(record), expiresAtMs: now() + ttlMs, userId: record.userId, indexEntry });
+      entries.set(sessionId, { encoded: encodedRecord ?? encodeSessionRecord(record), expiresAtMs: now() + ttlMs, userId: record.userId, indexEntry });
       let ids = byUser.get(record.userId);
       if (ids === undefined) byUser.set(record.userId, (ids = new Set()));
       ids.add(sessionId);

@@ -175,7 +175,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
   return {
     description: `redis (${connection.description})`,
 
-    async create(sessionId, record, { ttlMs, indexTtlMs, replacesSessionId, maxSessionsPerUser, nowSeconds }) {
+    async create(sessionId, record, { ttlMs, indexTtlMs, replacesSessionId, maxSessionsPerUser, nowSeconds, encodedRecord }) {
       assertStorableUserId(record.userId);
       // The index packs fixed-width digests: an id of another shape would corrupt the user's list.
       if (!isWellFormedSessionHandle(sessionId))
@@ -190,7 +190,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
             : [index, sessionKey(sessionId), legacyIndexKey(bucket), sessionKey(replaces), userIndexKey(bucketOfSessionId(replaces))],
           [
             digestOf(sessionId),
-            encodeSessionRecord(record),
+            encodedRecord ?? encodeSessionRecord(record),
             ttlMs,
             Math.ceil(indexTtlMs),
             nowSeconds,
