@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderRecordRequest, RequestSessions, type SessionManager } from "tessera";
 import { answerError } from "./error-answer.js";
 import type { Logger } from "./logger.js";
-import { type JsonAnswer, LOGGED_OUT, loggedIn, loginRequestOf, profile } from "./seed-api.js";
+import { type JsonAnswer, type JsonTextAnswer, LOGGED_OUT, loggedInText, loginRequestOf, profileText } from "./seed-api.js";
 import { parseJsonBytes, refuseByHeaders } from "./request-body.js";
 import { REQUEST_ID_HEADER } from "./request-id.js";
 import type { RequestRecorder } from "./request-observer.js";
@@ -26,6 +26,11 @@ export interface NodeLaneOptions {
 export type NodeLane = (request: IncomingMessage, response: ServerResponse) => boolean;
 
 type LaneRoute = "/profile" | "/login" | "/logout";
+
+const textAnswer = ({ status, body }: JsonAnswer): JsonTextAnswer => ({ status, text: JSON.stringify(body) });
+const NO_COOKIE = textAnswer({ status: 403, body: { detail: SESSION_MESSAGES.noCookie } });
+const NOT_FOUND = textAnswer({ status: 404, body: { detail: SESSION_MESSAGES.notFound } });
+const LOGGED_OUT_TEXT = textAnswer({ status: 200, body: LOGGED_OUT });
 
 /** What every lane answer starts with: the request id (filled in per request), the static headers, the type. */
 const EARLY_HEADERS: readonly string[] = [REQUEST_ID_HEADER, "", ...Object.entries(STATIC_RESPONSE_HEADERS).flat(), "Content-Type", "application/json"];
@@ -61,36 +66,35 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
 
   // Not async, and no async layer above the session's own on a read: every authenticated
   // request of an API client comes through here.
-  function profileAnswer(requestSessions: NodeRequestSessions): Promise<JsonAnswer> {
+  function profileAnswer(requestSessions: NodeRequestSessions): Promise<JsonTextAnswer> {
     return requestSessions.lookup().then((lookup) => {
-      if (lookup.status === "anonymous") return { status: 403, body: { detail: SESSION_MESSAGES.noCookie } };
-      if (lookup.status === "invalid") return { status: 404, body: { detail: SESSION_MESSAGES.notFound } };
-      return { status: 200, body: profile(lookup.token, lookup.session.userId) };
+      if (lookup.status === "anonymous") return NO_COOKIE;
+      if (lookup.status === "invalid") return NOT_FOUND;
+      return { status: 200, text: profileText(lookup.token, lookup.session.userId) };
     });
   }
 
-  async function logoutAnswer(requestSessions: NodeRequestSessions): Promise<JsonAnswer> {
+  async function logoutAnswer(requestSessions: NodeRequestSessions): Promise<JsonTextAnswer> {
     await requestSessions.logout();
-    return { status: 200, body: LOGGED_OUT };
+    return LOGGED_OUT_TEXT;
   }
 
-  async function loginAnswer(request: IncomingMessage, requestSessions: NodeRequestSessions): Promise<JsonAnswer> {
+  async function loginAnswer(request: IncomingMessage, requestSessions: NodeRequestSessions): Promise<JsonTextAnswer> {
     const declared = request.headers["content-length"] ?? null;
     const refused = refuseByHeaders(request.headers["content-type"] ?? null, declared, maxBodyBytes);
     const bytes = refused === undefined ? await readDeclaredBody(request) : undefined;
     const login = loginRequestOf(refused ?? (bytes === undefined ? { ok: false, reason: "aborted" } : parseJsonBytes(bytes)));
     // A body left unread (refused by its headers) ends the connection after the answer (see `write`).
-    if (!login.ok) return login.answer;
+    if (!login.ok) return textAnswer(login.answer);
     const { token } = await requestSessions.login({ userId: login.userId });
-    return { status: 200, body: loggedIn(token) };
+    return { status: 200, text: loggedInText(token) };
   }
 
   function serve(route: LaneRoute, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const startedMs = recorder.observing ? performance.now() : 0;
     const requestId = recorder.idFor(firstValue(request.headers["x-request-id"]));
     const requestSessions = new NodeRequestSessions(sessions, request, clientIp);
-    const write = (status: number, body: unknown, extraHeaders?: Readonly<Record<string, string>>) => {
-      const text = JSON.stringify(body);
+    const write = (status: number, text: string, extraHeaders?: Readonly<Record<string, string>>) => {
       // The Hono app's order: the early headers (request id, static ones), then the answer's own.
       const headers: Array<string | string[]> = EARLY_HEADERS.slice();
       headers[1] = requestId;
@@ -110,7 +114,7 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
         recorder.finish({ requestId, method: request.method ?? "?", url: request.url ?? route, route, status, isProbe: false }, startedMs);
       }
     };
-    let answer: Promise<JsonAnswer>;
+    let answer: Promise<JsonTextAnswer>;
     try {
       answer =
         route === "/profile" ? profileAnswer(requestSessions) : route === "/login" ? loginAnswer(request, requestSessions) : logoutAnswer(requestSessions);
@@ -118,10 +122,10 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
       answer = Promise.reject(error);
     }
     return answer.then(
-      ({ status, body }) => write(status, body),
+      ({ status, text }) => write(status, text),
       (error: unknown) => {
         const failure = answerError(error as Error, { requestId, method: request.method ?? "?", url: request.url ?? route }, { logger, outageLog });
-        write(failure.status, failure.body, failure.headers);
+        write(failure.status, JSON.stringify(failure.body), failure.headers);
       },
     );
   }

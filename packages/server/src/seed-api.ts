@@ -44,8 +44,22 @@ export interface JsonAnswer {
   body: unknown;
 }
 
+/** An answer whose body is JSON text already (the Node lane's hot answers). */
+export interface JsonTextAnswer {
+  status: ContentfulStatusCode;
+  text: string;
+}
+
 export const loggedIn = (token: string) => ({ message: "Logged in successfully", session_id: token });
 export const profile = (token: string, userId: string) => ({ session_id: token, session_data: { user: userId, status: "active" } });
+
+/*
+ * The same two answers as JSON text, for the Node lane: what `JSON.stringify` makes of them, without
+ * building and walking an object per request. Only for tokens the session manager issued or
+ * validated (base64url characters, which JSON never escapes); the user id may hold anything.
+ */
+export const loggedInText = (token: string) => `{"message":"Logged in successfully","session_id":"${token}"}`;
+export const profileText = (token: string, userId: string) => `{"session_id":"${token}","session_data":{"user":${JSON.stringify(userId)},"status":"active"}}`;
 export const LOGGED_OUT = { message: "Logged out successfully" } as const;
 
 /** A login's body read: the user to log in, or the answer that refuses it. */
