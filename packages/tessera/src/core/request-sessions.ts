@@ -147,11 +147,19 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
     return lookup.status === "active" ? lookup.session : null;
   }
 
-  async login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>> {
-    const result = await this.#manager.login(asManagerRequest(this.#request), { ...input, ip: this.clientIp() }).catch(rethrowWithResponse);
-    this.#lookup = Promise.resolve({ status: "active", session: result.session, token: result.token });
-    this.writeCookie(result.setCookie);
-    return result;
+  // Not async: one `then` on the manager's answer (every login of every adapter comes through here).
+  login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>> {
+    let created: Promise<LoginResult<Data>>;
+    try {
+      created = this.#manager.login(asManagerRequest(this.#request), { userId: input.userId, data: input.data, ip: this.clientIp() });
+    } catch (error) {
+      return Promise.reject(withHttpResponse(error));
+    }
+    return created.then((result) => {
+      this.#lookup = Promise.resolve({ status: "active", session: result.session, token: result.token });
+      this.writeCookie(result.setCookie);
+      return result;
+    }, rethrowWithResponse);
   }
 
   async logout(): Promise<void> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createMemoryStore } from "../stores/memory/memory-store.js";
 import { ConfigError, SessionInputError, StoreUnavailableError } from "./errors.js";
 import type { SessionEvent } from "./events.js";
+import { nodeSha256 } from "../runtime/node.js";
 import { createSessionManager } from "./session.js";
 import type { SessionManagerOptions } from "./options.js";
 import { encodeSessionRecord, type SessionRecord } from "./record.js";
@@ -37,9 +38,13 @@ const request = (cookie?: string, url = "http://localhost/", userAgent?: string)
 };
 const cookieOf = (token: string) => `session_id=${token}`;
 
-describe("login", () => {
+// A synchronous hash (nodeSha256) takes another path through login than Web Crypto's promise.
+describe.each([
+  ["Web Crypto", {}],
+  ["nodeSha256", { sha256: nodeSha256 }],
+] as const)("login (%s)", (_, hash: Partial<SessionManagerOptions>) => {
   it("creates a session and a cookie with the secure defaults", async () => {
-    const { sessions, events } = setup();
+    const { sessions, events } = setup(hash);
     const { session, token, setCookie } = await sessions.login(request(), { userId: "abdullah" });
     expect(setCookie).toBe(`session_id=${token}; Path=/; HttpOnly; SameSite=Lax`);
     expect(token).toMatch(/^[A-Za-z0-9_-]{45}$/);
@@ -51,18 +56,18 @@ describe("login", () => {
   });
 
   it("sets Secure when the request is https, and when configured", async () => {
-    expect((await setup().sessions.login(request(undefined, "https://app.example/"), { userId: "a" })).setCookie).toContain("; Secure");
-    expect((await setup().sessions.login(request(), { userId: "a" })).setCookie).not.toContain("Secure");
-    expect((await setup({ cookie: { secure: true } }).sessions.login(request(), { userId: "a" })).setCookie).toContain("; Secure");
+    expect((await setup(hash).sessions.login(request(undefined, "https://app.example/"), { userId: "a" })).setCookie).toContain("; Secure");
+    expect((await setup(hash).sessions.login(request(), { userId: "a" })).setCookie).not.toContain("Secure");
+    expect((await setup({ ...hash, cookie: { secure: true } }).sessions.login(request(), { userId: "a" })).setCookie).toContain("; Secure");
   });
 
   it("gives a persistent cookie a Max-Age of the absolute timeout", async () => {
-    const { setCookie } = await setup({ cookie: { persistent: true }, absoluteTimeoutSeconds: 3600 }).sessions.login(request(), { userId: "a" });
+    const { setCookie } = await setup({ ...hash, cookie: { persistent: true }, absoluteTimeoutSeconds: 3600 }).sessions.login(request(), { userId: "a" });
     expect(setCookie).toContain("; Max-Age=3600");
   });
 
   it("rotates: the session the request carried is destroyed, its id never adopted", async () => {
-    const { sessions, events } = setup();
+    const { sessions, events } = setup(hash);
     const first = await sessions.login(request(), { userId: "a" });
     const second = await sessions.login(request(cookieOf(first.token)), { userId: "b" });
     expect(second.token).not.toBe(first.token);
@@ -72,14 +77,14 @@ describe("login", () => {
   });
 
   it("ignores a client-chosen (malformed) session id entirely", async () => {
-    const { sessions, calls } = setup();
+    const { sessions, calls } = setup(hash);
     const { token } = await sessions.login(request("session_id=attacker-chosen"), { userId: "a" });
     expect(token).not.toBe("attacker-chosen");
     expect(calls).toEqual(["create"]);
   });
 
   it("records the device as a short label and a sanitized IP", async () => {
-    const { sessions } = setup();
+    const { sessions } = setup(hash);
     const ua = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0";
     const { session } = await sessions.login(request(undefined, undefined, ua), { userId: "a", ip: "203.0.113.9" });
     const [listed] = await sessions.listSessions(session);
@@ -87,7 +92,7 @@ describe("login", () => {
   });
 
   it("refuses an empty or over-long user id and oversized data before touching the store", async () => {
-    const { sessions, calls } = setup({ maxUserIdLength: 8, maxRecordBytes: 100 });
+    const { sessions, calls } = setup({ ...hash, maxUserIdLength: 8, maxRecordBytes: 100 });
     await expect(sessions.login(request(), { userId: "" })).rejects.toThrow(SessionInputError);
     await expect(sessions.login(request(), { userId: "123456789" })).rejects.toThrow(/at most 8 characters/);
     await expect(sessions.login(request(), { userId: "a", data: { theme: "x".repeat(200) } })).rejects.toThrow(/bytes encoded, limit is maxRecordBytes = 100/);
@@ -95,7 +100,7 @@ describe("login", () => {
   });
 
   it("counts maxRecordBytes in UTF-8 bytes, not characters", async () => {
-    const { sessions, calls } = setup({ maxRecordBytes: 300 });
+    const { sessions, calls } = setup({ ...hash, maxRecordBytes: 300 });
     // About 210 characters encoded, but "é" takes 2 bytes: about 350 bytes.
     await expect(sessions.login(request(), { userId: "a", data: { theme: "é".repeat(140) } })).rejects.toThrow(
       /is 3\d\d bytes encoded, limit is maxRecordBytes = 300/,
@@ -115,7 +120,7 @@ describe("login", () => {
         return inner.create(sessionId, record, options);
       },
     };
-    const sessions = createSessionManager({ store });
+    const sessions = createSessionManager({ store, ...hash });
     const { token } = await sessions.login(request(undefined, "http://localhost/", "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0"), {
       userId: "ada",
       data: { theme: "dark", note: 'quote " é' },
@@ -127,7 +132,7 @@ describe("login", () => {
   });
 
   it("with maxSessionsPerUser, a new login evicts the user's oldest session", async () => {
-    const { sessions, clock, events } = setup({ maxSessionsPerUser: 2 });
+    const { sessions, clock, events } = setup({ ...hash, maxSessionsPerUser: 2 });
     const first = await sessions.login(request(), { userId: "a" });
     clock.advanceSeconds(1);
     const second = await sessions.login(request(), { userId: "a" });

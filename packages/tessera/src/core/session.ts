@@ -59,7 +59,7 @@ export interface LoginResult<Data extends SessionData = SessionData> {
 /** What a login needs. */
 export interface LoginInput<Data extends SessionData> {
   userId: string;
-  data?: Data;
+  data?: Data | undefined;
   /** The client's address as the adapter sees it, for the device list. */
   ip?: string | undefined;
 }
