@@ -1,6 +1,6 @@
 import { ConfigError, StoreUnavailableError } from "../../core/errors.js";
 import { decodeSessionRecord, encodeLastSeenOffset, encodeSessionRecord } from "../../core/record.js";
-import { bucketOfSessionId, type ExpiredSession, type SessionStore, type StoredSessionSummary } from "../../core/store.js";
+import { bucketOfSessionId, type CreateSessionResult, type ExpiredSession, type SessionStore, type StoredSessionSummary } from "../../core/store.js";
 import { isWellFormedSessionHandle } from "../../core/token.js";
 import { assertStorableUserId } from "../../core/user-id.js";
 import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
@@ -12,6 +12,8 @@ import { PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
 
 /** The hot read's send options: its `GETEX` may share a socket write (see `SendOptions.coalesce`). */
 const COALESCE: SendOptions = { coalesce: true };
+
+const NOTHING: readonly string[] = [];
 
 /** A session read's result from its `GETEX` reply: the record, or `null` for no such key. */
 const decodeGetexReply = ([reply]: RedisReply[]) => (typeof reply === "string" ? decodeSessionRecord(reply) : null);
@@ -175,44 +177,52 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
   return {
     description: `redis (${connection.description})`,
 
-    async create(sessionId, record, { ttlMs, indexTtlMs, replacesSessionId, maxSessionsPerUser, nowSeconds, encodedRecord }) {
-      assertStorableUserId(record.userId);
-      // The index packs fixed-width digests: an id of another shape would corrupt the user's list.
-      if (!isWellFormedSessionHandle(sessionId))
-        throw new TypeError(`create needs a session id from deriveSessionId (26 base64url characters), got ${sessionId.length} characters`);
-      const bucket = bucketOfSessionId(sessionId);
-      const index = userIndexKey(bucket);
-      const createCommand = (replaces: string | undefined) =>
-        script(
-          CREATE_SCRIPT,
-          replaces === undefined
-            ? [index, sessionKey(sessionId), legacyIndexKey(bucket)]
-            : [index, sessionKey(sessionId), legacyIndexKey(bucket), sessionKey(replaces), userIndexKey(bucketOfSessionId(replaces))],
-          [
-            digestOf(sessionId),
-            encodedRecord ?? encodeSessionRecord(record),
-            ttlMs,
-            Math.ceil(indexTtlMs),
-            nowSeconds,
-            record.userId,
-            maxSessionsPerUser,
-            bucketPrefix(bucket),
-            replaces === undefined ? "" : digestOf(replaces),
-            cleanup.users,
-            cleanup.sessionsPerUser,
-            // Where the sampling of a large index starts: any number is a valid HSCAN cursor (Redis
-            // masks it to the table's size), and a script cannot draw its own (its seed is fixed).
-            Math.floor(Math.random() * 2 ** 32),
-          ],
-        );
-      const inOneScript = replacesSessionId === undefined || crossSlotScripts || bucketOfSessionId(replacesSessionId) === bucket;
-      const [reply] = await send([createCommand(inOneScript ? replacesSessionId : undefined)]);
-      const [evicted, pruned, replacedCount] = reply as [string[], string[], number];
-      let replaced = replacedCount === 1;
-      if (!inOneScript) replaced = await deleteReplacedAfterCreate(replacesSessionId!, sessionId);
-      const expired: ExpiredSession[] = [];
-      for (let i = 0; i + 1 < pruned.length; i += 2) expired.push({ sessionId: bucket + pruned[i]!, userId: pruned[i + 1]! });
-      return { replaced, evictedSessionIds: evicted.map((field) => bucket + field), expired };
+    // Not async, and the reply decoded in the send's own step: a login's only store call.
+    create(sessionId, record, { ttlMs, indexTtlMs, replacesSessionId, maxSessionsPerUser, nowSeconds, encodedRecord }) {
+      try {
+        assertStorableUserId(record.userId);
+        // The index packs fixed-width digests: an id of another shape would corrupt the user's list.
+        if (!isWellFormedSessionHandle(sessionId))
+          throw new TypeError(`create needs a session id from deriveSessionId (26 base64url characters), got ${sessionId.length} characters`);
+        const bucket = bucketOfSessionId(sessionId);
+        const index = userIndexKey(bucket);
+        const createCommand = (replaces: string | undefined) =>
+          script(
+            CREATE_SCRIPT,
+            replaces === undefined
+              ? [index, sessionKey(sessionId), legacyIndexKey(bucket)]
+              : [index, sessionKey(sessionId), legacyIndexKey(bucket), sessionKey(replaces), userIndexKey(bucketOfSessionId(replaces))],
+            [
+              digestOf(sessionId),
+              encodedRecord ?? encodeSessionRecord(record),
+              ttlMs,
+              Math.ceil(indexTtlMs),
+              nowSeconds,
+              record.userId,
+              maxSessionsPerUser,
+              bucketPrefix(bucket),
+              replaces === undefined ? "" : digestOf(replaces),
+              cleanup.users,
+              cleanup.sessionsPerUser,
+              // Where the sampling of a large index starts: any number is a valid HSCAN cursor (Redis
+              // masks it to the table's size), and a script cannot draw its own (its seed is fixed).
+              Math.floor(Math.random() * 2 ** 32),
+            ],
+          );
+        const inOneScript = replacesSessionId === undefined || crossSlotScripts || bucketOfSessionId(replacesSessionId) === bucket;
+        const created = send([createCommand(inOneScript ? replacesSessionId : undefined)], undefined, ([reply]): CreateSessionResult => {
+          // A login that evicted and expired nothing answers with the replaced count alone.
+          const [evicted, pruned, replacedCount] = typeof reply === "number" ? [NOTHING, NOTHING, reply] : (reply as [string[], string[], number]);
+          const expired: ExpiredSession[] = [];
+          for (let i = 0; i + 1 < pruned.length; i += 2) expired.push({ sessionId: bucket + pruned[i]!, userId: pruned[i + 1]! });
+          return { replaced: replacedCount === 1, evictedSessionIds: evicted.map((field) => bucket + field), expired };
+        });
+        if (inOneScript) return created;
+        return created.then(async (result) => ({ ...result, replaced: await deleteReplacedAfterCreate(replacesSessionId!, sessionId) }));
+      } catch (error) {
+        // Invalid arguments reject, as they did when this was an async function.
+        return Promise.reject(error);
+      }
     },
 
     readAndExtend(sessionId, ttlMs) {
