@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { encodeBase64Url } from "./base64url.js";
+import { encodeBase64Url, MAX_BASE64URL_INPUT_BYTES } from "./base64url.js";
 import {
   deriveSessionId,
   generateToken,
@@ -20,6 +20,12 @@ describe("encodeBase64Url", () => {
       const bytes = new Uint8Array(length).map((_, i) => (i * 73 + length * 11) & 255);
       expect(encodeBase64Url(bytes)).toBe(Buffer.from(bytes).toString("base64url"));
     }
+  });
+
+  it("takes up to MAX_BASE64URL_INPUT_BYTES, and refuses more with a RangeError saying so", () => {
+    const largest = new Uint8Array(MAX_BASE64URL_INPUT_BYTES).map((_, i) => (i * 31) & 255);
+    expect(encodeBase64Url(largest)).toBe(Buffer.from(largest).toString("base64url"));
+    expect(() => encodeBase64Url(new Uint8Array(MAX_BASE64URL_INPUT_BYTES + 1))).toThrow(new RangeError("encodeBase64Url takes at most 3072 bytes, got 3073"));
   });
 });
 
