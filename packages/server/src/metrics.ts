@@ -102,7 +102,7 @@ export class ServerMetrics {
 
   /** For the session manager's `onEvent`. */
   readonly onSessionEvent = (event: SessionEvent): void => {
-    this.#sessionEvents.inc({ ...sessionEventLabels(event) });
+    this.#sessionEvents.inc(sessionEventLabels(event));
   };
 
   /** A tutorial session was converted. */

@@ -105,7 +105,7 @@ export interface SessionEventLabels {
  * ```ts
  * const sessions = createSessionManager({
  *   store,
- *   onEvent: (event) => sessionEvents.inc({ ...sessionEventLabels(event) }),
+ *   onEvent: (event) => sessionEvents.inc(sessionEventLabels(event)),
  * });
  * ```
  */

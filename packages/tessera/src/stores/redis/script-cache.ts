@@ -1,4 +1,4 @@
-import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
+import type { RedisArgument, RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
 
 /**
  * Script sources ↔ SHA-1. The store builds scripts as `EVAL <source>`. The first use of each
@@ -20,7 +20,13 @@ export function createScriptCache() {
       if (command[0] !== "EVAL") return command;
       const source = String(command[1]);
       const sha = shas.get(source);
-      if (sha !== undefined) return ["EVALSHA", sha, ...command.slice(2)];
+      if (sha !== undefined) {
+        // One copy of the command (a login's has 17 entries), its first two replaced.
+        const wire = command.slice() as [string, ...RedisArgument[]];
+        wire[0] = "EVALSHA";
+        wire[1] = sha;
+        return wire;
+      }
       if (!shas.has(source)) {
         shas.set(source, undefined);
         // A digest that fails (no Web Crypto: `crypto.subtle` missing throws, inside the `then`)
