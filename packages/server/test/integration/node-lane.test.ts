@@ -22,6 +22,8 @@ interface RawRequest {
   /** Raw header lines, in order (repeats allowed). */
   headers: string[];
   body?: string | Buffer;
+  /** Send the body after the headers, in these parts, each this long after the one before (the body must be their concatenation). */
+  slowBody?: { parts: string[]; gapMs: number };
 }
 
 interface Answer {
@@ -65,7 +67,16 @@ function send(server: Server, request: RawRequest): Promise<Answer> {
       });
     });
     req.on("error", reject);
-    req.end(request.body);
+    if (request.slowBody === undefined) return void req.end(request.body);
+    const { parts, gapMs } = request.slowBody;
+    req.flushHeaders();
+    void (async () => {
+      for (const part of parts) {
+        await new Promise((resolve) => setTimeout(resolve, gapMs));
+        req.write(part);
+      }
+      req.end();
+    })();
   });
 }
 
@@ -110,6 +121,14 @@ const CASES: Case[] = [
     name: "login with a browser's User-Agent",
     lane: true,
     request: () => post("/login/", [...JSON_TYPE, "User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"], loginBody("ada")),
+  },
+  {
+    name: "login whose body comes 50 ms after its headers, in two parts",
+    lane: true,
+    request: () => {
+      const body = loginBody("ada");
+      return { ...post("/login/", JSON_TYPE, body), slowBody: { parts: [body.slice(0, 5), body.slice(5)], gapMs: 50 } };
+    },
   },
   {
     name: "login with a chunked body",
