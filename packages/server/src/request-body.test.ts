@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_JSON_DEPTH, parseJsonBytes } from "./request-body.js";
+import { MAX_JSON_DEPTH, MAX_PLAIN_BODY_CHARS, parseJsonBytes, plainSingleMemberObject } from "./request-body.js";
 
 const encoder = new TextEncoder();
 
@@ -87,6 +87,16 @@ describe("parseJsonBytes", () => {
           checked++;
         }
     expect(checked).toBe(pieces.length * pieces.length * spaces.length);
+  });
+
+  it("reads a plain body itself only up to MAX_PLAIN_BODY_CHARS: a padded one goes to JSON.parse, so no session keeps the padding alive behind its user id", () => {
+    const name = "attacker-000001";
+    const exact = `{"username":"${name}"}`.padEnd(MAX_PLAIN_BODY_CHARS, " ");
+    expect(plainSingleMemberObject(exact)).toEqual({ username: name });
+    expect(plainSingleMemberObject(`${exact} `)).toBeUndefined();
+    const padded = `{"username":"${name}"}${" ".repeat(16_000)}`;
+    expect(plainSingleMemberObject(padded)).toBeUndefined();
+    expect(parseJsonBytes(encoder.encode(padded))).toEqual({ ok: true, value: { username: name } });
   });
 
   it("tells empty, non-UTF-8 and too deeply nested bodies apart", () => {

@@ -91,14 +91,23 @@ function skipJsonSpace(text: string, index: number): number {
 }
 
 /**
- * `text` parsed, when it is one object with one member whose name and value are strings without
- * escapes (`{"username": "ada"}`, the body of every login), else `undefined` and `JSON.parse`
- * decides. The same value `JSON.parse` gives; why not `JSON.parse`: V8 interns every string value
- * of up to 10 characters it parses, and with a new user name per login that table lookup and
- * insert cost about 2% of a login's CPU under `perf` (a table holding every name seen since the
- * last full garbage collection).
+ * Longest body {@link plainSingleMemberObject} reads: a login with the longest user name (256
+ * UTF-16 units) and some white space. The strings it returns are slices of the body, which V8 may
+ * keep alive whole behind a slice (13 characters or more), and a user id lives as long as its
+ * session in the memory store: a name padded with 16 KB of spaces must not keep 16 KB per session.
  */
-function plainSingleMemberObject(text: string): Record<string, string> | undefined {
+export const MAX_PLAIN_BODY_CHARS = 320;
+
+/**
+ * `text` parsed, when it is one object with one member whose name and value are strings without
+ * escapes (`{"username": "ada"}`, the body of every login) and it is at most
+ * {@link MAX_PLAIN_BODY_CHARS} long, else `undefined` and `JSON.parse` decides. The same value
+ * `JSON.parse` gives; why not `JSON.parse`: V8 interns every string value of up to 10 characters
+ * it parses, and with a new user name per login that table lookup and insert cost about 2% of a
+ * login's CPU under `perf` (a table holding every name seen since the last full garbage collection).
+ */
+export function plainSingleMemberObject(text: string): Record<string, string> | undefined {
+  if (text.length > MAX_PLAIN_BODY_CHARS) return undefined;
   let index = skipJsonSpace(text, 0);
   if (text.charCodeAt(index) !== 0x7b /* { */) return undefined;
   const nameStart = skipJsonSpace(text, index + 1);
