@@ -190,9 +190,12 @@ describe.each([
 /** The ioredis options the sending tests vary. */
 type SendingOptions = { enableAutoPipelining?: boolean; showFriendlyErrorStack?: boolean; keyPrefix?: string; lazyConnect?: boolean };
 
+/** What these tests set on a client: the options the driver looks at, and integers as strings. */
+type ClientOptions = SendingOptions & { stringNumbers?: boolean };
+
 describe.each([
-  ["ioredis 6", (url: string, extra: SendingOptions = {}) => new Ioredis6(url, { ...recommendedIoredisOptions, ...extra })],
-  ["ioredis 5", (url: string, extra: SendingOptions = {}) => new Ioredis5(url, { ...recommendedIoredisOptions, ...extra })],
+  ["ioredis 6", (url: string, extra: ClientOptions = {}) => new Ioredis6(url, { ...recommendedIoredisOptions, ...extra })],
+  ["ioredis 5", (url: string, extra: ClientOptions = {}) => new Ioredis5(url, { ...recommendedIoredisOptions, ...extra })],
 ] as const)("%s driver: sending one command", (_, newClient) => {
   const sessionId = "AAdirectdirectdirectdirect";
 
@@ -232,6 +235,23 @@ describe.each([
       expect(call).toHaveBeenCalled();
     } finally {
       await sessions.store.close();
+    }
+  });
+
+  it("works with a client that returns integers as strings (stringNumbers): rotation, touch and a too-large patch are read right", async () => {
+    const store = createRedisStore({ connection: ioredisConnection(newClient(redis.url, { stringNumbers: true })) });
+    const sessions = createSessionManager<{ note?: string }>({ store, maxRecordBytes: 1024 });
+    try {
+      const first = await sessions.login(request(), { userId: "string-numbers" });
+      const events: string[] = [];
+      const rotating = createSessionManager<{ note?: string }>({ store, maxRecordBytes: 1024, onEvent: (event) => events.push(event.type) });
+      const second = await rotating.login(request(`session_id=${first.token}`), { userId: "string-numbers" });
+      expect(events).toEqual(["rotated", "created"]);
+      expect(await sessions.validateToken(first.token)).toBeNull();
+      expect(await store.touch(second.session.id, { createdAtSeconds: 1_800_000_000, lastSeenAtSeconds: 1_800_000_060 })).toBe(true);
+      await expect(sessions.patch(second.session, { set: { note: "x".repeat(2000) } })).rejects.toThrow(/maxRecordBytes = 1024/);
+    } finally {
+      await store.close();
     }
   });
 

@@ -127,7 +127,8 @@ end
  * user's sessions, dropping those gone and deleting those past their absolute deadline; evicts the
  * oldest beyond the limit. Last, a bounded clean-up of users who never came back (nothing else
  * would ever remove their field): a few random users of the bucket, a few digests each.
- * Returns { evicted digests, expired digest/user pairs, 1 if the old session existed else 0 }, or\n * only that last number when the two lists are empty (most logins).
+ * Returns { evicted digests, expired digest/user pairs, 1 if the old session existed else 0 }, or
+ * only that last number when the two lists are empty (most logins).
  */
 export const CREATE_SCRIPT = `${LIB}
 local index, now, user, max, prefix = KEYS[1], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), ARGV[8]

@@ -212,10 +212,11 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
         const inOneScript = replacesSessionId === undefined || crossSlotScripts || bucketOfSessionId(replacesSessionId) === bucket;
         const created = send([createCommand(inOneScript ? replacesSessionId : undefined)], undefined, ([reply]): CreateSessionResult => {
           // A login that evicted and expired nothing answers with the replaced count alone.
-          const [evicted, pruned, replacedCount] = typeof reply === "number" ? [NOTHING, NOTHING, reply] : (reply as [string[], string[], number]);
+          // Integers as numbers, or as strings (ioredis's `stringNumbers`).
+          const [evicted, pruned, replacedCount] = Array.isArray(reply) ? (reply as [string[], string[], number | string]) : [NOTHING, NOTHING, reply];
           const expired: ExpiredSession[] = [];
           for (let i = 0; i + 1 < pruned.length; i += 2) expired.push({ sessionId: bucket + pruned[i]!, userId: pruned[i + 1]! });
-          return { replaced: replacedCount === 1, evictedSessionIds: evicted.map((field) => bucket + field), expired };
+          return { replaced: Number(replacedCount) === 1, evictedSessionIds: evicted.map((field) => bucket + field), expired };
         });
         if (inOneScript) return created;
         return created.then(async (result) => ({ ...result, replaced: await deleteReplacedAfterCreate(replacesSessionId!, sessionId) }));
@@ -232,13 +233,14 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
 
     async touch(sessionId, { createdAtSeconds, lastSeenAtSeconds }) {
       const [reply] = await send([script(TOUCH_SCRIPT, [sessionKey(sessionId)], [encodeLastSeenOffset(createdAtSeconds, lastSeenAtSeconds)])]);
-      return reply === 1;
+      return Number(reply) === 1;
     },
 
     async patch(sessionId, patch, maxRecordBytes) {
       const args = [maxRecordBytes, patch.clear ? 1 : 0, patch.removeKeys.length, ...patch.removeKeys, ...patch.members];
       const [reply] = await send([script(PATCH_SCRIPT, [sessionKey(sessionId)], args)]);
-      if (reply === -1) return { status: "too_large" };
+      // -1, or "-1" from a client that returns integers as strings (a session value never is).
+      if (reply === -1 || reply === "-1") return { status: "too_large" };
       const record = typeof reply === "string" ? decodeSessionRecord(reply) : null;
       return record === null ? { status: "missing" } : { status: "updated", record };
     },
