@@ -243,6 +243,19 @@ export function describeStoreContract(name: string, createHarness: () => Promise
         expect(await listed(bob)).toEqual([bobs]);
       });
 
+      it("a login that replaces one of the user's sessions and evicts another reports both", async () => {
+        const who = await user(`rotate-evict-${name}`);
+        const now = harness.nowSeconds();
+        const oldest = await create(who, { record: { createdAtSeconds: now - 30, lastSeenAtSeconds: now - 30 } });
+        const replaced = await create(who, { record: { createdAtSeconds: now - 20, lastSeenAtSeconds: now - 20 } });
+        const newest = await create(who, { record: { createdAtSeconds: now - 10, lastSeenAtSeconds: now - 10 } });
+        const incoming = newSessionId(who);
+        const result = await store.create(incoming, record({ userId: who.userId }), options({ maxSessionsPerUser: 2, replacesSessionId: replaced }));
+        expect(result).toEqual({ replaced: true, evictedSessionIds: [oldest], expired: [] });
+        expect(await listed(who)).toEqual([newest, incoming].sort());
+        expect(await store.readAndExtend(replaced, 60_000)).toBeNull();
+      });
+
       it("maxSessionsPerUser: of sessions created in the same second, the earliest login is the oldest", async () => {
         const who = await user(`evict-same-second-${name}`);
         const created = harness.nowSeconds();
