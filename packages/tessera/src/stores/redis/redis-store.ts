@@ -5,9 +5,10 @@ import { isWellFormedSessionHandle } from "../../core/token.js";
 import { assertStorableUserId } from "../../core/user-id.js";
 import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
 import { createDeadlines } from "./deadlines.js";
+import { checkedKeyPrefix } from "./scan-keys.js";
 import { createScriptCache, sendWithScripts } from "./script-cache.js";
 import { CREATE_SCRIPT, DESTROY_FOR_USER_SCRIPT, DESTROY_SCRIPT, LIST_SCRIPT } from "./index-scripts.js";
-import { DEFAULT_KEY_PREFIX, digestOf, keyLayout } from "./layout.js";
+import { digestOf, keyLayout } from "./layout.js";
 import { PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
 
 /** The hot read's send options: its `GETEX` may share a socket write (see `SendOptions.coalesce`). */
@@ -83,15 +84,12 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       "options.connection is required: wrap your client with ioredisConnection(client), nodeRedisConnection(client) or upstashConnection(client)",
     );
   }
-  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  // Glob characters would make a SCAN MATCH over our keys match others; braces would break the hash tag.
+  const keyPrefix = checkedKeyPrefix(options.keyPrefix);
   const crossSlotScripts = options.crossSlotScripts ?? true;
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
   if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs <= 0) {
     throw new ConfigError(`commandTimeoutMs must be a positive number of milliseconds, got ${String(commandTimeoutMs)}`);
-  }
-  // Glob characters would make a SCAN MATCH over our keys match others; braces would break the hash tag.
-  if (/[*?[\]\\{}]/.test(keyPrefix)) {
-    throw new ConfigError(`keyPrefix ${JSON.stringify(keyPrefix)} must not contain glob characters or braces (* ? [ ] \\ { })`);
   }
 
   const cleanup = options.cleanupPerLogin ?? { users: 2, sessionsPerUser: 8 };
