@@ -30,7 +30,7 @@ function runToExit(script: string, args: string[]): Promise<{ code: number | nul
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    child.once("exit", (code) => {
+    child.once("close", (code) => {
       clearTimeout(killer);
       resolve({ code, stdout, stderr });
     });
@@ -49,15 +49,21 @@ async function startServing(script: string, args: string[]) {
   return {
     output: () => ({ stdout, stderr }),
     /**
-     * Waits (bounded at 5 s) until stderr holds `text`. The CLI writes its warnings after the
-     * "serving" line, on another pipe, so the parent can see stdout's data before stderr's.
+     * Wait (bounded at 5 s) until stdout matches `pattern`, or stderr holds `text`. The CLI
+     * writes its warnings and the generated token after the "serving" line, and the parent can
+     * read that line in a chunk of its own (CI once saw the token line arrive after it).
      */
+    async stdoutWith(pattern: RegExp): Promise<string> {
+      for (let attempt = 0; attempt < 200 && !pattern.test(stdout) && child.exitCode === null; attempt++) await sleep(25);
+      return stdout;
+    },
     async stderrWith(text: string): Promise<string> {
       for (let attempt = 0; attempt < 200 && !stderr.includes(text) && child.exitCode === null; attempt++) await sleep(25);
       return stderr;
     },
     async stop(): Promise<number | null> {
-      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      // "close", not "exit": a child can exit before the parent has read its last output.
+      const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
       child.kill("SIGTERM");
       return exited;
     },
@@ -167,7 +173,7 @@ describe("upstash-local serving", () => {
     url.password = "s3cret-password";
     const cli = await startServing(UPSTASH_LOCAL, ["--redis", url.toString(), "--port", String(port)]);
     try {
-      const { stdout } = cli.output();
+      const stdout = await cli.stdoutWith(/UPSTASH_REDIS_REST_TOKEN=\S+\n/);
       expect(stdout).not.toContain("s3cret-password");
       expect(stdout).toContain(`serving redis://:***@127.0.0.1:${redis.port} at http://127.0.0.1:${port}`);
       const token = /UPSTASH_REDIS_REST_TOKEN=(\S+)/.exec(stdout)?.[1];
