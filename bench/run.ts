@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { startRedisServer, type RedisServer } from "../test/support/redis-server.js";
 import { chooseLoadGenerator, type LoadGenerator } from "./lib/load.js";
 import { measureMemory } from "./lib/memory.js";
-import { profileRead, type ProfileSummary } from "./lib/profile.js";
+import { medianProfile, profileRead, type ProfileSummary } from "./lib/profile.js";
 import { measureRemote } from "./lib/remote.js";
 import type { ThroughputRow } from "./lib/report.js";
 import { PROFILE_END, PROFILE_START, renderProfileBlock, renderReport } from "./lib/results-md.js";
@@ -46,6 +46,8 @@ const warmupSeconds = 1;
 /** Remote scenarios are latency-bound: shorter measurements give stable medians there. */
 const remoteDurationSeconds = quick ? 1 : Math.max(1, durationSeconds - 1);
 const profileSeconds = quick ? 2 : 5;
+/** Profiled runs of the reference server; the report shows the median one (see `medianProfile`). */
+const profileRuns = quick ? 1 : 3;
 const connections = Number(options.connections);
 const memorySessions = quick ? 10_000 : Number(options.sessions);
 const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
@@ -97,18 +99,22 @@ async function measureLoopback(redis: RedisServer, generator: LoadGenerator, run
 }
 
 async function profileOnly(redis: RedisServer, generator: LoadGenerator): Promise<ProfileSummary> {
-  const profile = await profileRead({
-    redisUrl: redis.url,
-    generator,
-    serverCpu: SERVER_CPU,
-    loadCpu: LOAD_CPU,
-    connections,
-    warmupSeconds: 2,
-    durationSeconds: profileSeconds,
-    log,
-  });
-  log(`profile: tessera's own code ${(profile.tesseraShare * 100).toFixed(1)}% of busy CPU over ${profile.requests} reads`);
-  return profile;
+  const runs: ProfileSummary[] = [];
+  for (let run = 1; run <= profileRuns; run++) {
+    const profile = await profileRead({
+      redisUrl: redis.url,
+      generator,
+      serverCpu: SERVER_CPU,
+      loadCpu: LOAD_CPU,
+      connections,
+      warmupSeconds: 2,
+      durationSeconds: profileSeconds,
+      log,
+    });
+    log(`profile ${run}/${profileRuns}: tessera's own code ${(profile.tesseraShare * 100).toFixed(1)}% of busy CPU over ${profile.requests} reads`);
+    runs.push(profile);
+  }
+  return medianProfile(runs);
 }
 
 async function main(): Promise<void> {
@@ -169,7 +175,7 @@ async function main(): Promise<void> {
       log,
     });
 
-    log(`profile: the reference server under --cpu-prof for ${profileSeconds} s of reads`);
+    log(`profile: the reference server under --cpu-prof, ${profileRuns} run(s) of ${profileSeconds} s of reads`);
     await redis.command("FLUSHALL");
     const profile = await profileOnly(redis, generator);
 

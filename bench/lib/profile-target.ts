@@ -42,7 +42,7 @@ try {
   console.log("top functions (self):");
   for (const b of profile.topFunctions.slice(0, 15)) console.log(row(b));
   console.log("tessera's functions (self):");
-  for (const b of profile.topFunctions.filter((f) => f.name.includes("packages/tessera/"))) console.log(row(b));
+  for (const b of profile.topFunctions.filter((f) => f.name.includes("packages/tessera/") || f.name.includes("packages/server/"))) console.log(row(b));
 } finally {
   await redis.dispose();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ownerOf, summariseProfile } from "./profile.js";
+import { medianProfile, ownerOf, summariseProfile } from "./profile.js";
 
 const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0 }, children });
 
@@ -46,5 +46,16 @@ describe("CPU profile summary", () => {
     const summary = summariseProfile(profile, 3, 1_150, 1_450);
     expect(summary.busyMs).toBeCloseTo(0.3);
     expect(summary.tesseraShare).toBeCloseTo(1 / 3);
+  });
+
+  it("reports the run with the median tessera share, and the share of every run", () => {
+    const summary = summariseProfile(profile, 10, 0, Number.MAX_SAFE_INTEGER);
+    const runs = [0.131, 0.118, 0.124].map((tesseraShare, index) => ({ ...summary, requestsPerSecond: 1, tesseraShare, requests: index }));
+    const median = medianProfile(runs);
+    expect(median.tesseraShare).toBe(0.124);
+    expect(median.requests).toBe(2); // the whole run, not only its share
+    expect(median.shareOfRuns).toEqual([0.118, 0.124, 0.131]);
+    expect(medianProfile(runs.slice(0, 2)).tesseraShare).toBe(0.118);
+    expect(() => medianProfile([])).toThrow(RangeError);
   });
 });

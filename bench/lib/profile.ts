@@ -41,6 +41,22 @@ export interface ProfileSummary {
   tesseraShare: number;
   /** The same, with the node internals and native calls it makes charged to it. */
   tesseraChargedShare: number;
+  /**
+   * `tesseraShare` of every profiled run, ascending, when this summary is the median of several
+   * ({@link medianProfile}); one run's share varies by a point or more from run to run.
+   */
+  shareOfRuns?: number[];
+}
+
+/**
+ * The run whose tessera share is the median (the lower middle for an even count), with the share
+ * of every run: one profile of a few seconds moved by more than a point between runs of the same
+ * code on the bench machine, so a verdict on one run would say as much about the noise as the code.
+ */
+export function medianProfile(runs: readonly ProfileSummary[]): ProfileSummary {
+  if (runs.length === 0) throw new RangeError("medianProfile needs at least one profiled run");
+  const sorted = [...runs].sort((a, b) => a.tesseraShare - b.tesseraShare);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, shareOfRuns: sorted.map((run) => run.tesseraShare) };
 }
 
 /** Who owns a frame: tessera's library, the reference server, an npm package, Node, or V8 itself. */

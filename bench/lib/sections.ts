@@ -121,7 +121,12 @@ export function profileSection(profile: ProfileSummary): string {
     ["function (self time)", "share", "µs per request"],
     profile.topFunctions.map((b) => [`\`${b.name.replace(/\|/g, "\\|")}\``, pct(b.share), b.microsecondsPerRequest.toFixed(2)]),
   );
-  return `${fmt.rps(profile.requests)} reads in ${(profile.windowMs / 1000).toFixed(1)} s (${fmt.rps(profile.requestsPerSecond)} req/s while profiled; the profiler slows the process), ${profile.busyMs.toFixed(0)} ms of busy CPU (${fmt.ms((profile.busyMs * 1000) / Math.max(1, profile.requests))} µs per request); idle time is left out. tessera's own code (library + reference server): **${pct(profile.tesseraShare)}** of self time; **${pct(profile.tesseraChargedShare)}** with the node internals and native calls it makes (hashing, …) charged to it. The library alone: **${pct(profile.byOwner.find((b) => b.name === "tessera library")?.share ?? Number.NaN)}**. The reference server's share includes writing the HTTP answer of the seed's routes, which Hono and @hono/node-server did before the Node lane took those routes (they no longer appear below).
+  const runs = profile.shareOfRuns;
+  const median =
+    runs !== undefined && runs.length > 1
+      ? `The server was profiled ${runs.length} times, each a fresh process; tessera's own share in each run: ${runs.map(pct).join(", ")}. Below is the run with the median share. `
+      : "";
+  return `${median}${fmt.rps(profile.requests)} reads in ${(profile.windowMs / 1000).toFixed(1)} s (${fmt.rps(profile.requestsPerSecond)} req/s while profiled; the profiler slows the process), ${profile.busyMs.toFixed(0)} ms of busy CPU (${fmt.ms((profile.busyMs * 1000) / Math.max(1, profile.requests))} µs per request); idle time is left out. tessera's own code (library + reference server): **${pct(profile.tesseraShare)}** of self time; **${pct(profile.tesseraChargedShare)}** with the node internals and native calls it makes (hashing, …) charged to it. The library alone: **${pct(profile.byOwner.find((b) => b.name === "tessera library")?.share ?? Number.NaN)}**. The reference server's share includes writing the HTTP answer of the seed's routes, which Hono and @hono/node-server did before the Node lane took those routes (they no longer appear below).
 
 Self time, by whose code was on top of the stack:
 
