@@ -21,6 +21,7 @@ import { medianProfile, profileRead, type ProfileSummary } from "./lib/profile.j
 import { measureRemote } from "./lib/remote.js";
 import type { ThroughputRow } from "./lib/report.js";
 import { PROFILE_END, PROFILE_START, renderProfileBlock, renderReport } from "./lib/results-md.js";
+import { withProfileTargetRow } from "./lib/targets-table.js";
 import { StatsReader } from "./lib/redis-stats.js";
 import { measureRounds, resultKey, summarise, type LoadStep } from "./lib/rounds.js";
 import { LOOPBACK_TARGETS, ROOT, ROUND_GROUPS, startTargets, stopAll, type StartedTarget } from "./lib/targets.js";
@@ -142,8 +143,8 @@ async function main(): Promise<void> {
       console.log(`\n${block}\n`);
       if (quick) log("quick run: bench/RESULTS.md left unchanged");
       else if (at >= 0 && end > at) {
-        writeFileSync(path, current.slice(0, at) + block + current.slice(end + PROFILE_END.length));
-        log("replaced the CPU profile section of bench/RESULTS.md");
+        writeFileSync(path, withProfileTargetRow(current.slice(0, at), profile) + block + current.slice(end + PROFILE_END.length));
+        log("replaced the CPU profile section of bench/RESULTS.md and its row in the targets table");
       } else log("bench/RESULTS.md has no profile section to replace: run the whole bench once");
       return;
     }
