@@ -13,4 +13,31 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `count` distinct TCP ports on 127.0.0.1 that were free a moment ago. All are held open until
+ * every one is chosen: asked one after the other, the OS may give the same free port twice (it
+ * was released in between), and two processes of one test then fight over it.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.unref();
+            server.on("error", reject);
+            server.listen(0, "127.0.0.1", () => {
+              const address = server.address();
+              if (typeof address === "object" && address) resolve(address.port);
+              else reject(new Error("no port"));
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))));
+  }
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, sleep } from "./ports.js";
+import { freePorts, sleep } from "./ports.js";
 import { assertRedisInstalled, parseCommandStats } from "./redis-server.js";
 
 /** One `redis-server --cluster-enabled yes` process of a {@link RedisCluster}. */
@@ -69,12 +69,17 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const processes = new Map<number, ChildProcess>();
   const nodes: Array<ClusterNode & { dir: string }> = [];
 
+  /** Each node's cluster bus port, chosen with the data ports (by default it is port + 10000, which may be another node's port). */
+  const busPorts = new Map<number, number>();
+
   async function launch(port: number, dir: string): Promise<void> {
     const child = spawn(
       "redis-server",
       [
         "--port",
         String(port),
+        "--cluster-port",
+        String(busPorts.get(port)),
         "--bind",
         "127.0.0.1",
         "--dir",
@@ -175,8 +180,10 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   };
 
   try {
+    const ports = await freePorts(MASTERS * 2 * 2);
     for (let index = 0; index < MASTERS * 2; index++) {
-      const port = await freePort();
+      const port = ports[index]!;
+      busPorts.set(port, ports[MASTERS * 2 + index]!);
       const dir = join(root, String(port));
       mkdirSync(dir);
       nodes.push({

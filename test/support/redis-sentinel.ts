@@ -2,7 +2,7 @@ import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_proces
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, sleep } from "./ports.js";
+import { freePorts, sleep } from "./ports.js";
 import { startRedisServer, type RedisServer } from "./redis-server.js";
 
 const INSTALL_HINT =
@@ -140,8 +140,8 @@ export async function startRedisSentinelGroup(options: RedisSentinelOptions = {}
     const [primary, replica] = servers as [RedisServer, RedisServer];
     await replica.command("REPLICAOF", "127.0.0.1", String(primary.port));
     await waitUntilReplicating(replica, async () => primary.port, 10_000);
-    for (let index = 0; index < sentinelCount; index++) {
-      const port = await freePort();
+    const ports = await freePorts(sentinelCount);
+    for (const port of ports) {
       const configFile = join(root, `sentinel-${port}.conf`);
       writeFileSync(
         configFile,

@@ -65,13 +65,8 @@ export async function runUpstashLocalCli(args: readonly string[], env: NodeJS.Pr
   if (maxBodyBytes !== undefined) options.maxBodyBytes = maxBodyBytes;
   if (maxSubscribers !== undefined) options.maxSubscribers = maxSubscribers;
   const server = await start(options);
-  console.log(`upstash-local: serving ${redactRedisUrl(redisUrl)} at ${server.url}`);
-  if (!givenToken) console.log(`upstash-local: no token given, generated one: UPSTASH_REDIS_REST_TOKEN=${token}`);
-  if (!server.redisReadyAtStart) {
-    console.error(
-      `upstash-local: Redis at ${redactRedisUrl(redisUrl)} does not answer; requests get 503 until it does (start redis-server, or pass --redis <url>)`,
-    );
-  }
+  // Before the "serving" line: whoever reads it may stop the server at once, and a signal that
+  // came before these handlers would end the process without closing it (and not with code 0).
   const stop = async () => {
     const { httpRequests, commands } = server.stats;
     await server.close();
@@ -80,6 +75,13 @@ export async function runUpstashLocalCli(args: readonly string[], env: NodeJS.Pr
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  console.log(`upstash-local: serving ${redactRedisUrl(redisUrl)} at ${server.url}`);
+  if (!givenToken) console.log(`upstash-local: no token given, generated one: UPSTASH_REDIS_REST_TOKEN=${token}`);
+  if (!server.redisReadyAtStart) {
+    console.error(
+      `upstash-local: Redis at ${redactRedisUrl(redisUrl)} does not answer; requests get 503 until it does (start redis-server, or pass --redis <url>)`,
+    );
+  }
 }
 
 /** What an entry point does with a failure: the message (and a pointer to --help for usage mistakes), then exit. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../../test/support/ports.js";
+import { freePorts } from "../../../../test/support/ports.js";
 import { startRedisCluster, type RedisCluster } from "../../../../test/support/redis-cluster.js";
 import { startServerProcess, type ServerProcess } from "../support/server-process.js";
 
@@ -10,8 +10,12 @@ describe("two reference-server processes sharing one Redis Cluster", () => {
   beforeAll(async () => {
     cluster = await startRedisCluster();
     // Each instance knows a different startup node: either finds the whole cluster from one.
-    const env = async (node: string) => ({ PORT: String(await freePort()), REDIS_CLUSTER_NODES: node });
-    [first, second] = await Promise.all([startServerProcess(await env(cluster.startupNodes[0]!)), startServerProcess(await env(cluster.startupNodes[4]!))]);
+    const [firstPort, secondPort] = await freePorts(2);
+    const env = (port: number, node: string) => ({ PORT: String(port), REDIS_CLUSTER_NODES: node });
+    [first, second] = await Promise.all([
+      startServerProcess(env(firstPort!, cluster.startupNodes[0]!)),
+      startServerProcess(env(secondPort!, cluster.startupNodes[4]!)),
+    ]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([first?.stop("SIGKILL"), second?.stop("SIGKILL")]);

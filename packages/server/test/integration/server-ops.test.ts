@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, sleep } from "../../../../test/support/ports.js";
+import { freePort, freePorts, sleep } from "../../../../test/support/ports.js";
 import { commandsDuring, total } from "../../../../test/support/redis-harness.js";
 import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
 import { startServerProcess, type ServerProcess } from "../support/server-process.js";
@@ -211,9 +211,9 @@ describe("METRICS_PORT", () => {
   let server: ServerProcess;
   let metricsUrl: string;
   beforeAll(async () => {
-    const metricsPort = await freePort();
+    const [port, metricsPort] = await freePorts(2);
     metricsUrl = `http://127.0.0.1:${metricsPort}`;
-    server = await startServerProcess({ PORT: String(await freePort()), METRICS_PORT: String(metricsPort) });
+    server = await startServerProcess({ PORT: String(port), METRICS_PORT: String(metricsPort) });
     await server.waitForLine(/metrics on http/);
   });
   afterAll(async () => server?.stop("SIGKILL"));

@@ -66,10 +66,14 @@ describe("shutdown on SIGTERM", () => {
     try {
       // A request waiting on the frozen store when the signal comes: still answered (503, its
       // store deadline), with Connection: close.
+      // The signal must land between the server taking the request and the store deadline (1 s)
+      // answering it: 400 ms leaves room on both sides on a busy machine, and the log line below
+      // says whether it did.
       const inFlight = get(server.baseUrl, "/profile/", agent, cookie);
-      await sleep(100);
+      await sleep(400);
       server.child.kill("SIGTERM");
       const answer = await inFlight;
+      await server.waitForLine(/answering 1 request\(s\) in flight/);
       expect(answer.status).toBe(503);
       expect(answer.headers.connection).toBe("close");
       expect(await server.exited).toBe(0);

@@ -79,7 +79,8 @@ export async function startServerProcess(env: Record<string, string>, options: {
       });
     },
     async stop(signal = "SIGTERM") {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      // Already ended: still wait for "close", so that `lines` holds all it printed.
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill(signal);
       return exited;
     },

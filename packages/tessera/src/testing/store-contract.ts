@@ -112,11 +112,12 @@ export function describeStoreContract(name: string, createHarness: () => Promise
       });
 
       it("slides the expiry on every read", async () => {
-        const id = await create(await user("slider"), { options: { ttlMs: 1000 } });
-        await harness.elapse(700);
-        expect(await store.readAndExtend(id, 1000)).not.toBeNull();
-        await harness.elapse(700); // 1400 ms after creation: alive only because the read slid it
-        expect(await store.readAndExtend(id, 1000)).not.toBeNull();
+        // Each wait leaves 800 ms for a late timer and a round trip on a busy machine.
+        const id = await create(await user("slider"), { options: { ttlMs: 2000 } });
+        await harness.elapse(1200);
+        expect(await store.readAndExtend(id, 2000)).not.toBeNull();
+        await harness.elapse(1200); // 2400 ms after creation: alive only because the read slid it
+        expect(await store.readAndExtend(id, 2000)).not.toBeNull();
       });
 
       it("rotation deletes the replaced session and creates the new one", async () => {
@@ -152,25 +153,26 @@ export function describeStoreContract(name: string, createHarness: () => Promise
       it("touch records activity, keeps the expiry and the data", async () => {
         const who = await user("toucher");
         const created = harness.nowSeconds();
-        const id = await create(who, { record: { createdAtSeconds: created, lastSeenAtSeconds: created, data: { k: "v" } }, options: { ttlMs: 400 } });
+        // The TTL leaves a second for the round trips before the read, on a busy machine too.
+        const id = await create(who, { record: { createdAtSeconds: created, lastSeenAtSeconds: created, data: { k: "v" } }, options: { ttlMs: 1000 } });
         expect(await store.touch(id, { createdAtSeconds: created, lastSeenAtSeconds: created + 125 })).toBe(true);
-        const read = await store.readAndExtend(id, 400);
+        const read = await store.readAndExtend(id, 1000);
         expect(read?.lastSeenAtSeconds).toBe(created + 125);
         expect(read?.data).toEqual({ k: "v" });
         expect(await store.touch(id, { createdAtSeconds: created, lastSeenAtSeconds: created + 200 })).toBe(true);
-        await harness.elapse(600); // touch did not extend the 400 ms TTL
-        expect(await store.readAndExtend(id, 400)).toBeNull();
+        await harness.elapse(1300); // touch did not extend the 1000 ms TTL
+        expect(await store.readAndExtend(id, 1000)).toBeNull();
       });
 
       it("patch sets and deletes only the named keys, and keeps the expiry", async () => {
-        const id = await create(await user("patcher"), { record: { data: { keep: 1, drop: 2, change: "old" } }, options: { ttlMs: 400 } });
+        const id = await create(await user("patcher"), { record: { data: { keep: 1, drop: 2, change: "old" } }, options: { ttlMs: 1000 } });
         const outcome = await store.patch(id, encodeDataPatch({ set: { change: "new", added: [1, { deep: "x" }] }, delete: ["drop"] }), 4096);
         expect(outcome.status === "updated" && outcome.record.data).toEqual({ keep: 1, change: "new", added: [1, { deep: "x" }] });
-        expect((await store.readAndExtend(id, 400))?.data).toEqual({ keep: 1, change: "new", added: [1, { deep: "x" }] });
+        expect((await store.readAndExtend(id, 1000))?.data).toEqual({ keep: 1, change: "new", added: [1, { deep: "x" }] });
         expect((await store.patch(id, encodeDataPatch({ clear: true, set: { only: true } }), 4096)).status).toBe("updated");
-        expect((await store.readAndExtend(id, 400))?.data).toEqual({ only: true });
-        await harness.elapse(600);
-        expect(await store.readAndExtend(id, 400)).toBeNull();
+        expect((await store.readAndExtend(id, 1000))?.data).toEqual({ only: true });
+        await harness.elapse(1300);
+        expect(await store.readAndExtend(id, 1000)).toBeNull();
       });
 
       it("patch refuses a result over the size limit and writes nothing", async () => {
