@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePorts, sleep } from "./ports.js";
@@ -96,11 +96,23 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         "no",
         "--protected-mode",
         "yes",
+        // A node that does not start (an option this redis-server does not know, a port taken)
+        // says why here; the PING timeout below quotes it.
+        "--logfile",
+        join(dir, "redis.log"),
       ],
-      { stdio: "ignore" },
+      // stderr: where a refused option is reported, before the log file is opened.
+      { stdio: ["ignore", "ignore", "pipe"] },
     );
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     processes.set(port, child);
-    await waitFor(`redis-server on port ${port} to answer PING`, 5000, async () => (await cli(port, ["PING"]).catch(() => "")).trim() === "PONG");
+    const whyNot = () => {
+      const exited = child.exitCode !== null || child.signalCode !== null ? `redis-server exited (${child.signalCode ?? `code ${child.exitCode}`}); ` : "";
+      const log = existsSync(join(dir, "redis.log")) ? readFileSync(join(dir, "redis.log"), "utf8").trim().split("\n").slice(-3).join(" | ") : "no log";
+      return `${exited}its log: ${log}${stderr.trim() ? `; its stderr: ${stderr.trim().replace(/\s+/g, " ")}` : ""}`;
+    };
+    await waitFor(`redis-server on port ${port} to answer PING`, 5000, async () => (await cli(port, ["PING"]).catch(() => "")).trim() === "PONG", whyNot);
   }
 
   const cluster: RedisCluster = {

@@ -44,6 +44,9 @@ async function startServing(script: string, args: string[]) {
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  // "close", not "exit": a child can exit before the parent has read its last output. Listened
+  // for from the start, so that a CLI which already ended is not waited for in vain.
+  const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
   // Bounded at 15 s: with Redis away the CLI first waits 2 s for it, and a busy machine starts Node slowly.
   for (let attempt = 0; attempt < 600 && !stdout.includes("serving") && child.exitCode === null; attempt++) await sleep(25);
   return {
@@ -62,10 +65,8 @@ async function startServing(script: string, args: string[]) {
       return stderr;
     },
     async stop(): Promise<number | null> {
-      // "close", not "exit": a child can exit before the parent has read its last output.
-      const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
       child.kill("SIGTERM");
-      return exited;
+      return closed;
     },
     kill: () => child.kill("SIGKILL"),
   };

@@ -156,8 +156,8 @@ describe("the web page in Chromium, on Redis", () => {
     const document = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     const operations = Object.values(document.paths).reduce((sum, methods) => sum + Object.keys(methods).length, 0);
     expect(operations).toBeGreaterThanOrEqual(11);
-    // Polled (bounded by the poll's default timeout): the blocks are rendered, not necessarily all in the frame the first one showed in.
-    await expect.poll(() => page.locator(".opblock").count()).toBe(operations);
+    // Polled (bounded at 5 s): the blocks are rendered, not necessarily all in the frame the first one showed in.
+    await expect.poll(() => page.locator(".opblock").count(), { timeout: 5000 }).toBe(operations);
     expect(await page.locator(".opblock-summary-path", { hasText: "/login/" }).count()).toBe(1);
     expect(foreign).toEqual([]);
     await shot(page, "06-docs");
