@@ -21,7 +21,7 @@ import { medianProfile, profileRead, type ProfileSummary } from "./lib/profile.j
 import { measureRemote } from "./lib/remote.js";
 import type { ThroughputRow } from "./lib/report.js";
 import { PROFILE_END, PROFILE_START, renderProfileBlock, renderReport } from "./lib/results-md.js";
-import { profileTargetRow, withProfileTargetRow } from "./lib/targets-table.js";
+import { withProfileTargetRow } from "./lib/targets-table.js";
 import { StatsReader } from "./lib/redis-stats.js";
 import { measureRounds, resultKey, summarise, type LoadStep } from "./lib/rounds.js";
 import { LOOPBACK_TARGETS, ROOT, ROUND_GROUPS, startTargets, stopAll, type StartedTarget } from "./lib/targets.js";
@@ -145,10 +145,9 @@ async function main(): Promise<void> {
       else if (at >= 0 && end > at) {
         const head = current.slice(0, at);
         const rewrittenHead = withProfileTargetRow(head, profile);
-        writeFileSync(path, rewrittenHead + block + current.slice(end + PROFILE_END.length));
-        const rowFound = rewrittenHead !== head || head.includes(`| ${profileTargetRow(profile).join(" | ")} |`);
+        writeFileSync(path, (rewrittenHead ?? head) + block + current.slice(end + PROFILE_END.length));
         log(
-          `replaced the CPU profile section of bench/RESULTS.md${rowFound ? " and its row in the targets table" : " (its targets table has no profile row)"}`,
+          `replaced the CPU profile section of bench/RESULTS.md${rewrittenHead !== undefined ? " and its row in the targets table" : " (its targets table has no profile row)"}`,
         );
       } else log("bench/RESULTS.md has no profile section to replace: run the whole bench once");
       return;

@@ -35,8 +35,9 @@ describe("the profile's target row", () => {
       "| reference server on Bun reported beside Node (read) | Bun at 1.46× of Node | met |",
       "",
     ].join("\n");
-    const rewritten = withProfileTargetRow(markdown, profile(0.095, [0.09, 0.095, 0.11])).split("\n");
+    const rewritten = withProfileTargetRow(markdown, profile(0.095, [0.09, 0.095, 0.11]))!.split("\n");
     expect(rewritten[3]).toBe("| CPU profile of a read: tessera's own code ≤ 10% of the process's CPU | 9.5% (median of 9.0%, 9.5%, 11.0%) | met |");
     expect(rewritten.filter((_, index) => index !== 3)).toEqual(markdown.split("\n").filter((_, index) => index !== 3));
+    expect(withProfileTargetRow(markdown.replace(/^\| CPU profile.*$/m, ""), profile(0.095))).toBeUndefined();
   });
 });

@@ -18,15 +18,16 @@ export function profileTargetRow(profile: BenchResults["profile"]): string[] {
 }
 
 /**
- * `markdown` with its profile target row (if any) replaced by `profile`'s: what `--profile`
- * does to RESULTS.md besides its profile section, so that the table never states another run's share.
+ * `markdown` with its profile target row replaced by `profile`'s, or `undefined` when it has no
+ * such row: what `--profile` does to RESULTS.md besides its profile section, so that the table
+ * never states another run's share.
  */
-export function withProfileTargetRow(markdown: string, profile: BenchResults["profile"]): string {
-  const row = `| ${profileTargetRow(profile).join(" | ")} |`;
-  return markdown
-    .split("\n")
-    .map((line) => (line.startsWith(`| ${PROFILE_TARGET} |`) ? row : line))
-    .join("\n");
+export function withProfileTargetRow(markdown: string, profile: BenchResults["profile"]): string | undefined {
+  const lines = markdown.split("\n");
+  const at = lines.findIndex((line) => line.startsWith(`| ${PROFILE_TARGET} |`));
+  if (at < 0) return undefined;
+  lines[at] = `| ${profileTargetRow(profile).join(" | ")} |`;
+  return lines.join("\n");
 }
 
 /** The targets of issue 12, each with what this run measured and met or missed. */

@@ -1,5 +1,6 @@
 import { startUpstashLocal, type UpstashLocalServer } from "@tessera/upstash-local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep } from "../support/ports.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { STORE_ERROR_HEADER } from "./app/smoke-app.js";
 import { SMOKE_STORES } from "./app/smoke-store.js";
@@ -68,7 +69,7 @@ for (const runtime of RUNTIMES) {
               if (attempt > 1) console.log(`${runtime.name} on ${store}: the warm-up login went through at attempt ${attempt}`);
               break;
             }
-            await new Promise((resolve) => setTimeout(resolve, 100));
+            await sleep(100);
           }
         }
       });

@@ -1,18 +1,5 @@
 import { createServer } from "node:net";
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
 /**
  * `count` distinct TCP ports on 127.0.0.1 that were free a moment ago. All are held open until
  * every one is chosen: asked one after the other, the OS may give the same free port twice (it
@@ -38,6 +25,12 @@ export async function freePorts(count: number): Promise<number[]> {
   const failed = listening.find((result) => result.status === "rejected");
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return listening.map((result) => (result as PromiseFulfilledResult<number>).value);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port!;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

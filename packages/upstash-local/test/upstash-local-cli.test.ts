@@ -47,8 +47,12 @@ async function startServing(script: string, args: string[]) {
   // "close", not "exit": a child can exit before the parent has read its last output. Listened
   // for from the start, so that a CLI which already ended is not waited for in vain.
   const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
+  /** Polls `done` every 25 ms while the CLI runs, at most `attempts` times. */
+  const until = async (done: () => boolean, attempts = 200) => {
+    for (let attempt = 0; attempt < attempts && !done() && child.exitCode === null; attempt++) await sleep(25);
+  };
   // Bounded at 15 s: with Redis away the CLI first waits 2 s for it, and a busy machine starts Node slowly.
-  for (let attempt = 0; attempt < 600 && !stdout.includes("serving") && child.exitCode === null; attempt++) await sleep(25);
+  await until(() => stdout.includes("serving"), 600);
   return {
     output: () => ({ stdout, stderr }),
     /**
@@ -57,11 +61,11 @@ async function startServing(script: string, args: string[]) {
      * read that line in a chunk of its own (CI once saw the token line arrive after it).
      */
     async stdoutWith(pattern: RegExp): Promise<string> {
-      for (let attempt = 0; attempt < 200 && !pattern.test(stdout) && child.exitCode === null; attempt++) await sleep(25);
+      await until(() => pattern.test(stdout));
       return stdout;
     },
     async stderrWith(text: string): Promise<string> {
-      for (let attempt = 0; attempt < 200 && !stderr.includes(text) && child.exitCode === null; attempt++) await sleep(25);
+      await until(() => stderr.includes(text));
       return stderr;
     },
     async stop(): Promise<number | null> {
