@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import type { ServerCpu } from "./process-cpu.js";
 import { pinned } from "./processes.js";
 
 /** One load run: a fixed number of connections for a fixed time. */
@@ -26,6 +27,8 @@ export interface LoadResult {
   errors: number;
   /** Responses that were not 2xx. A correct run has none. */
   non2xx: number;
+  /** The server's CPU during the run, where it could be read (see `process-cpu.ts`). */
+  serverCpu?: ServerCpu | undefined;
 }
 
 export type LoadGenerator = "wrk" | "autocannon";

@@ -9,6 +9,10 @@ export interface ThroughputRow {
   p99Ms: number;
   rounds: number[];
   failures: number;
+  /** The server's CPU time per request served, in µs (NaN where it could not be read). */
+  cpuMicrosecondsPerRequest: number;
+  /** CPU time over the run's time: 1 is its core fully busy (NaN where unknown). */
+  busyShare: number;
 }
 
 const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -75,4 +79,7 @@ export const fmt = {
   ms: (value: number) => value.toFixed(2),
   ratio: (value: number) => `${value.toFixed(2)}×`,
   bytes: (value: number) => value.toFixed(1),
+  /** CPU µs per request, or "—" where the server's CPU could not be read. */
+  cpu: (microseconds: number) => (Number.isFinite(microseconds) ? microseconds.toFixed(1) : "—"),
+  busy: (share: number) => (Number.isFinite(share) ? `${Math.round(share * 100)}%` : "—"),
 };

@@ -47,7 +47,7 @@ function versions(results: BenchResults): string {
 function throughputTable(results: BenchResults, scenario: Scenario): string {
   const floor = loopback(results, "floor-node", scenario)?.requestsPerSecond ?? Number.NaN;
   return table(
-    ["stack", "req/s (median)", "p50 ms", "p99 ms", "vs raw node floor", "rounds (req/s)"],
+    ["stack", "req/s (median)", "p50 ms", "p99 ms", "vs raw node floor", "server CPU µs/req", "core busy", "rounds (req/s)"],
     results.throughput
       .filter((row) => row.scenario === scenario && Number.isFinite(row.requestsPerSecond))
       .sort((a, b) => b.requestsPerSecond - a.requestsPerSecond)
@@ -57,6 +57,8 @@ function throughputTable(results: BenchResults, scenario: Scenario): string {
         fmt.ms(row.p50Ms),
         fmt.ms(row.p99Ms),
         fmt.ratio(row.requestsPerSecond / floor),
+        fmt.cpu(row.cpuMicrosecondsPerRequest),
+        fmt.busy(row.busyShare),
         row.rounds.map(fmt.rps).join(", "),
       ]),
   );
@@ -116,6 +118,9 @@ ${results.serverCpu}; Redis, the load generator, the delay proxies and upstash-l
   scenario after a ${results.warmupSeconds} s warm-up, targets alternating within each round (those compared by a ratio back to
   back); figures are medians of the rounds, and a ratio is the median of its rounds' ratios.
   Reads reuse one valid cookie; every login is a different user. Redis is flushed before each run.
+- Server CPU: the server process's user + system time (all its threads, from \`/proc/<pid>/stat\`) over the
+  load generator's window, per request served ("server CPU µs/req") and over the window's length ("core busy":
+  100% is its one core fully used). Throughput alone cannot tell a costlier request from a core left idle.
 ${skipped}
 ![Throughput relative to the floor](chart.svg)
 

@@ -1,4 +1,5 @@
 import { runLoad, type LoadGenerator, type LoadResult } from "./load.js";
+import { processCpuSeconds, serverCpuOf } from "./process-cpu.js";
 import { fmt } from "./report.js";
 import type { Scenario, StartedTarget } from "./targets.js";
 
@@ -30,6 +31,10 @@ export interface Summary {
   p99Ms: number;
   rounds: number[];
   failures: number;
+  /** The server's CPU time per request, in µs (median over rounds; NaN where it could not be read). */
+  cpuMicrosecondsPerRequest: number;
+  /** How busy the server's core was: CPU time over the run's time (median over rounds; NaN where unknown). */
+  busyShare: number;
 }
 
 export const resultKey = (target: string, step: LoadStep) => `${target}/${step.scenario}/${step.connections}`;
@@ -49,6 +54,8 @@ export function summarise(runs: LoadResult[] | undefined): Summary {
     p99Ms: median(all.map((r) => r.p99Ms)),
     rounds: all.map((r) => r.requestsPerSecond),
     failures: all.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
+    cpuMicrosecondsPerRequest: median(all.flatMap((r) => (r.serverCpu ? [r.serverCpu.microsecondsPerRequest] : []))),
+    busyShare: median(all.flatMap((r) => (r.serverCpu ? [r.serverCpu.busyShare] : []))),
   };
 }
 
@@ -98,19 +105,27 @@ export async function measureRounds(options: RoundsOptions): Promise<Map<string,
     for (const step of steps) {
       const eligible = runsOf(step);
       const order = roundOrder(eligible, options.groups ?? [], round);
-      for (const { target, url } of order) {
+      for (const { target, url, process: server } of order) {
         done++;
         await options.reset();
         const cookie = step.scenario === "read" ? await login(url, "abdullah") : undefined;
         const spec = { url, scenario: step.scenario, connections: step.connections, ...(cookie ? { cookie } : {}) };
         if (options.warmupSeconds > 0) await runLoad(generator, { ...spec, durationSeconds: options.warmupSeconds, userPrefix: `w${round}-` }, loadCpu);
+        const pid = server.child.pid;
+        const cpuBefore = processCpuSeconds(pid);
         const result = await runLoad(generator, { ...spec, durationSeconds: options.durationSeconds, userPrefix: `r${round}-` }, loadCpu);
+        // The load generator's own measured window: the server was idle while it started.
+        result.serverCpu = serverCpuOf(cpuBefore, processCpuSeconds(pid), result.requests / result.requestsPerSecond, result.requests);
         const key = resultKey(target.name, step);
         results.set(key, [...(results.get(key) ?? []), result]);
         const flag = result.errors + result.non2xx > 0 ? `  ⚠ ${result.errors} errors, ${result.non2xx} non-2xx` : "";
         log(
           `[${done}/${total}] ${step.scenario.padEnd(5)} c=${String(step.connections).padEnd(2)} ${target.name.padEnd(18)} round ${round + 1}: ` +
-            `${fmt.rps(result.requestsPerSecond)} req/s, p50 ${fmt.ms(result.p50Ms)} ms, p99 ${fmt.ms(result.p99Ms)} ms${flag}`,
+            `${fmt.rps(result.requestsPerSecond)} req/s, p50 ${fmt.ms(result.p50Ms)} ms, p99 ${fmt.ms(result.p99Ms)} ms` +
+            (result.serverCpu
+              ? `, server CPU ${fmt.cpu(result.serverCpu.microsecondsPerRequest)} µs/req, core ${fmt.busy(result.serverCpu.busyShare)} busy`
+              : "") +
+            flag,
         );
       }
     }

@@ -8,16 +8,31 @@ import { ADAPTER_PAIRS } from "./targets.js";
 const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
 const notRun = (results: BenchResults, target: string) => `not run: ${skipReason(results, target) ?? "no result"}`;
 
-/** Each adapter beside its bare framework, read only. */
+/** Each adapter beside its bare framework, read only: throughput, and what the server's CPU says about it. */
 export function adaptersSection(results: BenchResults): string {
   return table(
-    ["framework", "bare framework + one GETEX (req/s, p50 ms)", "with tessera's adapter (req/s, p50 ms)", "adapter / bare"],
+    [
+      "framework",
+      "bare framework + one GETEX (req/s, p50 ms)",
+      "with tessera's adapter (req/s, p50 ms)",
+      "adapter / bare",
+      "server CPU µs/req (bare → adapter)",
+      "core busy (bare → adapter)",
+    ],
     ADAPTER_PAIRS.map(({ framework, adapter, floor }) => {
       const bare = loopback(results, floor, "read");
       const withTessera = loopback(results, adapter, "read");
       const cell = (row: typeof bare, name: string) => (row ? `${fmt.rps(row.requestsPerSecond)}, ${fmt.ms(row.p50Ms)}` : notRun(results, name));
       const ratio = loopbackRatio(results, adapter, floor, "read");
-      return [framework, cell(bare, floor), cell(withTessera, adapter), Number.isFinite(ratio) ? fmt.ratio(ratio) : "—"];
+      const both = (pick: (row: NonNullable<typeof bare>) => string) => (bare && withTessera ? `${pick(bare)} → ${pick(withTessera)}` : "—");
+      return [
+        framework,
+        cell(bare, floor),
+        cell(withTessera, adapter),
+        Number.isFinite(ratio) ? fmt.ratio(ratio) : "—",
+        both((row) => fmt.cpu(row.cpuMicrosecondsPerRequest)),
+        both((row) => fmt.busy(row.busyShare)),
+      ];
     }),
   );
 }
