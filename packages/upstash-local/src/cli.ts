@@ -18,7 +18,7 @@ Options:
                             else a random one, printed once)
   --host <host>             Interface to listen on (default ${DEFAULT_HOST})
   --port <port>             Port to listen on (default ${DEFAULT_PORT})
-  --max-body-bytes <n>      Largest request body in bytes (default 1048576)
+  --max-body-bytes <n>      Largest request body in bytes (default 10485760, as Upstash's 10 MB)
   --max-subscribers <n>     Event streams (/subscribe, /psubscribe) open at once (default 100)
   -h, --help                Print this help and exit
 

@@ -132,11 +132,20 @@ const READS = new Set([
   "script",
 ]);
 
-export type CommandArgument = string | number | boolean;
+/** An argument as received: JSON scalars, or raw bytes (a request body in the URL form). */
+export type CommandArgument = string | number | boolean | Buffer;
 
 /** Why a command cannot run here, or `undefined` when it can. */
 export function refusalOf(command: readonly CommandArgument[]): string | undefined {
   const name = String(command[0]).toLowerCase();
+  if ((name === "xread" || name === "xreadgroup") && blocks(command, name === "xreadgroup" ? 4 : 1)) {
+    return `ERR ${name.toUpperCase()} with BLOCK is not supported over REST (it would stall every other client on the shared connection): read without BLOCK and poll`;
+  }
+  // The Lua debugger takes over the connection it is turned on for: every later command of every
+  // client would go to the debugger. `SCRIPT DEBUG NO` is harmless.
+  if (name === "script" && lower(command[1]) === "debug" && lower(command[2]) !== "no") {
+    return "ERR SCRIPT DEBUG is not supported over REST (it would change the shared connection)";
+  }
   if (REFUSED.has(name)) {
     if (name === "multi" || name === "exec") return `ERR ${name.toUpperCase()} is not supported as a command: send the transaction to /multi-exec`;
     if (name === "subscribe" || name === "psubscribe") {
@@ -145,6 +154,23 @@ export function refusalOf(command: readonly CommandArgument[]): string | undefin
     return `ERR ${name.toUpperCase()} is not supported over REST (it would block or change the shared connection)`;
   }
   return undefined;
+}
+
+const lower = (argument: CommandArgument | undefined) => (typeof argument === "string" ? argument.toLowerCase() : undefined);
+
+/**
+ * Whether an `XREAD` or `XREADGROUP` asks to block: a `BLOCK` among its options, which come
+ * before `STREAMS` (after it, every argument is a key or an id, and may be named "block").
+ * `from` skips `GROUP group consumer` of an `XREADGROUP`.
+ */
+function blocks(command: readonly CommandArgument[], from: number): boolean {
+  for (let index = from; index < command.length; index++) {
+    const option = lower(command[index]);
+    if (option === "streams") return false;
+    if (option === "block") return true;
+    if (option === "count") index++; // its value, which could be spelt "block" only by mistake
+  }
+  return false;
 }
 
 export function isWrite(command: readonly CommandArgument[]): boolean {
@@ -162,12 +188,13 @@ export function isCommand(value: unknown): value is CommandArgument[] {
 }
 
 /**
- * Redis takes every argument as a string; JSON numbers and booleans are sent as their text.
+ * Redis takes every argument as a string; JSON numbers and booleans are sent as their text, and
+ * raw bytes as they are.
  *
  * The name goes to ioredis upper-cased: ioredis reshapes the replies of some commands it knows
  * by their lower-case name (`hgetall` becomes an object, which sorts integer-like fields first
  * and mangles `__proto__`), while Upstash answers the same for every spelling.
  */
-export function toRedisArguments(command: readonly CommandArgument[]): string[] {
-  return command.map((part, index) => (index === 0 ? String(part).toUpperCase() : String(part)));
+export function toRedisArguments(command: readonly CommandArgument[]): Array<string | Buffer> {
+  return command.map((part, index) => (index === 0 ? String(part).toUpperCase() : Buffer.isBuffer(part) ? part : String(part)));
 }

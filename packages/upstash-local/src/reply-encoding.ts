@@ -13,6 +13,7 @@ export function encodeReply(reply: RawReply, base64: boolean): JsonReply {
   if (Buffer.isBuffer(reply)) return base64 ? reply.toString("base64") : reply.toString("utf8");
   if (typeof reply === "string") return base64 ? Buffer.from(reply, "utf8").toString("base64") : reply;
   if (Array.isArray(reply)) return reply.map((item) => encodeReply(item, base64));
-  // An error nested inside an array reply (rare: EXEC results are unwrapped before this) keeps its text.
-  return reply.message;
+  // An error nested inside an array reply (a script's `redis.error_reply` in a table): its text,
+  // encoded like every other string, since the client decodes every string of an array.
+  return base64 ? Buffer.from(reply.message, "utf8").toString("base64") : reply.message;
 }

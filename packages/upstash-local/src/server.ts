@@ -18,7 +18,10 @@ export interface UpstashLocalOptions {
   host?: string;
   /** `0` picks a free port. @default 8079 */
   port?: number;
-  /** Largest request body accepted, in bytes; larger ones get 413. @default 1048576 (1 MiB) */
+  /**
+   * Largest request body accepted, in bytes; larger ones get 413. Upstash documents 10 MB for its
+   * Free and Pay-as-you-go plans, so code that works there is not refused here. @default 10485760 (10 MiB)
+   */
   maxBodyBytes?: number;
   /** Redis connections reserved for `/multi-exec`, one transaction each at a time. @default 4 */
   transactionConnections?: number;
@@ -67,7 +70,7 @@ export interface UpstashLocalServer {
 export async function startUpstashLocal(options: UpstashLocalOptions): Promise<UpstashLocalServer> {
   if (!options.token) throw new Error("upstash-local needs a token: pass --token or set UPSTASH_REDIS_REST_TOKEN");
   const expectedAuthorization = Buffer.from(`Bearer ${options.token}`);
-  const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
+  const maxBodyBytes = options.maxBodyBytes ?? 10 << 20;
   const maxSubscribers = options.maxSubscribers ?? 100;
   if (!Number.isInteger(maxSubscribers) || maxSubscribers < 0) throw new Error(`maxSubscribers must be a whole number ≥ 0, got ${maxSubscribers}`);
   const redis = connectToRedis(options.redisUrl);
@@ -85,7 +88,8 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://localhost");
-    if (request.method !== "POST" && request.method !== "GET") throw new HttpError(405, `method ${request.method} not allowed: use POST`);
+    // Upstash's own list; Node writes no body for HEAD.
+    if (!ALLOWED_METHODS.has(request.method ?? "")) throw new HttpError(405, `method ${request.method} not allowed: use POST (or GET, PUT, HEAD)`);
     if (!authorized(request, url)) throw new HttpError(401, "Unauthorized: send Authorization: Bearer <token>");
     const base64 = String(request.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
     const body = await readBody(request, maxBodyBytes);
@@ -109,7 +113,8 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
       if (!isCommand(parsed)) throw new HttpError(400, 'expected a JSON array holding one command, e.g. ["SET","k","v"]');
       command = parsed;
     } else {
-      // URL form: /set/k/v, with a non-empty body as the last argument.
+      // URL form: /set/k/v, a non-empty body as the next argument (its bytes as sent: a binary
+      // value survives), then the query's parameters (`/set/k?EX=100` with the value as body).
       command = pathSegments(path);
       const kind = String(command[0]).toLowerCase();
       if (kind === "subscribe" || kind === "psubscribe") {
@@ -122,7 +127,12 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
         await subscriptions.serve(kind, targets, response, syncTokens.current);
         return;
       }
-      if (body.length > 0) command.push(body.toString("utf8"));
+      if (body.length > 0) command.push(body);
+      for (const [name, value] of url.searchParams) {
+        if (name === "_token") continue;
+        command.push(name);
+        if (value !== "") command.push(value);
+      }
     }
     count([command]);
     const [reply] = await runPipeline([command]);
@@ -176,7 +186,8 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
-      if (!response.headersSent) sendJson(response, status, { error: error instanceof Error ? error.message : "internal error" }, syncTokens.current);
+      const close = error instanceof HttpError && error.closeConnection;
+      if (!response.headersSent) sendJson(response, status, { error: error instanceof Error ? error.message : "internal error" }, syncTokens.current, close);
       else response.destroy();
     });
   });
@@ -217,13 +228,44 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
   };
 }
 
-/** The command of the URL form, `/set/k/v` → `["set", "k", "v"]`, with each segment percent-decoded. */
-function pathSegments(path: string): string[] {
-  try {
-    return path.slice(1).split("/").map(decodeURIComponent);
-  } catch {
-    throw new HttpError(400, `the path ${JSON.stringify(path)} has a malformed percent-escape: encode "%" as %25`);
+const ALLOWED_METHODS = new Set(["POST", "GET", "PUT", "HEAD"]);
+
+/**
+ * The command of the URL form, `/set/k/v` → `["set", "k", "v"]`, each segment percent-decoded:
+ * as text when the escapes spell UTF-8, else as the bytes they name (`/set/k/%FF%00`).
+ */
+function pathSegments(path: string): CommandArgument[] {
+  return path
+    .slice(1)
+    .split("/")
+    .map((segment, index) => {
+      if (!segment.includes("%")) return segment;
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        const bytes = percentDecodedBytes(segment);
+        if (bytes === undefined) throw new HttpError(400, `the path ${JSON.stringify(path)} has a malformed percent-escape: encode "%" as %25`);
+        // The command's name must be text.
+        return index === 0 ? bytes.toString("utf8") : bytes;
+      }
+    });
+}
+
+/** The bytes a percent-encoded segment names, or `undefined` when a `%` is not followed by two hex digits. */
+function percentDecodedBytes(segment: string): Buffer | undefined {
+  const bytes: number[] = [];
+  for (let index = 0; index < segment.length; index++) {
+    const char = segment[index]!;
+    if (char !== "%") {
+      bytes.push(...Buffer.from(char, "utf8"));
+      continue;
+    }
+    const hex = segment.slice(index + 1, index + 3);
+    if (!/^[0-9a-fA-F]{2}$/.test(hex)) return undefined;
+    bytes.push(Number.parseInt(hex, 16));
+    index += 2;
   }
+  return Buffer.from(bytes);
 }
 
 export type { JsonReply };

@@ -105,6 +105,96 @@ describe("upstash-local, the REST server", () => {
       });
       expect(status).toBe(413);
     });
+
+    it("closes the connection after a 413, so the unread body is never read as the next request", async () => {
+      const url = new URL(rest.url);
+      const answer = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const req = httpRequest(
+          { host: url.hostname, port: url.port, method: "POST", path: "/", headers: { authorization: `Bearer ${TOKEN}`, "transfer-encoding": "chunked" } },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+          },
+        );
+        req.on("error", reject);
+        for (let i = 0; i < 10; i++) req.write("x".repeat(1000));
+        req.end();
+      });
+      expect(answer).toEqual({ status: 413, connection: "close" });
+      const declared = await post("/", JSON.stringify(["SET", "big", "x".repeat(5000)]));
+      expect(declared.headers.get("connection")).toBe("close");
+      expect(((await declared.json()) as { error: string }).error).toMatch(/^ERR max request size exceeded/);
+    });
+  });
+
+  describe("what would stall or take over the shared connection", () => {
+    it("refuses XREAD and XREADGROUP with BLOCK, and serves them without it", async () => {
+      await post("/", ["XADD", "xs", "*", "f", "v"]);
+      await post("/", ["XGROUP", "CREATE", "xs", "g", "0"]);
+      for (const command of [
+        ["XREAD", "BLOCK", 0, "STREAMS", "xs", "$"],
+        ["xread", "COUNT", 1, "block", 100, "STREAMS", "xs", "0"],
+        ["XREADGROUP", "GROUP", "g", "c", "BLOCK", 0, "STREAMS", "xs", ">"],
+      ]) {
+        const response = await post("/", command);
+        expect(response.status, JSON.stringify(command)).toBe(400);
+        expect(((await response.json()) as { error: string }).error).toMatch(/with BLOCK is not supported/);
+      }
+      // A group, a consumer or a stream named "block" is no BLOCK option.
+      expect((await post("/", ["XREADGROUP", "GROUP", "block", "block", "COUNT", 1, "STREAMS", "xs", ">"])).status).toBe(400); // no such group
+      expect((await (await post("/", ["XREAD", "COUNT", 1, "STREAMS", "xs", "0"])).json()) as { result: unknown[] }).toMatchObject({
+        result: [["xs", [[expect.any(String), ["f", "v"]]]]],
+      });
+      expect(await (await post("/", ["XREAD", "STREAMS", "block", "0"])).json()).toEqual({ result: null });
+      // And nothing was left blocking: the next command answers at once.
+      expect(await (await post("/", ["PING"])).json()).toEqual({ result: "PONG" });
+    });
+
+    it("refuses turning on the Lua debugger, which would capture every later command", async () => {
+      for (const mode of ["YES", "sync"]) {
+        const response = await post("/", ["SCRIPT", "DEBUG", mode]);
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as { error: string }).error).toMatch(/SCRIPT DEBUG is not supported/);
+      }
+      expect(await (await post("/", ["SCRIPT", "DEBUG", "NO"])).json()).toEqual({ result: "OK" });
+      expect(await (await post("/", ["EVAL", "return 1", 0])).json()).toEqual({ result: 1 });
+    });
+  });
+
+  describe("the URL form, as Upstash documents it", () => {
+    it("takes further arguments from the query, after the body", async () => {
+      expect(await (await post("/set/qk?EX=100&NX", "bar")).json()).toEqual({ result: "OK" });
+      expect(await (await post("/get/qk", "")).json()).toEqual({ result: "bar" });
+      const { result: ttl } = (await (await post("/", ["TTL", "qk"])).json()) as { result: number };
+      expect(ttl).toBeGreaterThan(90);
+      // NX: a second set does nothing.
+      expect(await (await post("/set/qk?NX", "other")).json()).toEqual({ result: null });
+      // The token in the query is not an argument.
+      const viaQueryToken = await fetch(`${rest.url}/set/qt?_token=${TOKEN}&EX=50`, { method: "POST", body: "v" });
+      expect(await viaQueryToken.json()).toEqual({ result: "OK" });
+      expect(((await (await post("/", ["TTL", "qt"])).json()) as { result: number }).result).toBeGreaterThan(40);
+    });
+
+    it("keeps a binary body and percent-escaped bytes as the bytes they are", async () => {
+      const bytes = Buffer.from([0xff, 0x00, 0x80, 0x61, 0x62, 0x63]);
+      const set = await fetch(`${rest.url}/set/bin`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: bytes });
+      expect(await set.json()).toEqual({ result: "OK" });
+      expect(await (await post("/", ["STRLEN", "bin"])).json()).toEqual({ result: 6 });
+      const read = (key: string) => post("/", ["GET", key], { "upstash-encoding": "base64" }).then((r) => r.json()) as Promise<{ result: string }>;
+      expect(Buffer.from((await read("bin")).result, "base64")).toEqual(bytes);
+      expect(await (await post("/set/pbin/%FF%00a", "")).json()).toEqual({ result: "OK" });
+      expect(Buffer.from((await read("pbin")).result, "base64")).toEqual(Buffer.from([0xff, 0x00, 0x61]));
+      expect((await post("/set/bad/%G1", "")).status).toBe(400);
+    });
+
+    it("answers PUT like POST and HEAD like GET without a body", async () => {
+      const put = await fetch(`${rest.url}/set/pk/pv`, { method: "PUT", headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(await put.json()).toEqual({ result: "OK" });
+      const head = await fetch(`${rest.url}/get/pk`, { method: "HEAD", headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(head.status).toBe(200);
+      expect(await head.text()).toBe("");
+      expect((await fetch(`${rest.url}/get/pk`, { method: "DELETE", headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
+    });
   });
 
   describe("POST /pipeline", () => {
@@ -170,6 +260,15 @@ describe("upstash-local, the REST server", () => {
 
   describe("Upstash-Encoding: base64", () => {
     const b64 = (text: string) => Buffer.from(text).toString("base64");
+
+    it("encodes the text of an error nested in a script's reply too, as the client decodes every string of an array", async () => {
+      const reply = (await (await post("/", ["EVAL", "return {1, redis.error_reply('boom'), 'x'}", 0], { "upstash-encoding": "base64" })).json()) as {
+        result: [number, string, string];
+      };
+      expect(reply.result[0]).toBe(1);
+      expect(Buffer.from(reply.result[1], "base64").toString()).toMatch(/boom/);
+      expect(reply.result[2]).toBe(b64("x"));
+    });
 
     it("encodes every string at every depth and leaves integers, nulls and errors alone", async () => {
       await post("/", ["DEL", "e1", "e2", "list"]);
@@ -298,6 +397,22 @@ describe("upstash-local, the REST server", () => {
       const client = new UpstashRedis({ url: rest.url, token: "bad", retry: false, enableAutoPipelining: false });
       await expect(client.get("k1")).rejects.toThrow(/Unauthorized/);
     });
+  });
+});
+
+describe("upstash-local with its default limits", () => {
+  it("accepts a request of several MiB, as Upstash's 10 MB limit does", async () => {
+    const redis = await startRedisServer();
+    const rest = await startUpstashLocal({ redisUrl: redis.url, token: TOKEN, port: 0 });
+    try {
+      const client = new UpstashRedis({ url: rest.url, token: TOKEN, retry: false, enableAutoPipelining: false, automaticDeserialization: false });
+      const value = "x".repeat(3 << 20);
+      expect(await client.set("big", value)).toBe("OK");
+      expect(await client.strlen("big")).toBe(value.length);
+    } finally {
+      await rest.close();
+      await redis.dispose();
+    }
   });
 });
 
