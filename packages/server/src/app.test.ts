@@ -111,6 +111,8 @@ describe("input handling, FastAPI-style", () => {
     ["null", { username: null }, "string_type", "Input should be a valid string"],
     ["an array", { username: ["a"] }, "string_type", "Input should be a valid string"],
     ["257 characters", { username: "x".repeat(257) }, "string_too_long", "String should have at most 256 characters"],
+    ["129 emoji (258 UTF-16 units)", { username: "😀".repeat(129) }, "string_too_long", "String should have at most 256 characters"],
+    ["a lone surrogate", { username: "ada\ud800" }, "value_error", "Value error, username must be well-formed Unicode: it holds a lone UTF-16 surrogate"],
   ])("%s → 422 naming body.username", async (_, body, type, msg) => {
     const response = await post(json(body));
     expect(response.status).toBe(422);

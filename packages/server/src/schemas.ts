@@ -9,9 +9,34 @@ import { z } from "zod";
 /** Longest accepted username, in UTF-16 code units (what JavaScript's `length` counts). */
 export const MAX_USERNAME_LENGTH = 256;
 
+/** An unpaired half of a UTF-16 surrogate pair (with the `u` flag a whole pair does not match). */
+export const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * A username the session library will store: zod's `max` counts code points (as JSON Schema's
+ * `maxLength`, which `/openapi.json` shows), while the library counts UTF-16 units and refuses
+ * lone surrogates; without these checks, 129 emoji or a `"\ud800"` passed the schema and got the
+ * library's error, a string `detail` instead of the 422 list.
+ */
+const username = z
+  .string()
+  .min(1)
+  .max(MAX_USERNAME_LENGTH)
+  .superRefine((value, context) => {
+    // Only past 256 units can the two counts differ (and `max` has already spoken past 256 code points).
+    if (value.length > MAX_USERNAME_LENGTH && [...value].length <= MAX_USERNAME_LENGTH) {
+      context.addIssue({ code: "too_big", origin: "string", maximum: MAX_USERNAME_LENGTH, inclusive: true, input: value });
+    }
+    if (LONE_SURROGATE.test(value)) {
+      context.addIssue({ code: "custom", message: "Value error, username must be well-formed Unicode: it holds a lone UTF-16 surrogate", input: value });
+    }
+  });
+
 export const LoginRequestSchema = z
   .object({
-    username: z.string().min(1).max(MAX_USERNAME_LENGTH).describe(`Who is logging in; 1 to ${MAX_USERNAME_LENGTH} characters.`),
+    username: username.describe(
+      `Who is logging in; 1 to ${MAX_USERNAME_LENGTH} UTF-16 code units (a character outside the Basic Multilingual Plane, such as an emoji, counts 2), well-formed Unicode.`,
+    ),
   })
   .describe("Body of POST /login/, as the seed's pydantic LoginRequest.");
 export type LoginRequest = z.infer<typeof LoginRequestSchema>;
