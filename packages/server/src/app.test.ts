@@ -121,6 +121,15 @@ describe("input handling, FastAPI-style", () => {
     expect(detail[0]).toMatchObject({ type, loc: ["body", "username"], msg });
   });
 
+  it("a dead session cookie sent before the live one (another path, a sibling subdomain's) neither hides nor clears it", async () => {
+    const login = await post(json({ username: "shadowed" }));
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    const response = await app.request("/profile/", { headers: { cookie: `session_id=${"A".repeat(45)}; ${cookie}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("set-cookie")).toBeNull();
+    expect(((await response.json()) as { session_data: { user: string } }).session_data.user).toBe("shadowed");
+  });
+
   it("accepts exactly 256 characters", async () => {
     expect((await post(json({ username: "x".repeat(256) }))).status).toBe(200);
   });

@@ -95,6 +95,11 @@ const CASES: Case[] = [
   { name: "profile with an unknown token", lane: true, request: () => get("/profile/", ["Cookie", `session_id=${"A".repeat(45)}`]) },
   { name: "profile with a malformed cookie", lane: true, request: () => get("/profile/", ["Cookie", 'session_id="%%; x']) },
   { name: "profile with repeated Cookie lines", lane: true, request: (cookie) => get("/profile/", ["Cookie", "theme=dark", "Cookie", cookie]) },
+  {
+    name: "profile with an unknown session cookie before the live one",
+    lane: true,
+    request: (cookie) => get("/profile/", ["Cookie", `session_id=${"A".repeat(45)}; ${cookie}`]),
+  },
   { name: "profile with the client's request id", lane: true, request: (cookie) => get("/profile/", ["Cookie", cookie, "X-Request-Id", "req-42"]) },
   { name: "profile with a request id that is refused", lane: true, request: (cookie) => get("/profile/", ["Cookie", cookie, "X-Request-Id", "a b"]) },
   { name: "profile with a query string", lane: false, request: (cookie) => get("/profile/?x=1", ["Cookie", cookie]) },
@@ -110,6 +115,8 @@ const CASES: Case[] = [
   { name: "login nested too deep", lane: true, request: () => post("/login/", JSON_TYPE, `${"[".repeat(65)}${"]".repeat(65)}`) },
   { name: "login with a number for the username", lane: true, request: () => post("/login/", JSON_TYPE, loginBody(5)) },
   { name: "login with a username too long", lane: true, request: () => post("/login/", JSON_TYPE, loginBody("é".repeat(257))) },
+  { name: "login with 129 emoji (258 UTF-16 units)", lane: true, request: () => post("/login/", JSON_TYPE, loginBody("😀".repeat(129))) },
+  { name: "login with a lone surrogate", lane: true, request: () => post("/login/", JSON_TYPE, '{"username":"ada\\ud800"}') },
   { name: "login with __proto__ keys", lane: true, request: () => post("/login/", JSON_TYPE, '{"__proto__":{"username":"x"},"username":"ada"}') },
   { name: "login with two Content-Type lines", lane: false, request: () => post("/login/", [...JSON_TYPE, "Content-Type", "text/plain"], loginBody("ada")) },
   {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assertValidCookieConfig, readCookie, serializeClearingCookie, serializeCookie, type CookieAttributes } from "./cookie.js";
+import { assertValidCookieConfig, readCookie, readCookieValues, serializeClearingCookie, serializeCookie, type CookieAttributes } from "./cookie.js";
 import { ConfigError } from "./errors.js";
 
 describe("readCookie", () => {
@@ -54,6 +54,18 @@ describe("readCookie", () => {
 });
 
 const base: CookieAttributes = { path: "/", sameSite: "Lax", httpOnly: true, secure: false };
+
+describe("readCookieValues", () => {
+  it("gives every value of the name in order, unquoted, across ; and comma-joined lines, up to the limit", () => {
+    const header = 'a=1; session_id=first; b=2, session_id="second"; session_id=third,x=y; xsession_id=no';
+    expect(readCookieValues(header, "session_id", 10)).toEqual(["first", "second", "third"]);
+    expect(readCookieValues(header, "session_id", 2)).toEqual(["first", "second"]);
+    expect(readCookieValues(header, "missing", 10)).toEqual([]);
+    expect(readCookieValues(null, "session_id", 10)).toEqual([]);
+    // The first is what readCookie reads.
+    expect(readCookieValues(header, "session_id", 1)).toEqual([readCookie(header, "session_id")]);
+  });
+});
 
 describe("serializeCookie", () => {
   it("writes the secure defaults: HttpOnly, SameSite=Lax, Path=/, no Domain, no Max-Age", () => {

@@ -3,9 +3,10 @@ import { ConfigError } from "./errors.js";
 /**
  * Cookie parsing and serialization (RFC 6265bis), framework-free.
  *
- * Parsing rule for duplicates: the **first** pair with the wanted name wins. Browsers send cookies
- * with longer paths first, so the first one is the most specific — the one a `Path=/` app wrote
- * itself unless something else shadows it; a later duplicate is ignored rather than merged.
+ * Parsing rule for duplicates: `readCookie` gives the **first** pair with the wanted name. Browsers
+ * send cookies with longer paths first, so the first one is the most specific — the one a `Path=/`
+ * app wrote itself unless something else shadows it. When the first names no live session, the
+ * session layer reads the later ones too (`readCookieValues`, `laterLiveCookie` in session.ts).
  */
 
 /**
@@ -31,15 +32,45 @@ export function readCookie(header: string | null | undefined, name: string): str
   return undefined;
 }
 
+/**
+ * Every value of the cookies called `name` in a `Cookie` header, in order, unquoted, at most
+ * `limit` of them: for the rare request that carries the name more than once (see
+ * `laterLiveCookie` in request-sessions.ts). {@link readCookie} is the hot path.
+ */
+export function readCookieValues(header: string | null | undefined, name: string, limit: number): string[] {
+  const values: string[] = [];
+  if (!header) return values;
+  let start = 0;
+  while (start < header.length && values.length < limit) {
+    let end = header.indexOf(";", start);
+    if (end === -1) end = header.length;
+    let pairStart = start;
+    while (pairStart < end && values.length < limit) {
+      const pairEnd = pairEndOf(header, pairStart, end);
+      const pair = header.slice(pairStart, pairEnd);
+      const equals = pair.indexOf("=");
+      if (equals !== -1 && pair.slice(0, equals).trim() === name) values.push(unquote(pair.slice(equals + 1).trim()));
+      pairStart = pairEnd + 1;
+    }
+    start = end + 1;
+  }
+  return values;
+}
+
+/**
+ * Where the pair starting at `pairStart` ends within `header[…, end)`: at a comma that starts a
+ * new `name=` pair, else at `end` (a comma inside a non-conforming value belongs to the value).
+ */
+function pairEndOf(header: string, pairStart: number, end: number): number {
+  const comma = header.indexOf(",", pairStart);
+  return comma !== -1 && comma < end && /^\s*[^\s=;,]+=/.test(header.slice(comma + 1, end)) ? comma : end;
+}
+
 /** Looks for `name` in `header[start, end)`, which may still hold comma-joined pairs. */
 function readPairs(header: string, start: number, end: number, name: string): string | undefined {
   let pairStart = start;
   while (pairStart < end) {
-    const comma = header.indexOf(",", pairStart);
-    // Only split at a comma that starts a new `name=` pair; otherwise the comma is part of a
-    // (non-conforming) value and the whole rest of the segment belongs to this pair.
-    let pairEnd = end;
-    if (comma !== -1 && comma < end && /^\s*[^\s=;,]+=/.test(header.slice(comma + 1, end))) pairEnd = comma;
+    const pairEnd = pairEndOf(header, pairStart, end);
     const pair = header.slice(pairStart, pairEnd);
     const equals = pair.indexOf("=");
     if (equals !== -1 && pair.slice(0, equals).trim() === name) {

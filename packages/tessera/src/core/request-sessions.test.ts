@@ -57,3 +57,27 @@ describe("RequestSessions.lookup", () => {
     expect(sessions.lookup()).toBe(first);
   });
 });
+
+describe("RequestSessions with a session cookie sent twice", () => {
+  class Sessions extends RequestSessions {
+    readonly written: string[] = [];
+    protected override writeCookie(setCookie: string): void {
+      this.written.push(setCookie);
+    }
+  }
+
+  it("uses the live one and clears nothing; clears when neither is live", async () => {
+    const manager = createSessionManager({ store: createMemoryStore() });
+    const { token: live } = await manager.login(new Request("http://localhost/"), { userId: "a" });
+    const { token: dead } = await manager.login(new Request("http://localhost/"), { userId: "b" });
+    await manager.logout(new Request("http://localhost/", { headers: { cookie: `session_id=${dead}` } }));
+
+    const shadowed = new Sessions(manager, new HeaderRecordRequest("http", { cookie: `session_id=${dead}; session_id=${live}` }));
+    expect(await shadowed.lookup()).toMatchObject({ status: "active", token: live, session: { userId: "a" } });
+    expect(shadowed.written).toEqual([]);
+
+    const bothDead = new Sessions(manager, new HeaderRecordRequest("http", { cookie: `session_id=${dead}; session_id=junk` }));
+    expect((await bothDead.lookup()).status).toBe("invalid");
+    expect(bothDead.written).toEqual(["session_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"]);
+  });
+});

@@ -1,7 +1,7 @@
 import { readCookie } from "./cookie.js";
 import { withHttpResponse } from "./http-errors.js";
 import type { DataPatch, SessionData } from "./record.js";
-import type { LoginResult, Session, SessionLookup, SessionManager, SessionSummary } from "./session.js";
+import { type LoginResult, laterLiveCookie, mayRepeatCookie, type Session, type SessionLookup, type SessionManager, type SessionSummary } from "./session.js";
 
 /**
  * The per-request session API every adapter exposes (`c.var.sessions`, `req.sessions`,
@@ -129,17 +129,28 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
     // request must not hit a failing store again. It rejects, never throws, as the async function
     // this was.
     try {
-      const token = readCookie(this.#request.headers.get("cookie"), this.#manager.cookieName);
+      const header = this.#request.headers.get("cookie");
+      const token = readCookie(header, this.#manager.cookieName);
       if (!token) return Promise.resolve({ status: "anonymous" });
-      return this.#manager.validateToken(token).then((session): SessionLookup<Data> => {
+      return this.#manager.validateToken(token).then((session): SessionLookup<Data> | Promise<SessionLookup<Data>> => {
         if (session !== null) return { status: "active", session, token };
-        const clearCookie = this.#manager.clearCookie(asManagerRequest(this.#request));
-        this.writeCookie(clearCookie);
-        return { status: "invalid", clearCookie };
+        // The cookie sent again (another path, a sibling subdomain's): a later value may be live, and clearing would end it.
+        if (!mayRepeatCookie(header, this.#manager.cookieName)) return this.#invalid();
+        return laterLiveCookie(this.#manager, header, token).then(
+          (later) => (later === null ? this.#invalid() : { status: "active", session: later.session, token: later.token }),
+          rethrowWithResponse,
+        );
       }, rethrowWithResponse);
     } catch (error) {
       return Promise.reject(withHttpResponse(error));
     }
+  }
+
+  /** The lookup of a cookie that names no live session, which is cleared on the response. */
+  #invalid(): SessionLookup<Data> {
+    const clearCookie = this.#manager.clearCookie(asManagerRequest(this.#request));
+    this.writeCookie(clearCookie);
+    return { status: "invalid", clearCookie };
   }
 
   async session(): Promise<Session<Data> | null> {

@@ -162,6 +162,42 @@ describe("authenticate", () => {
     expect(calls).toEqual([]);
   });
 
+  it("looks past a dead session cookie sent before a live one, instead of clearing the live one", async () => {
+    const { sessions, calls } = setup();
+    const { token: live } = await sessions.login(request(), { userId: "a" });
+    const { token: dead } = await sessions.login(request(), { userId: "b" });
+    await sessions.logout(request(cookieOf(dead)));
+    calls.length = 0;
+    // A stale cookie of a longer path, or one planted for the parent domain, comes first.
+    for (const header of [`session_id=${dead}; session_id=${live}`, `session_id=junk; other=1; session_id=${live}`, `session_id=${dead}, session_id=${live}`]) {
+      const lookup = await sessions.authenticate(request(header));
+      expect(lookup.status, header).toBe("active");
+      if (lookup.status === "active") expect(lookup.token).toBe(live);
+    }
+    // Only well-formed values reach the store: dead + live, live (junk costs nothing), dead + live.
+    expect(calls).toEqual(["readAndExtend", "readAndExtend", "readAndExtend", "readAndExtend", "readAndExtend"]);
+  });
+
+  it("reads at most three of a repeated session cookie, and clears when none is live", async () => {
+    const { sessions, calls } = setup();
+    const { token: live } = await sessions.login(request(), { userId: "a" });
+    const dead = await Promise.all(
+      ["b", "c", "d"].map(async (userId) => {
+        const { token } = await sessions.login(request(), { userId });
+        await sessions.logout(request(cookieOf(token)));
+        return token;
+      }),
+    );
+    calls.length = 0;
+    const header = [...dead, live].map(cookieOf).join("; ");
+    expect(await sessions.authenticate(request(header))).toEqual({ status: "invalid", clearCookie: "session_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" });
+    expect(calls).toHaveLength(3);
+    // Repeats of one value are read once.
+    calls.length = 0;
+    expect((await sessions.authenticate(request([dead[0]!, dead[0]!, dead[0]!, live].map(cookieOf).join("; ")))).status).toBe("active");
+    expect(calls).toHaveLength(2);
+  });
+
   it("finds an active session with one store call", async () => {
     const { sessions, calls } = setup();
     const { token } = await sessions.login(request(), { userId: "a", data: { theme: "dark" } });

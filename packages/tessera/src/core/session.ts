@@ -1,4 +1,4 @@
-import { readCookie, serializeClearingCookie, serializeCookieAttributes } from "./cookie.js";
+import { readCookie, readCookieValues, serializeClearingCookie, serializeCookieAttributes } from "./cookie.js";
 import { describeUserAgent, sanitizeIp } from "./device.js";
 import { SessionInputError } from "./errors.js";
 import { emitter } from "./events.js";
@@ -108,6 +108,46 @@ export interface SessionManager<Data extends SessionData = SessionData> {
 }
 
 const utf8 = new TextEncoder();
+
+/** Session cookies of one request tried at most, the first included: each well-formed one costs a store read. */
+const MAX_SESSION_COOKIES_TRIED = 3;
+
+/**
+ * Whether a `Cookie` header may name the session cookie more than once: the cheap test that
+ * keeps {@link laterLiveCookie} off the path of every other request (a false "yes", for a cookie
+ * whose name ends with this one's, only costs the closer look).
+ */
+export function mayRepeatCookie(header: string | null, cookieName: string): header is string {
+  if (header === null) return false;
+  const first = header.indexOf(`${cookieName}=`);
+  return first !== -1 && header.lastIndexOf(`${cookieName}=`) !== first;
+}
+
+/**
+ * The first live session among the later values of a session cookie the request sent more than
+ * once, after the first value named none; `null` if none does (or none is left to try).
+ *
+ * Why: a browser sends the cookie with the longest path first, so a stale cookie of another path,
+ * or one a sibling subdomain planted for the parent domain ("cookie tossing"), comes before the
+ * app's own `Path=/` cookie. Reading only the first, the app answered "invalid" and cleared the
+ * cookie it had set, the live one: the user was logged out on every request for as long as the
+ * other cookie lived. At most {@link MAX_SESSION_COOKIES_TRIED} well-formed values are read.
+ */
+export async function laterLiveCookie<Data extends SessionData>(
+  manager: Pick<SessionManager<Data>, "cookieName" | "validateToken">,
+  header: string,
+  first: string,
+): Promise<{ session: Session<Data>; token: string } | null> {
+  const tried = new Set([first]);
+  for (const value of readCookieValues(header, manager.cookieName, 16)) {
+    if (tried.has(value) || !isWellFormedToken(value)) continue;
+    if (tried.size >= MAX_SESSION_COOKIES_TRIED) break;
+    tried.add(value);
+    const session = await manager.validateToken(value);
+    if (session !== null) return { session, token: value };
+  }
+  return null;
+}
 
 /**
  * Creates the session manager.
@@ -294,11 +334,14 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     patch,
 
     async authenticate(request) {
-      const value = readCookie(request.headers.get("cookie"), cookieName);
+      const header = request.headers.get("cookie");
+      const value = readCookie(header, cookieName);
       if (!value) return { status: "anonymous" };
       const session = await validateToken(value);
-      if (session === null) return { status: "invalid", clearCookie: clearCookie(request) };
-      return { status: "active", session, token: value };
+      if (session !== null) return { status: "active", session, token: value };
+      const later = mayRepeatCookie(header, cookieName) ? await laterLiveCookie({ cookieName, validateToken }, header, value) : null;
+      if (later !== null) return { status: "active", session: later.session, token: later.token };
+      return { status: "invalid", clearCookie: clearCookie(request) };
     },
 
     async login(request, input) {
