@@ -22,6 +22,44 @@ export function httpServerOptions(limits: HttpLimits): ServerOptions {
   };
 }
 
+/** Node's refusals before a request reaches a handler: its status, reason phrase and our `detail`. */
+function clientErrorAnswer(code: string | undefined): [number, string, string] {
+  switch (code) {
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return [408, "Request Timeout", "Request timed out: its headers or body arrived too slowly (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS)"];
+    case "HPE_HEADER_OVERFLOW":
+      return [431, "Request Header Fields Too Large", "Request headers too large: Node's limit is 16 KiB in all (--max-http-header-size)"];
+    default:
+      return [400, "Bad Request", "Malformed HTTP request: the request line, a header or the body's framing could not be parsed"];
+  }
+}
+
+/**
+ * Answers what Node's HTTP parser refuses (a malformed request line or header, a `Content-Length`
+ * such as `abc` or two different ones, headers over 16 KiB, a request whose headers or body came
+ * too slowly) with a JSON `detail` and the static security headers, as every other answer of the
+ * server; Node's own answer is a bare status line. Node's statuses are kept (400, 431, 408), and
+ * the connection is closed after it, as Node does.
+ */
+export function answerClientErrorsAsJson(server: Server, staticHeaders: Readonly<Record<string, string>>): void {
+  const extraHeaders = Object.entries(staticHeaders)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    // Nothing can be answered on a connection the client reset, or one whose answer has begun.
+    const answering = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (error.code === "ECONNRESET" || !socket.writable || answering?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, detail] = clientErrorAnswer(error.code);
+    const body = JSON.stringify({ detail });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extraHeaders}Connection: close\r\n\r\n${body}`,
+    );
+  });
+}
+
 interface Connection {
   /** The latest request on it (HTTP/1.1 answers one at a time), answered or not: see `#owesAnswer`. */
   request: IncomingMessage | undefined;

@@ -8,7 +8,8 @@ import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { TesseraError } from "tessera";
 import { nodeSha256 } from "tessera/node";
-import { ConnectionGuard, httpServerOptions } from "./connections.js";
+import { answerClientErrorsAsJson, ConnectionGuard, httpServerOptions } from "./connections.js";
+import { STATIC_RESPONSE_HEADERS } from "./security.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { createServerFromEnv, loggerFromEnv } from "./server-from-env.js";
 import { nodeRequestListener } from "./node-listener.js";
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
 
   // The seed's routes straight on node:http (node-lane.ts), the Hono app for the rest.
   const server = createServer(httpServerOptions(config.http), nodeRequestListener(tessera));
+  answerClientErrorsAsJson(server, STATIC_RESPONSE_HEADERS);
   server.listen(config.port, config.host, () => {
     logger.info(
       `listening on ${urlOf(server.address() as AddressInfo)} (idle timeout ${config.idleTimeoutSeconds} s, absolute ${config.absoluteTimeoutSeconds} s)`,

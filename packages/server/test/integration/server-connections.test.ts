@@ -49,6 +49,39 @@ async function normalLogin(server: ServerProcess): Promise<number> {
   return response.status;
 }
 
+/** The JSON body of a raw HTTP answer, checking it declares JSON. */
+function jsonBodyOf(text: string): unknown {
+  const [head, body] = text.split("\r\n\r\n");
+  expect(head).toMatch(/\r\nContent-Type: application\/json\r\n/i);
+  expect(head).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/i);
+  return JSON.parse(body!);
+}
+
+describe("requests Node's parser refuses", () => {
+  it("are answered with Node's status and a JSON detail, and the connection is closed", async () => {
+    const server = await startServerProcess({ PORT: String(await freePort()) });
+    try {
+      const answers = await Promise.all(
+        [
+          "POST /login/ HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+          "POST /login/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+          "GET /profile/ HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+          `GET /profile/ HTTP/1.1\r\nHost: x\r\nCookie: session_id=${"x".repeat(17 * 1024)}\r\n\r\n`,
+        ].map(async (payload) => (await hold(server.baseUrl, payload)).closed),
+      );
+      for (const text of answers.slice(0, 3)) {
+        expect(text.startsWith("HTTP/1.1 400 Bad Request\r\n"), text).toBe(true);
+        expect(jsonBodyOf(text)).toEqual({ detail: expect.stringMatching(/^Malformed HTTP request/) });
+      }
+      expect(answers[3]!.startsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n")).toBe(true);
+      expect(jsonBodyOf(answers[3]!)).toEqual({ detail: expect.stringMatching(/^Request headers too large/) });
+      expect(await normalLogin(server)).toBe(200);
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  });
+});
+
 describe("connections held open by a client", () => {
   it("are closed after the header, request and keep-alive timeouts, while a normal client is served", async () => {
     const server = await startServerProcess({
@@ -69,6 +102,8 @@ describe("connections held open by a client", () => {
       // Bounded by the test timeout, not by a clock of ours: each one must be closed by the server.
       const received = await Promise.all(held.map((connection) => connection.closed));
       expect(received.slice(0, 30).every((text) => text.startsWith("HTTP/1.1 408 Request Timeout"))).toBe(true);
+      // With a JSON detail, as every other answer (Node's own is a bare status line).
+      for (const text of received.slice(0, 30)) expect(jsonBodyOf(text)).toEqual({ detail: expect.stringMatching(/^Request timed out/) });
       expect(received.slice(30).every((text) => text.startsWith("HTTP/1.1 404 Not Found"))).toBe(true);
       expect(await normalLogin(server)).toBe(200);
       // A body cut by the request timeout is the client's doing: nothing for the error log.
