@@ -29,6 +29,8 @@ function clientErrorAnswer(code: string | undefined): [number, string, string] {
       return [408, "Request Timeout", "Request timed out: its headers or body arrived too slowly (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS)"];
     case "HPE_HEADER_OVERFLOW":
       return [431, "Request Header Fields Too Large", "Request headers too large: Node's limit is 16 KiB in all (--max-http-header-size)"];
+    case "HPE_CHUNK_EXTENSIONS_OVERFLOW":
+      return [413, "Payload Too Large", "Chunk extensions too large: a chunked body's extensions may take at most 16 KiB"];
     default:
       return [400, "Bad Request", "Malformed HTTP request: the request line, a header or the body's framing could not be parsed"];
   }
@@ -54,8 +56,12 @@ export function answerClientErrorsAsJson(server: Server, staticHeaders: Readonly
     }
     const [status, reason, detail] = clientErrorAnswer(error.code);
     const body = JSON.stringify({ detail });
+    // `end` closes only our half: Node's server sockets stay readable, and Node no longer watches
+    // this one's timeouts, so a client that kept sending would hold it for ever. Destroyed once
+    // the answer is written, as Node's own handler does.
     socket.end(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extraHeaders}Connection: close\r\n\r\n${body}`,
+      () => socket.destroy(),
     );
   });
 }

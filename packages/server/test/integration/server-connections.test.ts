@@ -80,6 +80,30 @@ describe("requests Node's parser refuses", () => {
       await server.stop("SIGKILL");
     }
   });
+
+  it("closes a timed-out connection even when the client keeps it half-open and keeps sending", async () => {
+    const server = await startServerProcess({ PORT: String(await freePort()), HTTP_HEADERS_TIMEOUT_MS: "300", HTTP_REQUEST_TIMEOUT_MS: "300" });
+    try {
+      const url = new URL(server.baseUrl);
+      const socket = connect({ port: Number(url.port), host: url.hostname, allowHalfOpen: true });
+      socket.on("error", () => undefined); // writing after the server closed may reset
+      const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      socket.write("GET /profile/ HTTP/1.1\r\nHost: x\r\n");
+      // A header line every 100 ms, at most 60 of them: only the server closing the socket ends
+      // this before the bound, and then the test fails on `closedInTime`.
+      let closedInTime = false;
+      void closed.then(() => (closedInTime = true));
+      for (let line = 0; line < 60 && !closedInTime; line++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        if (!socket.destroyed) socket.write(`X-Slow-${line}: a\r\n`);
+      }
+      expect(closedInTime).toBe(true);
+      socket.destroy();
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  });
 });
 
 describe("connections held open by a client", () => {
