@@ -76,7 +76,7 @@ describe("the reference server process on Redis", () => {
       expect(seen.join("\n")).not.toContain(token);
     });
 
-    it("reads the session cookie from repeated Cookie header lines over real HTTP; the first duplicate wins", async () => {
+    it("reads the session cookie from repeated Cookie header lines over real HTTP; a dead first duplicate does not hide a live one", async () => {
       const { cookie } = await loginOver(server.baseUrl);
       const statusFor = (...cookieLines: string[]) =>
         new Promise<number>((resolve, reject) => {
@@ -91,7 +91,8 @@ describe("the reference server process on Redis", () => {
         });
       expect(await statusFor("theme=dark", cookie)).toBe(200);
       expect(await statusFor(cookie, "session_id=junk")).toBe(200);
-      expect(await statusFor("session_id=junk", cookie)).toBe(404);
+      expect(await statusFor("session_id=junk", cookie)).toBe(200);
+      expect(await statusFor("session_id=junk", "session_id=other-junk")).toBe(404);
     });
 
     it("answers 503 while Redis is down, stays up, and recovers every acknowledged session when Redis is back", async () => {

@@ -76,6 +76,10 @@ describe("RequestSessions with a session cookie sent twice", () => {
     expect(await shadowed.lookup()).toMatchObject({ status: "active", token: live, session: { userId: "a" } });
     expect(shadowed.written).toEqual([]);
 
+    const emptyFirst = new Sessions(manager, new HeaderRecordRequest("http", { cookie: `session_id=; session_id=${live}` }));
+    expect(await emptyFirst.lookup()).toMatchObject({ status: "active", token: live });
+    expect(emptyFirst.written).toEqual([]);
+
     const bothDead = new Sessions(manager, new HeaderRecordRequest("http", { cookie: `session_id=${dead}; session_id=junk` }));
     expect((await bothDead.lookup()).status).toBe("invalid");
     expect(bothDead.written).toEqual(["session_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"]);

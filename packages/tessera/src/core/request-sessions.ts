@@ -131,7 +131,14 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
     try {
       const header = this.#request.headers.get("cookie");
       const token = readCookie(header, this.#manager.cookieName);
-      if (!token) return Promise.resolve({ status: "anonymous" });
+      if (!token) {
+        // An empty first value (a planted `session_id=`) must not hide a live later one either.
+        if (!mayRepeatCookie(header, this.#manager.cookieName)) return Promise.resolve({ status: "anonymous" });
+        return laterLiveCookie(this.#manager, header, "").then(
+          (later): SessionLookup<Data> => (later === null ? { status: "anonymous" } : { status: "active", session: later.session, token: later.token }),
+          rethrowWithResponse,
+        );
+      }
       return this.#manager.validateToken(token).then((session): SessionLookup<Data> | Promise<SessionLookup<Data>> => {
         if (session !== null) return { status: "active", session, token };
         // The cookie sent again (another path, a sibling subdomain's): a later value may be live, and clearing would end it.

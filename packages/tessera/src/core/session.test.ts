@@ -178,6 +178,29 @@ describe("authenticate", () => {
     expect(calls).toEqual(["readAndExtend", "readAndExtend", "readAndExtend", "readAndExtend", "readAndExtend"]);
   });
 
+  it("looks past an empty first session cookie too, and is anonymous when no later one is live", async () => {
+    const { sessions } = setup();
+    const { token: live } = await sessions.login(request(), { userId: "a" });
+    expect(await sessions.authenticate(request(`session_id=; session_id=${live}`))).toMatchObject({ status: "active", token: live });
+    expect(await sessions.authenticate(request("session_id=; session_id=junk"))).toEqual({ status: "anonymous" });
+  });
+
+  it("with the session cookie sent twice, logout ends both sessions and a login replaces both", async () => {
+    const { sessions } = setup();
+    const first = (await sessions.login(request(), { userId: "a" })).token;
+    const second = (await sessions.login(request(), { userId: "a" })).token;
+    await sessions.logout(request(`session_id=${first}; session_id=${second}`));
+    expect((await sessions.authenticate(request(cookieOf(first)))).status).toBe("invalid");
+    expect((await sessions.authenticate(request(cookieOf(second)))).status).toBe("invalid");
+
+    const third = (await sessions.login(request(), { userId: "a" })).token;
+    const fourth = (await sessions.login(request(), { userId: "a" })).token;
+    const { token: fresh } = await sessions.login(request(`session_id=junk; session_id=${third}; session_id=${fourth}`), { userId: "a" });
+    expect((await sessions.authenticate(request(cookieOf(third)))).status).toBe("invalid");
+    expect((await sessions.authenticate(request(cookieOf(fourth)))).status).toBe("invalid");
+    expect((await sessions.authenticate(request(cookieOf(fresh)))).status).toBe("active");
+  });
+
   it("reads at most three of a repeated session cookie, and clears when none is live", async () => {
     const { sessions, calls } = setup();
     const { token: live } = await sessions.login(request(), { userId: "a" });

@@ -124,27 +124,41 @@ export function mayRepeatCookie(header: string | null, cookieName: string): head
 }
 
 /**
+ * The well-formed session-cookie values a request sent, distinct, the first one first, at most
+ * {@link MAX_SESSION_COOKIES_TRIED}: `first` (what `readCookie` read) and, when the header names
+ * the cookie again, the later values. Logout ends all of them and a login replaces all of them,
+ * since the live one may be any (see {@link laterLiveCookie}).
+ */
+export function sessionCookieTokens(header: string | null, cookieName: string, first: string | undefined): string[] {
+  const tokens = first !== undefined && isWellFormedToken(first) ? [first] : [];
+  if (!mayRepeatCookie(header, cookieName)) return tokens;
+  for (const value of readCookieValues(header, cookieName, 16)) {
+    if (tokens.length >= MAX_SESSION_COOKIES_TRIED) break;
+    if (isWellFormedToken(value) && !tokens.includes(value)) tokens.push(value);
+  }
+  return tokens;
+}
+
+/**
  * The first live session among the later values of a session cookie the request sent more than
- * once, after the first value named none; `null` if none does (or none is left to try).
+ * once, after the first value (`first`, possibly empty or malformed) named none; `null` if none
+ * does.
  *
  * Why: a browser sends the cookie with the longest path first, so a stale cookie of another path,
  * or one a sibling subdomain planted for the parent domain ("cookie tossing"), comes before the
  * app's own `Path=/` cookie. Reading only the first, the app answered "invalid" and cleared the
  * cookie it had set, the live one: the user was logged out on every request for as long as the
- * other cookie lived. At most {@link MAX_SESSION_COOKIES_TRIED} well-formed values are read.
+ * other cookie lived. At most {@link MAX_SESSION_COOKIES_TRIED} well-formed values are read in all.
  */
 export async function laterLiveCookie<Data extends SessionData>(
   manager: Pick<SessionManager<Data>, "cookieName" | "validateToken">,
   header: string,
   first: string,
 ): Promise<{ session: Session<Data>; token: string } | null> {
-  const tried = new Set([first]);
-  for (const value of readCookieValues(header, manager.cookieName, 16)) {
-    if (tried.has(value) || !isWellFormedToken(value)) continue;
-    if (tried.size >= MAX_SESSION_COOKIES_TRIED) break;
-    tried.add(value);
-    const session = await manager.validateToken(value);
-    if (session !== null) return { session, token: value };
+  for (const token of sessionCookieTokens(header, manager.cookieName, first)) {
+    if (token === first) continue; // already read
+    const session = await manager.validateToken(token);
+    if (session !== null) return { session, token };
   }
   return null;
 }
@@ -281,6 +295,18 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     return toSession(sessionId, record, nowMs);
   }
 
+  async function sessionIdFor(token: string): Promise<string> {
+    const derived = sessionIdOf(token, sha256);
+    return typeof derived === "string" ? derived : await derived;
+  }
+
+  /** Destroys the session of a well-formed token, reporting it. */
+  async function endSession(token: string, reason: "logout"): Promise<void> {
+    const sessionId = await sessionIdFor(token);
+    const removed = await store.destroy(sessionId);
+    if (removed) emit({ type: "revoked", sessionId, userId: removed.userId, reason });
+  }
+
   async function list(user: UserRef, currentId: string | undefined): Promise<SessionSummary[]> {
     const nowMs = now();
     const { sessions, expired } = await store.listForUser(user, Math.floor(nowMs / 1000));
@@ -336,12 +362,12 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     async authenticate(request) {
       const header = request.headers.get("cookie");
       const value = readCookie(header, cookieName);
-      if (!value) return { status: "anonymous" };
-      const session = await validateToken(value);
-      if (session !== null) return { status: "active", session, token: value };
-      const later = mayRepeatCookie(header, cookieName) ? await laterLiveCookie({ cookieName, validateToken }, header, value) : null;
+      const session = value ? await validateToken(value) : null;
+      if (session !== null) return { status: "active", session, token: value! };
+      // The cookie sent again (another path, a sibling subdomain's): a later value may be live.
+      const later = mayRepeatCookie(header, cookieName) ? await laterLiveCookie({ cookieName, validateToken }, header, value ?? "") : null;
       if (later !== null) return { status: "active", session: later.session, token: later.token };
-      return { status: "invalid", clearCookie: clearCookie(request) };
+      return value ? { status: "invalid", clearCookie: clearCookie(request) } : { status: "anonymous" };
     },
 
     async login(request, input) {
@@ -362,9 +388,11 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       };
       const encodedRecord = encodeFitting(record);
 
-      const previous = readCookie(request.headers.get("cookie"), cookieName);
-      const previousId = previous && isWellFormedToken(previous) ? sessionIdOf(previous, sha256) : undefined;
-      const replacesSessionId = typeof previousId === "object" ? await previousId : previousId;
+      const header = request.headers.get("cookie");
+      // Each session the request's cookies name: the first is replaced in the create's own round
+      // trip, any other (the cookie sent twice) is ended after it.
+      const [previous, ...alsoPresented] = sessionCookieTokens(header, cookieName, readCookie(header, cookieName));
+      const replacesSessionId = previous === undefined ? undefined : await sessionIdFor(previous);
       const bucket = userBucketOf(userId, sha256);
       const token = generateToken(typeof bucket === "string" ? bucket : await bucket, config.randomBytes);
       const derived = sessionIdOf(token, sha256);
@@ -382,20 +410,20 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       for (const evicted of result.evictedSessionIds) emit({ type: "revoked", sessionId: evicted, userId, reason: "evicted" });
       if (result.replaced && replacesSessionId !== undefined) emit({ type: "rotated", sessionId, previousSessionId: replacesSessionId, userId });
       emit({ type: "created", sessionId, userId });
+      // Best effort: the login has succeeded, and a session left here still ends at its idle timeout.
+      for (const token of alsoPresented) await endSession(token, "logout").catch(() => undefined);
 
       const setCookie = `${cookieName}=${token}${cookieTextsFor(request).loginAttributes}`;
       return { session: toSession(sessionId, record, nowMs), token, setCookie };
     },
 
     async logout(request) {
-      const value = readCookie(request.headers.get("cookie"), cookieName);
+      const header = request.headers.get("cookie");
+      const value = readCookie(header, cookieName);
       if (value === undefined) return { clearCookie: null };
-      if (isWellFormedToken(value)) {
-        const derived = sessionIdOf(value, sha256);
-        const sessionId = typeof derived === "string" ? derived : await derived;
-        const removed = await store.destroy(sessionId);
-        if (removed) emit({ type: "revoked", sessionId, userId: removed.userId, reason: "logout" });
-      }
+      // Every session the request's cookies name: sent twice, the live one may be a later value,
+      // and the clearing cookie ends the browser's copy of it.
+      for (const token of sessionCookieTokens(header, cookieName, value)) await endSession(token, "logout");
       return { clearCookie: clearCookie(request) };
     },
 
