@@ -156,7 +156,9 @@ export function refusalOf(command: readonly CommandArgument[]): string | undefin
   return undefined;
 }
 
-const lower = (argument: CommandArgument | undefined) => (typeof argument === "string" ? argument.toLowerCase() : undefined);
+/** An argument as Redis reads a keyword, lower-cased: a body in the URL form arrives as bytes ("BLOCK" sent as the body is still BLOCK). */
+const lower = (argument: CommandArgument | undefined) =>
+  typeof argument === "string" ? argument.toLowerCase() : Buffer.isBuffer(argument) ? argument.toString("latin1").toLowerCase() : undefined;
 
 /**
  * Whether an `XREAD` or `XREADGROUP` asks to block: a `BLOCK` among its options, which come

@@ -140,6 +140,16 @@ describe("upstash-local, the REST server", () => {
         expect(response.status, JSON.stringify(command)).toBe(400);
         expect(((await response.json()) as { error: string }).error).toMatch(/with BLOCK is not supported/);
       }
+      // Nor through the URL form, with the keyword as the body (bytes) or in the query.
+      for (const [path, body] of [
+        ["/xread?0&STREAMS&xs&%24", "BLOCK"],
+        ["/xread/BLOCK/0/STREAMS/xs/$", ""],
+        ["/script?YES", "DEBUG"],
+      ] as const) {
+        const response = await post(path, body);
+        expect(response.status, path).toBe(400);
+        expect(((await response.json()) as { error: string }).error).toMatch(/is not supported/);
+      }
       // A group, a consumer or a stream named "block" is no BLOCK option.
       expect((await post("/", ["XREADGROUP", "GROUP", "block", "block", "COUNT", 1, "STREAMS", "xs", ">"])).status).toBe(400); // no such group
       expect((await (await post("/", ["XREAD", "COUNT", 1, "STREAMS", "xs", "0"])).json()) as { result: unknown[] }).toMatchObject({
