@@ -55,6 +55,47 @@ export interface RedisClusterOptions {
 }
 
 const MASTERS = 3;
+
+/**
+ * Commands a master runs that no store operation sends: this helper's bookkeeping (`INFO`,
+ * `CONFIG`), the clients' topology refreshes (`CLUSTER …`), connection set-up (`HELLO`, `AUTH`,
+ * `CLIENT …`, `SELECT`, `READONLY`, `COMMAND …`) and replication's own traffic: each replica sends
+ * `REPLCONF ACK` every second, and one whose link dropped (a node busy past the node timeout on a
+ * loaded CI machine) resyncs with `PSYNC`. A full `npm test` run counted 4 commands for a 3-command
+ * script in one round trip, twice in two days and never in 10 runs of the cluster file alone; a
+ * command of this kind is the likeliest cause, not a confirmed one, so what else is counted is
+ * also printed (see `commandsDuring`).
+ */
+/** What the Redis store's commands and scripts run on a master (a command outside it is printed when counted). */
+const STORE_COMMANDS = new Set([
+  "evalsha",
+  "eval",
+  "get",
+  "getex",
+  "getdel",
+  "set",
+  "setrange",
+  "del",
+  "exists",
+  "expire",
+  "pexpire",
+  "pttl",
+  "ttl",
+  "hget",
+  "hset",
+  "hdel",
+  "hlen",
+  "hrandfield",
+  "hscan",
+  "hgetall",
+  "hmget",
+  "hexists",
+  "scan",
+  "wait",
+  "memory|usage",
+]);
+
+const NOT_THE_OPERATIONS = /^(info|config|cluster|ping|replconf|psync|sync|hello|auth|client|select|readonly|readwrite|command)(\||$)/;
 const CLI_TIMEOUT_MS = 5000;
 
 /**
@@ -170,12 +211,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       const total = new Map<string, number>();
       for (const master of masters) {
         for (const [name, calls] of parseCommandStats((await cli(master.port, ["INFO", "commandstats"])).replace(/\n/g, "\r\n"))) {
-          // Not the operation's: this helper's bookkeeping, the clients' topology refreshes, and
-          // replication's own traffic (each replica sends REPLCONF ACK to its master every second).
-          if (name === "info" || name.startsWith("config") || name.startsWith("cluster") || name === "ping" || name.startsWith("replconf")) continue;
+          if (NOT_THE_OPERATIONS.test(name)) continue;
           total.set(name, (total.get(name) ?? 0) + calls);
         }
       }
+      const unexpected = [...total.keys()].filter((name) => !STORE_COMMANDS.has(name));
+      if (unexpected.length > 0) console.warn(`commands counted on the masters that no store sends: ${JSON.stringify([...total])}`);
       return total;
     },
     async dispose() {
