@@ -85,3 +85,34 @@ describe("RequestSessions with a session cookie sent twice", () => {
     expect(bothDead.written).toEqual(["session_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"]);
   });
 });
+
+describe("RequestSessions: several session calls in one request", () => {
+  class Sessions extends RequestSessions {
+    readonly written: string[] = [];
+    protected override writeCookie(setCookie: string): void {
+      this.written.push(setCookie);
+    }
+  }
+  const fresh = () => new HeaderRecordRequest("http", {});
+
+  it("login then logout leaves no live session, and clears the cookie it set", async () => {
+    const manager = createSessionManager({ store: createMemoryStore() });
+    const sessions = new Sessions(manager, fresh());
+    const { token } = await sessions.login({ userId: "bob" });
+    await sessions.logout();
+    expect(await sessions.lookup()).toEqual({ status: "anonymous" });
+    expect(await manager.validateToken(token)).toBeNull();
+    expect(sessions.written).toHaveLength(2);
+    expect(sessions.written[1]).toBe("session_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+  });
+
+  it("a second login replaces the first one's session: one live session, the second", async () => {
+    const manager = createSessionManager({ store: createMemoryStore() });
+    const sessions = new Sessions(manager, fresh());
+    const first = await sessions.login({ userId: "bob" });
+    const second = await sessions.login({ userId: "bob" });
+    expect(await manager.validateToken(first.token)).toBeNull();
+    expect(await manager.validateToken(second.token)).not.toBeNull();
+    expect(await manager.listUserSessions("bob")).toHaveLength(1);
+  });
+});

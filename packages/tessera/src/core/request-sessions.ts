@@ -96,6 +96,8 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
   // One object per request with its methods on the prototype, and no closure per request: this
   // runs on every request, and per-request closures showed in read throughput.
   #lookup: Promise<SessionLookup<Data>> | undefined;
+  /** The session a `login` of this request created: not in the request's cookies, so `logout` and a second `login` must end it themselves. */
+  #created: Session<Data> | undefined;
   readonly #manager: SessionManager<Data>;
   readonly #request: SessionRequest;
 
@@ -174,16 +176,33 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
       return Promise.reject(withHttpResponse(error));
     }
     return created.then((result) => {
+      const earlier = this.#created;
+      this.#created = result.session;
       this.#lookup = Promise.resolve({ status: "active", session: result.session, token: result.token });
       this.writeCookie(result.setCookie);
-      return result;
+      // A second login in one request: the first one's session is replaced too (its cookie is
+      // overwritten by this one's), or it would live on with no cookie anywhere. Best effort.
+      return earlier === undefined ? result : this.#endCreated(earlier).then(() => result);
     }, rethrowWithResponse);
   }
 
   async logout(): Promise<void> {
     const { clearCookie } = await this.#manager.logout(asManagerRequest(this.#request)).catch(rethrowWithResponse);
     this.#lookup = Promise.resolve({ status: "anonymous" });
+    // A session this request's own login created is not in the request's cookies: end it too.
+    const created = this.#created;
+    this.#created = undefined;
+    if (created !== undefined) await this.#manager.revokeSession(created, created.id).catch(rethrowWithResponse);
     if (clearCookie !== null) this.writeCookie(clearCookie);
+    else if (created !== undefined) this.writeCookie(this.#manager.clearCookie(asManagerRequest(this.#request)));
+  }
+
+  /** Ends a session this request's login created, ignoring a failure (its idle timeout ends it anyway). */
+  #endCreated(session: Session<Data>): Promise<void> {
+    return this.#manager.revokeSession(session, session.id).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   async patch(change: DataPatch): Promise<Session<Data> | null> {

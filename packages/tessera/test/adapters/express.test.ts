@@ -71,3 +71,32 @@ describe("express without sessionErrorHandler", () => {
     }
   });
 });
+
+describe("express: the middleware mounted on the app and again on a router", () => {
+  it("keeps one sessions object per request, so the store is read once", async () => {
+    const inner = createMemoryStore();
+    let reads = 0;
+    const store = {
+      ...inner,
+      description: "counting",
+      readAndExtend: (...args: Parameters<typeof inner.readAndExtend>) => (reads++, inner.readAndExtend(...args)),
+    };
+    const manager = createSessionManager({ store });
+    const { token } = await manager.login(new Request("http://localhost/"), { userId: "ada" });
+    const app = express5();
+    const router = express5.Router();
+    app.use(sessionMiddleware(manager));
+    app.use((req, _res, next) => void req.sessions.session().then(() => next(), next));
+    router.use(sessionMiddleware(manager));
+    router.get("/me", async (req, res) => void res.json({ user: (await req.sessions.session())?.userId ?? null }));
+    app.use("/api", router);
+    const server = await listenOnLoopback(createServer(app));
+    try {
+      const response = await server.send({ method: "GET", path: "/api/me", headers: { cookie: `session_id=${token}` } });
+      expect(JSON.parse(response.text)).toEqual({ user: "ada" });
+      expect(reads).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});

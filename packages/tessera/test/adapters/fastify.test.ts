@@ -1,5 +1,6 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { sameOriginGuard, tesseraSessions } from "tessera/fastify";
+import { describe, expect, it } from "vitest";
 import { describeAdapterSuite } from "./adapter-suite.js";
 import { runningServer } from "./listen.js";
 import { APP_COOKIE, SUITE_ROUTES } from "./suite-routes.js";
@@ -33,4 +34,17 @@ describeAdapterSuite({
     const running = runningServer(app.server);
     return { ...running, close: () => app.close() };
   },
+});
+
+describe("fastify: the plugin registered twice", () => {
+  it("fails the registration with a message, instead of an uncaught error", async () => {
+    const { createSessionManager } = await import("tessera");
+    const { createMemoryStore } = await import("tessera/memory");
+    const manager = createSessionManager({ store: createMemoryStore() });
+    const app = Fastify();
+    app.register(tesseraSessions, { manager });
+    app.register(tesseraSessions, { manager });
+    await expect(app.ready()).rejects.toThrow(/registered twice/);
+    await app.close();
+  });
 });

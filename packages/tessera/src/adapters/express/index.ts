@@ -91,14 +91,18 @@ export function sessionMiddleware<Data extends SessionData, Request extends Expr
 ): (req: Request, res: ExpressResponseLike, next: Next) => void {
   const { clientIp } = options;
   return function tesseraSessions(req, res, next) {
-    req.sessions = new ExpressRequestSessions(manager, req, res, clientIp);
+    // Mounted twice on one path (on the app and on a router): one object per request, so the
+    // store is still read at most once.
+    const existing = req.sessions as unknown;
+    if (!(existing instanceof ExpressRequestSessions && existing.manager === manager)) req.sessions = new ExpressRequestSessions(manager, req, res, clientIp);
     next();
   };
 }
 
 class ExpressRequestSessions<Data extends SessionData, Request extends ExpressRequestLike> extends RequestSessions<Data> {
   constructor(
-    manager: SessionManager<Data>,
+    /** Whose sessions these are: a second mount of the same manager reuses this object. */
+    readonly manager: SessionManager<Data>,
     private readonly req: Request,
     private readonly res: ExpressResponseLike,
     private readonly clientIpOf: ((req: Request) => string | undefined) | undefined,

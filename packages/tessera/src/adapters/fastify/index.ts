@@ -67,6 +67,12 @@ export const tesseraSessions: FastifyPluginCallback<TesseraSessionsOptions> = Ob
       done(new TypeError("tesseraSessions needs { manager }: pass the result of createSessionManager(...) from tessera"));
       return;
     }
+    // Registered without encapsulation, a second registration would decorate again, which Fastify
+    // throws for outside the plugin's callback: an uncaught error instead of a failed `register`.
+    if (fastify.hasRequestDecorator("sessions")) {
+      done(new Error("tesseraSessions is registered twice (request.sessions already exists): register it once, on the root instance"));
+      return;
+    }
     // Fastify 5 wants request decorators declared up front (same object shape for every request).
     fastify.decorateRequest("sessions", null as unknown as RequestSessionsApi<RegisteredData>);
     fastify.addHook("onRequest", function attachSessions(request, reply, hookDone) {

@@ -104,3 +104,47 @@ describe("c.var.sessions.patch", () => {
     expect(((await (await app.request("/devices", { headers })).json()) as Array<{ ip: string }>)[0]?.ip).toBe("192.0.2.1");
   });
 });
+
+describe("a handler that returns a Response of its own", () => {
+  function app() {
+    const manager = createSessionManager({ store: createMemoryStore() });
+    const hono = new Hono<SessionEnv>();
+    hono.use(sessionMiddleware(manager));
+    hono.post("/login-redirect", async (c) => {
+      await c.var.sessions.login({ userId: "ada" });
+      return Response.redirect("http://localhost/home", 303);
+    });
+    hono.post("/logout-204", async (c) => {
+      await c.var.sessions.logout();
+      return new Response(null, { status: 204, headers: { "set-cookie": "theme=dark; Path=/" } });
+    });
+    hono.post("/login-json", async (c) => {
+      await c.var.sessions.login({ userId: "ada" });
+      return c.json({ ok: true });
+    });
+    hono.get("/me", async (c) => c.json({ user: (await c.var.sessions.session())?.userId ?? null }));
+    return hono;
+  }
+
+  it("still carries the login cookie and no-store (Response.redirect's headers are immutable)", async () => {
+    const hono = app();
+    const response = await hono.request("/login-redirect", { method: "POST" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("http://localhost/home");
+    const cookies = response.headers.getSetCookie();
+    expect(cookies).toHaveLength(1);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const me = await hono.request("/me", { headers: { cookie: cookies[0]!.split(";")[0]! } });
+    expect(await me.json()).toEqual({ user: "ada" });
+  });
+
+  it("still carries the clearing cookie beside the handler's own, and a c.json answer gets each cookie once", async () => {
+    const hono = app();
+    const login = await hono.request("/login-json", { method: "POST" });
+    expect(login.headers.getSetCookie()).toHaveLength(1);
+    const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+    const logout = await hono.request("/logout-204", { method: "POST", headers: { cookie } });
+    expect(logout.status).toBe(204);
+    expect(logout.headers.getSetCookie()).toEqual(["theme=dark; Path=/", "session_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"]);
+  });
+});

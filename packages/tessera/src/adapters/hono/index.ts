@@ -53,8 +53,9 @@ export function sessionMiddleware<Data extends SessionData>(
   // Not async: this runs on every request, and an extra async frame per request showed in read
   // throughput.
   return function tesseraSessions(c, next) {
-    c.set("sessions", new HonoRequestSessions(manager, c, clientIp));
-    return next();
+    const sessions = new HonoRequestSessions(manager, c, clientIp);
+    c.set("sessions", sessions);
+    return next().then(() => sessions.onto(c));
   };
 }
 
@@ -67,9 +68,41 @@ class HonoRequestSessions<Data extends SessionData> extends RequestSessions<Data
     super(manager, c.req.raw);
   }
 
+  /** What {@link writeCookie} wrote, in order. */
+  readonly #written: string[] = [];
+
   protected override writeCookie(setCookie: string): void {
+    this.#written.push(setCookie);
     this.c.header("Set-Cookie", setCookie, { append: true });
     this.c.header("Cache-Control", "no-store");
+  }
+
+  /**
+   * Puts the cookies written into the response when the handler built its own (`return
+   * Response.redirect(…)`, `new Response(…)`): `c.header` reaches only Hono's own response
+   * helpers, and the login, logout or clearing cookie was lost. Nothing to do in the usual case.
+   */
+  onto(c: Context): void {
+    if (this.#written.length === 0) return;
+    // A response Hono built carries what `c.header` set: our `Cache-Control: no-store`, and the
+    // cookies unless the app removed one on purpose (`c.header("Set-Cookie", undefined)`), which
+    // stays removed. Only a response with none of it is the handler's own. (One that sets
+    // `no-store` itself is taken for Hono's: return `c.redirect`/`c.body` there instead.)
+    const present = c.res.headers.getSetCookie();
+    if (c.res.headers.get("cache-control") === "no-store" || this.#written.some((cookie) => present.includes(cookie))) return;
+    const missing = this.#written;
+    let response = c.res;
+    try {
+      for (const cookie of missing) response.headers.append("Set-Cookie", cookie);
+      response.headers.set("Cache-Control", "no-store");
+    } catch {
+      // Immutable headers (`Response.redirect`): a copy in its place. Hono's `res` setter copies
+      // the old response's headers onto it, and an immutable one carries no Set-Cookie to restore.
+      response = new Response(c.res.body, c.res);
+      for (const cookie of missing) response.headers.append("Set-Cookie", cookie);
+      response.headers.set("Cache-Control", "no-store");
+      c.res = response;
+    }
   }
 
   protected override clientIp(): string | undefined {
