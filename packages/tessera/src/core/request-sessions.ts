@@ -133,26 +133,28 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
     try {
       const header = this.#request.headers.get("cookie");
       const token = readCookie(header, this.#manager.cookieName);
-      if (!token) {
-        // An empty first value (a planted `session_id=`) must not hide a live later one either.
-        if (!mayRepeatCookie(header, this.#manager.cookieName)) return Promise.resolve({ status: "anonymous" });
-        return laterLiveCookie(this.#manager, header, "").then(
-          (later): SessionLookup<Data> => (later === null ? { status: "anonymous" } : { status: "active", session: later.session, token: later.token }),
-          rethrowWithResponse,
-        );
-      }
-      return this.#manager.validateToken(token).then((session): SessionLookup<Data> | Promise<SessionLookup<Data>> => {
-        if (session !== null) return { status: "active", session, token };
-        // The cookie sent again (another path, a sibling subdomain's): a later value may be live, and clearing would end it.
-        if (!mayRepeatCookie(header, this.#manager.cookieName)) return this.#invalid();
-        return laterLiveCookie(this.#manager, header, token).then(
-          (later) => (later === null ? this.#invalid() : { status: "active", session: later.session, token: later.token }),
-          rethrowWithResponse,
-        );
-      }, rethrowWithResponse);
+      // An empty first value (a planted `session_id=`) must not hide a live later one either.
+      if (!token) return Promise.resolve(this.#laterCookie(header, token));
+      return this.#manager
+        .validateToken(token)
+        .then((session) => (session !== null ? { status: "active", session, token } : this.#laterCookie(header, token)), rethrowWithResponse);
     } catch (error) {
       return Promise.reject(withHttpResponse(error));
     }
+  }
+
+  /**
+   * The lookup when the first session cookie (`first`: absent, empty or dead) names no live
+   * session: a later value of a cookie sent again (another path, a sibling subdomain's) may be
+   * live, and clearing would end it (see `laterLiveCookie`). Else anonymous, or invalid and cleared.
+   */
+  #laterCookie(header: string | null, first: string | undefined): SessionLookup<Data> | Promise<SessionLookup<Data>> {
+    const none = (): SessionLookup<Data> => (first ? this.#invalid() : { status: "anonymous" });
+    if (!mayRepeatCookie(header, this.#manager.cookieName)) return none();
+    return laterLiveCookie(this.#manager, header, first ?? "").then(
+      (later) => (later === null ? none() : { status: "active", session: later.session, token: later.token }),
+      rethrowWithResponse,
+    );
   }
 
   /** The lookup of a cookie that names no live session, which is cleared on the response. */

@@ -300,11 +300,11 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     return typeof derived === "string" ? derived : await derived;
   }
 
-  /** Destroys the session of a well-formed token, reporting it. */
-  async function endSession(token: string, reason: "logout"): Promise<void> {
+  /** Destroys the session of a well-formed token the request presented, reporting it as a logout. */
+  async function endSession(token: string): Promise<void> {
     const sessionId = await sessionIdFor(token);
     const removed = await store.destroy(sessionId);
-    if (removed) emit({ type: "revoked", sessionId, userId: removed.userId, reason });
+    if (removed) emit({ type: "revoked", sessionId, userId: removed.userId, reason: "logout" });
   }
 
   async function list(user: UserRef, currentId: string | undefined): Promise<SessionSummary[]> {
@@ -411,7 +411,7 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       if (result.replaced && replacesSessionId !== undefined) emit({ type: "rotated", sessionId, previousSessionId: replacesSessionId, userId });
       emit({ type: "created", sessionId, userId });
       // Best effort: the login has succeeded, and a session left here still ends at its idle timeout.
-      for (const token of alsoPresented) await endSession(token, "logout").catch(() => undefined);
+      for (const token of alsoPresented) await endSession(token).catch(() => undefined);
 
       const setCookie = `${cookieName}=${token}${cookieTextsFor(request).loginAttributes}`;
       return { session: toSession(sessionId, record, nowMs), token, setCookie };
@@ -423,7 +423,7 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       if (value === undefined) return { clearCookie: null };
       // Every session the request's cookies name: sent twice, the live one may be a later value,
       // and the clearing cookie ends the browser's copy of it.
-      for (const token of sessionCookieTokens(header, cookieName, value)) await endSession(token, "logout");
+      for (const token of sessionCookieTokens(header, cookieName, value)) await endSession(token);
       return { clearCookie: clearCookie(request) };
     },
 
