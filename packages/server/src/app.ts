@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { sessionMiddleware } from "tessera/hono";
+import { sameOriginGuard, sessionMiddleware } from "tessera/hono";
 import type { SessionManager, SessionStore } from "tessera";
 import { mountDevicesApi } from "./devices-api.js";
 import { allowedMethodsFor } from "./allowed-methods.js";
@@ -12,7 +12,7 @@ import { observeRequests, RequestRecorder } from "./request-observer.js";
 import type { ServerEnv, ServerSessionData } from "./require-session.js";
 import { mountSeedApi } from "./seed-api.js";
 import { mountWebRoutes, type DocsAssetLoader } from "./web-routes.js";
-import { responseHeaders, sameOriginGuard, STATIC_RESPONSE_HEADERS } from "./security.js";
+import { responseHeaders, STATIC_RESPONSE_HEADERS } from "./security.js";
 import { StoreOutageLog } from "./store-outage.js";
 
 export type { ServerSessionData } from "./require-session.js";

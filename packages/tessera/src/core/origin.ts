@@ -23,6 +23,19 @@ export interface SameOriginOptions {
   allowedOrigins?: readonly string[];
 }
 
+/** Options of the guard on frameworks with no proxy setting of their own (Hono). */
+export interface ProxiedSameOriginOptions extends SameOriginOptions {
+  /**
+   * Take the scheme and host the browser used from `X-Forwarded-Proto` and `X-Forwarded-Host`:
+   * only behind a proxy that sets both (or overwrites them). Without it, a TLS proxy in front
+   * makes every browser login look cross-site (`Origin: https://app.example.com` against the
+   * app's own `http://10.0.0.5:3000`), and the guard refuses it. Express and Fastify need no such
+   * option: their guards follow the framework's own `trust proxy` / `trustProxy` setting.
+   * @default false
+   */
+  trustProxy?: boolean;
+}
+
 /** The parts of a request the check reads. `undefined`/`null` means "header absent". */
 export interface OriginCheckInput {
   method: string;
@@ -75,4 +88,39 @@ export function ownOriginOf(scheme: string, host: string | null | undefined): st
   const defaultPort = lowerScheme === "https" ? ":443" : lowerScheme === "http" ? ":80" : undefined;
   if (defaultPort !== undefined && lowerHost.endsWith(defaultPort)) lowerHost = lowerHost.slice(0, -defaultPort.length);
   return `${lowerScheme}://${lowerHost}`;
+}
+
+/** A host as a proxy forwards it: a name, an IPv4 or bracketed IPv6 address, and a port. */
+const FORWARDED_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The origin the browser used, behind a proxy that says so: the scheme from `X-Forwarded-Proto`
+ * (a TLS proxy talks plain HTTP to the app, whose own scheme is then `http`), the host from
+ * `X-Forwarded-Host`, each falling back to the request's own. The first value of a list counts
+ * (the proxy nearest the client); a value that is no scheme or host is ignored. Trusting these
+ * headers from anyone would gain an attacker nothing against the guard (a page of another site
+ * cannot make a browser send them), but they are read only when the app says a proxy sets them.
+ *
+ * @example forwardedOriginOf("http", "10.0.0.5:3000", "https", "app.example.com") // "https://app.example.com"
+ */
+export function forwardedOriginOf(
+  scheme: string,
+  host: string | null | undefined,
+  forwardedProto: string | null | undefined,
+  forwardedHost: string | null | undefined,
+): string {
+  const proto = firstListValue(forwardedProto)?.toLowerCase();
+  const proxiedHost = firstListValue(forwardedHost);
+  return ownOriginOf(
+    proto === "http" || proto === "https" ? proto : scheme,
+    proxiedHost !== undefined && FORWARDED_HOST.test(proxiedHost) ? proxiedHost : host,
+  );
+}
+
+/** The first entry of a comma-separated header value, trimmed; `undefined` for none or an empty one. */
+export function firstListValue(value: string | null | undefined): string | undefined {
+  if (value == null) return undefined;
+  const comma = value.indexOf(",");
+  const first = (comma === -1 ? value : value.slice(0, comma)).trim();
+  return first === "" ? undefined : first;
 }

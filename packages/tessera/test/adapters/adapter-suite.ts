@@ -12,12 +12,21 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/** How the app is set up, beyond the suite's routes. */
+export interface AppSetup {
+  /**
+   * Behind a proxy the app trusts, as the framework says it: Express's `trust proxy`, Fastify's
+   * `trustProxy`, the Hono guard's `trustProxy`. The suite's requests come from loopback.
+   */
+  trustProxy?: boolean;
+}
+
 /** How to run the suite's app on one adapter. */
 export interface AdapterDriver {
   name: string;
-  start(manager: SessionManager<SuiteData>): Promise<RunningApp>;
+  start(manager: SessionManager<SuiteData>, setup?: AppSetup): Promise<RunningApp>;
   /** Cases this driver cannot send, each with the reason; they are reported as skipped, not passed. */
-  cannotRun?: Partial<Record<"trace" | "customMethod" | "malformedHost", string>>;
+  cannotRun?: Partial<Record<"trace" | "customMethod" | "malformedHost" | "trustProxy", string>>;
 }
 
 const COOKIE = "session_id";
@@ -220,6 +229,40 @@ export function describeAdapterSuite(driver: AdapterDriver): void {
       expect((await app.send({ method: "POST", path: "/login", headers: { "sec-fetch-site": "same-origin" } })).status).toBe(200);
       expect((await app.send({ method: "POST", path: "/login", headers: { origin: app.origin } })).status).toBe(200);
       expect((await app.send({ method: "POST", path: "/login" })).status).toBe(200);
+    });
+
+    it("the guard ignores X-Forwarded-Host and -Proto from a proxy the app does not trust", async () => {
+      // The app's own scheme (http), so only the forwarded host could make these match.
+      const forged = { "x-forwarded-host": "evil.example", origin: "http://evil.example" };
+      expect((await app.send({ method: "POST", path: "/login", headers: forged })).status).toBe(403);
+      const proxied = { "x-forwarded-host": "app.example.com", "x-forwarded-proto": "https", origin: "https://app.example.com" };
+      expect((await app.send({ method: "POST", path: "/login", headers: proxied })).status).toBe(403);
+    });
+  });
+
+  describe.skipIf(driver.cannotRun?.trustProxy !== undefined)(`adapter suite: ${driver.name}, behind a proxy it trusts`, () => {
+    let app: RunningApp;
+    beforeAll(async () => {
+      app = await driver.start(createSessionManager<SuiteData>({ store: switchableStore().store }), { trustProxy: true });
+    });
+    afterAll(async () => app?.close());
+
+    it("a browser's login through a TLS proxy on another host passes the guard; another site's is still refused", async () => {
+      const viaProxy = { "x-forwarded-host": "app.example.com", "x-forwarded-proto": "https", "sec-fetch-site": "same-origin" };
+      const own = await app.send({ method: "POST", path: "/login", headers: { ...viaProxy, origin: "https://app.example.com" } });
+      expect(own.status, own.text).toBe(200);
+      // The port the browser used is part of its origin.
+      const withPort = { ...viaProxy, "x-forwarded-host": "app.example.com:8443", origin: "https://app.example.com:8443" };
+      expect((await app.send({ method: "POST", path: "/login", headers: withPort })).status).toBe(200);
+      // The app's own address is no longer the origin the browser used.
+      expect((await app.send({ method: "POST", path: "/login", headers: { ...viaProxy, origin: app.origin } })).status).toBe(403);
+      const crossSite = await app.send({
+        method: "POST",
+        path: "/login",
+        headers: { ...viaProxy, origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+      });
+      expect(crossSite.status).toBe(403);
+      expect(JSON.parse(crossSite.text)).toEqual({ detail: expect.stringContaining("Cross-site request refused") });
     });
   });
 }

@@ -17,8 +17,9 @@ import { OUTAGE_RETRY_AFTER_SECONDS, switchableStore } from "./switchable-store.
 function expressDriver(name: string, createApp: () => express5.Express, forwardRejections: boolean): AdapterDriver {
   return {
     name,
-    async start(manager) {
+    async start(manager, setup = {}) {
       const app = createApp();
+      if (setup.trustProxy) app.set("trust proxy", "loopback");
       app.use(sessionMiddleware(manager));
       const guard = sameOriginGuard();
       for (const route of SUITE_ROUTES) {

@@ -8,8 +8,8 @@ import { APP_COOKIE, SUITE_ROUTES } from "./suite-routes.js";
 /** The suite on a real Fastify 5 server, with Fastify's default error handler (no `setErrorHandler`). */
 describeAdapterSuite({
   name: "fastify 5",
-  async start(manager) {
-    const app = Fastify();
+  async start(manager, setup = {}) {
+    const app = Fastify({ trustProxy: setup.trustProxy ?? false });
     await app.register(tesseraSessions, { manager });
     // PURGE is not among Fastify's default methods; an app opts in like this.
     app.addHttpMethod("PURGE");

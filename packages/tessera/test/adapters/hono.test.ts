@@ -12,10 +12,10 @@ import { APP_COOKIE, SUITE_ROUTES, type SuiteData } from "./suite-routes.js";
  */
 describeAdapterSuite({
   name: "hono (node-server)",
-  async start(manager) {
+  async start(manager, setup = {}) {
     const app = new Hono<SessionEnv<SuiteData>>();
     app.use(sessionMiddleware(manager));
-    const guard = sameOriginGuard();
+    const guard = sameOriginGuard({ trustProxy: setup.trustProxy ?? false });
     for (const route of SUITE_ROUTES) {
       const handler: Handler<SessionEnv<SuiteData>> = async (c) => {
         if (route.appCookie) c.header("Set-Cookie", APP_COOKIE, { append: true });

@@ -19,6 +19,7 @@ const nextDriver: AdapterDriver = {
   cannotRun: {
     customMethod: "Next.js hands only GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS to route handlers",
     trace: "a NextRequest (a Web Request) cannot be built with TRACE; Next's server, not run here, answers it before any route handler",
+    trustProxy: "Next.js has no proxy setting; the URL its server gives a route handler is what the guard compares, and that server is not run here",
   },
   async start(manager) {
     const sessions = createNextSessions(manager);

@@ -1,5 +1,5 @@
 import { describeSessionError } from "../../core/http-errors.js";
-import { CROSS_SITE_REFUSAL, crossSiteChecker, ownOriginOf, type SameOriginOptions } from "../../core/origin.js";
+import { CROSS_SITE_REFUSAL, crossSiteChecker, firstListValue, ownOriginOf, type SameOriginOptions } from "../../core/origin.js";
 import type { SessionData } from "../../core/record.js";
 import { HeaderRecordRequest, RequestSessions, type HeaderRecord, type RequestSessionsApi } from "../../core/request-sessions.js";
 import type { SessionManager } from "../../core/session.js";
@@ -46,6 +46,10 @@ export interface ExpressRequestLike {
   headers: HeaderRecord;
   /** Express's `req.protocol` (honours the `trust proxy` setting). */
   protocol: string;
+  /** The app, whose `trust proxy` setting says whether `X-Forwarded-Host` names the host (the guard reads it). */
+  app?: { get(setting: string): unknown };
+  /** The connection, whose peer address the `trust proxy` setting is asked about. */
+  socket?: { remoteAddress?: string | undefined };
   sessions?: unknown;
 }
 
@@ -131,7 +135,9 @@ function appendSetCookie(res: ExpressResponseLike, setCookie: string): void {
  * Refuses state-changing requests (anything but GET, HEAD, OPTIONS, TRACE) that a browser sent
  * from another origin, with 403 and a JSON `detail`. Requests without `Origin` and
  * `Sec-Fetch-Site` (curl, server-to-server) pass. Never builds a `URL` from `Host`, so a malformed
- * `Host` cannot turn into a 500.
+ * `Host` cannot turn into a 500. Behind a proxy, the origin the browser used is read from
+ * `X-Forwarded-Proto` and `X-Forwarded-Host` when Express's `trust proxy` setting trusts the peer
+ * (`app.set("trust proxy", …)`), as `req.protocol` and Express 5's `req.host` are.
  *
  * @example
  * ```ts
@@ -145,11 +151,24 @@ export function sameOriginGuard(options: SameOriginOptions = {}): (req: ExpressR
       method: req.method,
       origin: firstHeader(req.headers.origin),
       fetchSite: firstHeader(req.headers["sec-fetch-site"]),
-      ownOrigin: ownOriginOf(req.protocol, firstHeader(req.headers.host)),
+      ownOrigin: ownOriginOf(req.protocol, forwardedHostOf(req) ?? firstHeader(req.headers.host)),
     });
     if (!refused) return next();
     sendJson(res, CROSS_SITE_REFUSAL.status, {}, { detail: CROSS_SITE_REFUSAL.detail });
   };
+}
+
+/**
+ * `X-Forwarded-Host`'s first value when the app's `trust proxy` setting trusts the peer that sent
+ * it. Express 5's `req.host` does this too, but Express 4's `req.host` drops the port (and is
+ * deprecated), so the setting is asked directly: Express keeps it compiled as `"trust proxy fn"`
+ * in both versions, a function of the peer's address and its hop (0, the nearest).
+ */
+function forwardedHostOf(req: ExpressRequestLike): string | undefined {
+  const forwarded = firstListValue(firstHeader(req.headers["x-forwarded-host"]));
+  if (forwarded === undefined) return undefined;
+  const trusts = req.app?.get("trust proxy fn");
+  return typeof trusts === "function" && trusts(req.socket?.remoteAddress, 0) === true ? forwarded : undefined;
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

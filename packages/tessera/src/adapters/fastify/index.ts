@@ -110,6 +110,8 @@ class FastifyRequestSessions<Data extends SessionData> extends RequestSessions<D
  * An `onRequest` hook that refuses state-changing requests (anything but GET, HEAD, OPTIONS,
  * TRACE) a browser sent from another origin, with 403 and a JSON `detail`. Requests without
  * `Origin` and `Sec-Fetch-Site` (curl, server-to-server) pass. Never builds a `URL` from `Host`.
+ * Behind a proxy, the origin the browser used is read from `X-Forwarded-Proto`/`-Host` when
+ * Fastify's `trustProxy` option trusts the peer, as `request.protocol` and `request.host` are.
  *
  * @example
  * ```ts
@@ -123,7 +125,8 @@ export function sameOriginGuard(options: SameOriginOptions = {}): onRequestHookH
       method: request.method,
       origin: request.headers.origin,
       fetchSite: firstHeader(request.headers["sec-fetch-site"]),
-      ownOrigin: ownOriginOf(request.protocol, request.headers.host),
+      // `request.host` is `X-Forwarded-Host` when Fastify's `trustProxy` trusts the peer, else `Host`.
+      ownOrigin: ownOriginOf(request.protocol, request.host),
     });
     if (!refused) return done();
     void reply.code(CROSS_SITE_REFUSAL.status).send({ detail: CROSS_SITE_REFUSAL.detail });

@@ -1,12 +1,12 @@
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { describeSessionError } from "../../core/http-errors.js";
-import { CROSS_SITE_REFUSAL, crossSiteChecker, type SameOriginOptions } from "../../core/origin.js";
+import { CROSS_SITE_REFUSAL, crossSiteChecker, forwardedOriginOf, type ProxiedSameOriginOptions } from "../../core/origin.js";
 import type { SessionData } from "../../core/record.js";
 import { RequestSessions, type RequestSessionsApi } from "../../core/request-sessions.js";
 import type { SessionManager } from "../../core/session.js";
 
 export { StoreUnavailableResponseError } from "../../core/http-errors.js";
-export type { SameOriginOptions } from "../../core/origin.js";
+export type { ProxiedSameOriginOptions, SameOriginOptions } from "../../core/origin.js";
 
 /**
  * What the middleware puts on `c.var.sessions`: the request's session, looked up at most once.
@@ -114,14 +114,17 @@ class HonoRequestSessions<Data extends SessionData> extends RequestSessions<Data
  * Refuses state-changing requests (anything but GET, HEAD, OPTIONS, TRACE) that a browser sent
  * from another origin, with 403 and a JSON `detail`. Requests without `Origin` and
  * `Sec-Fetch-Site` (curl, server-to-server) pass. Mount it before routes that log in or out.
+ * Behind a proxy (TLS, another host), set `trustProxy` so the origin the browser used is read from
+ * `X-Forwarded-Proto`/`-Host`, or list that origin in `allowedOrigins`.
  *
  * @example
  * ```ts
  * app.use(sameOriginGuard({ allowedOrigins: ["https://admin.example.com"] }));
  * ```
  */
-export function sameOriginGuard(options: SameOriginOptions = {}): MiddlewareHandler {
+export function sameOriginGuard(options: ProxiedSameOriginOptions = {}): MiddlewareHandler {
   const isCrossSite = crossSiteChecker(options);
+  const trustProxy = options.trustProxy ?? false;
   // Not async: on safe methods (every authenticated read) this is a plain pass-through.
   return function sameOrigin(c, next) {
     const refused =
@@ -130,12 +133,18 @@ export function sameOriginGuard(options: SameOriginOptions = {}): MiddlewareHand
         method: c.req.method,
         origin: c.req.header("origin"),
         fetchSite: c.req.header("sec-fetch-site"),
-        // A Web Request's URL is always valid (its constructor parsed it), so this cannot throw.
-        ownOrigin: new URL(c.req.url).origin,
+        ownOrigin: ownOriginOfRequest(c, trustProxy),
       });
     if (refused) return Promise.resolve(c.json({ detail: CROSS_SITE_REFUSAL.detail }, CROSS_SITE_REFUSAL.status));
     return next();
   };
+}
+
+function ownOriginOfRequest(c: Context, trustProxy: boolean): string {
+  // A Web Request's URL is always valid (its constructor parsed it), so this cannot throw.
+  const url = new URL(c.req.url);
+  if (!trustProxy) return url.origin;
+  return forwardedOriginOf(url.protocol.slice(0, -1), url.host, c.req.header("x-forwarded-proto"), c.req.header("x-forwarded-host"));
 }
 
 /**
