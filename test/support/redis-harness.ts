@@ -105,3 +105,21 @@ export function failingConnection(inner: RedisConnection, failing: ReadonlySet<n
     close: () => inner.close(),
   };
 }
+
+/**
+ * Fault injection on a real connection: the round trips whose 1-based numbers are in `late` reach
+ * Redis and run, but their replies are held back `delayMs`, past a caller's deadline (the
+ * outcome a caller cannot know: it ran, yet no answer came in time). All others go through.
+ */
+export function lateReplyConnection(inner: RedisConnection, late: ReadonlySet<number>, delayMs: number): RedisConnection {
+  let sent = 0;
+  return {
+    description: inner.description,
+    send(commands) {
+      sent++;
+      const replies = inner.send(commands);
+      return late.has(sent) ? replies.then((value) => new Promise((resolve) => setTimeout(() => resolve(value), delayMs))) : replies;
+    },
+    close: () => inner.close(),
+  };
+}

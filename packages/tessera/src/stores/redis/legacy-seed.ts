@@ -56,8 +56,10 @@ export interface LegacySeedSessions {
    * Converts the tutorial session `cookieValue` names into a new session, once. Resolves with what
    * `create` returned when this call converted it; `null` when the value is not shaped like a
    * tutorial session id (no round trip at all), when no such session exists, and when another
-   * call converted it first. Rejects with `StoreUnavailableError` when Redis fails; the tutorial
-   * session is then left in place, so a failure never signs anyone out.
+   * call converted it first. Rejects with `StoreUnavailableError` when reading the tutorial
+   * session fails, or with `create`'s error; the tutorial session is then left in place. When
+   * only the final `DEL` fails, it resolves with the new session all the same (see
+   * {@link legacySeedSessions}): either way a failure never signs anyone out.
    */
   convert<T>(cookieValue: string, conversion: LegacySeedConversion<T>): Promise<T | null>;
   /** Deletes the tutorial session `cookieValue` names (a logout). Whether one existed; no round trip for a value of the wrong shape. */
@@ -72,7 +74,11 @@ export interface LegacySeedSessions {
  * `create` (your new session), then `DEL`. The `DEL` decides the race: Redis runs commands one at
  * a time, so among concurrent requests carrying the same cookie exactly one sees `DEL` reply 1,
  * and the others `discard` what they created. Creating before deleting is what keeps a failure
- * harmless: if the new session cannot be stored, the tutorial one has not been touched yet.
+ * harmless: if the new session cannot be stored, the tutorial one has not been touched yet. A
+ * `DEL` whose outcome is unknown (its deadline passed, its reply lost) may have deleted the
+ * tutorial session, so its caller keeps and hands out the new session rather than discard it;
+ * should the `DEL` not have run, a racing request may then convert the same cookie too (two
+ * sessions of that user, one of them never used).
  *
  * @example
  * ```ts
@@ -142,10 +148,13 @@ export function legacySeedSessions(options: LegacySeedSessionsOptions): LegacySe
       let claimed: boolean;
       try {
         claimed = (await send(["DEL", key])) === 1;
-      } catch (error) {
-        // Whether the DEL ran is unknown; the new session's token was never sent, so drop it.
-        await conversion.discard(created).catch(() => undefined);
-        throw error;
+      } catch {
+        // Whether the DEL ran is unknown: past the deadline, or with the connection lost after
+        // the write, it may well have deleted the tutorial session. Discarding the new one would
+        // then sign the user out, so it is handed out instead. If the DEL did not run, the
+        // tutorial session stays until its own TTL, and a request still carrying its cookie may
+        // convert it again: a second session of the same user, never anyone else's.
+        return created;
       }
       if (!claimed) {
         await conversion.discard(created).catch(() => undefined);
