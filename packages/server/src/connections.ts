@@ -36,6 +36,19 @@ function clientErrorAnswer(code: string | undefined): [number, string, string] {
   }
 }
 
+/** The status a connection was answered with by {@link answerClientErrorsAsJson}, by socket. */
+const CLIENT_ERROR_STATUS = new WeakMap<Socket, number>();
+
+/**
+ * The status the client got on this connection from Node's refusal (see
+ * {@link answerClientErrorsAsJson}), if it got one. A request whose body was cut by the request
+ * timeout is answered 408 there, while its handler, seeing the body end early, builds an answer
+ * that can no longer be sent: metrics and the access log must record the 408.
+ */
+export function clientErrorStatusOf(socket: Socket | null | undefined): number | undefined {
+  return socket == null ? undefined : CLIENT_ERROR_STATUS.get(socket);
+}
+
 /**
  * Answers what Node's HTTP parser refuses (a malformed request line or header, a `Content-Length`
  * such as `abc` or two different ones, headers over 16 KiB, a request whose headers or body came
@@ -55,6 +68,7 @@ export function answerClientErrorsAsJson(server: Server, staticHeaders: Readonly
       return;
     }
     const [status, reason, detail] = clientErrorAnswer(error.code);
+    CLIENT_ERROR_STATUS.set(socket, status);
     const body = JSON.stringify({ detail });
     // `end` closes only our half: Node's server sockets stay readable, and Node no longer watches
     // this one's timeouts, so a client that kept sending would hold it for ever. Destroyed once

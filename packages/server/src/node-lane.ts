@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderRecordRequest, RequestSessions, type SessionManager } from "tessera";
+import { clientErrorStatusOf } from "./connections.js";
 import { answerError } from "./error-answer.js";
 import type { Logger } from "./logger.js";
 import { type JsonAnswer, type JsonTextAnswer, LOGGED_OUT, loggedInText, loginRequestOf, profileText } from "./seed-api.js";
@@ -111,7 +112,9 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
       response.writeHead(status, headers);
       response.end(text);
       if (recorder.observing) {
-        recorder.finish({ requestId, method: request.method ?? "?", url: request.url ?? route, route, status, isProbe: false }, startedMs);
+        // The status the client got: Node's 408 when the request timeout cut the body.
+        const answered = request.complete ? status : (clientErrorStatusOf(request.socket) ?? status);
+        recorder.finish({ requestId, method: request.method ?? "?", url: request.url ?? route, route, status: answered, isProbe: false }, startedMs);
       }
     };
     let answer: Promise<JsonTextAnswer>;

@@ -106,6 +106,30 @@ describe("requests Node's parser refuses", () => {
   });
 });
 
+describe("a body cut by the request timeout", () => {
+  it("is recorded as the 408 the client got, in the access log and the metrics, on both the Node lane and the Hono app", async () => {
+    const server = await startServerProcess({ PORT: String(await freePort()), ACCESS_LOG: "true", HTTP_HEADERS_TIMEOUT_MS: "300", HTTP_REQUEST_TIMEOUT_MS: "300" });
+    try {
+      // Without Origin the lane takes the login; with a same-origin Origin, the Hono app does.
+      const viaHono = SLOW_BODY.replace("Host: x\r\n", `Host: ${new URL(server.baseUrl).host}\r\nOrigin: ${server.baseUrl}\r\n`);
+      const received = await Promise.all([SLOW_BODY, viaHono].map(async (payload) => (await hold(server.baseUrl, payload)).closed));
+      for (const text of received) expect(text.startsWith("HTTP/1.1 408 Request Timeout"), text).toBe(true);
+      // The access log is written when the handler gives up on the body, just after the close.
+      let logged: string[] = [];
+      for (let attempt = 0; attempt < 50 && logged.length < 2; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        logged = server.lines.filter((line) => /^tessera: POST \/login\/ \d{3} /.test(line));
+      }
+      expect(logged.map((line) => line.split(" ")[3])).toEqual(["408", "408"]);
+      const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      expect(metrics).toMatch(/tessera_http_requests_total\{[^}]*status="408"[^}]*\} 2\b/);
+      expect(metrics).not.toMatch(/tessera_http_requests_total\{[^}]*status="400"/);
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  });
+});
+
 describe("connections held open by a client", () => {
   it("are closed after the header, request and keep-alive timeouts, while a normal client is served", async () => {
     const server = await startServerProcess({
