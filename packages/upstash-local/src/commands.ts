@@ -132,8 +132,11 @@ const READS = new Set([
   "script",
 ]);
 
-/** An argument as received: JSON scalars, or raw bytes (a request body in the URL form). */
-export type CommandArgument = string | number | boolean | Buffer;
+/**
+ * An argument as received: JSON scalars (an integer beyond 2^53 as a `bigint`, see
+ * `exact-json.ts`), or raw bytes (a request body in the URL form).
+ */
+export type CommandArgument = string | number | bigint | boolean | Buffer;
 
 /** Why a command cannot run here, or `undefined` when it can. */
 export function refusalOf(command: readonly CommandArgument[]): string | undefined {
@@ -179,19 +182,32 @@ export function isWrite(command: readonly CommandArgument[]): boolean {
   return !READS.has(String(command[0]).toLowerCase());
 }
 
-/** A command as received: a non-empty array of strings, numbers and booleans, the first a string. */
+/** Scripts and functions, which can write and then fail: Redis keeps what they did before the error. */
+const WRITE_THEN_FAIL = new Set(["eval", "evalsha", "fcall"]);
+
+/**
+ * Whether a command may have changed the data, given whether Redis answered it with an error.
+ * Any other command Redis refuses (`WRONGTYPE`, a syntax error, a value out of range) fails
+ * before it changes anything, so it earns no new `upstash-sync-token`.
+ */
+export function mayHaveWritten(command: readonly CommandArgument[], failed: boolean): boolean {
+  if (!isWrite(command)) return false;
+  return !failed || WRITE_THEN_FAIL.has(String(command[0]).toLowerCase());
+}
+
+/** A command as received: a non-empty array of strings, numbers (`bigint`s too) and booleans, the first a string. */
 export function isCommand(value: unknown): value is CommandArgument[] {
   return (
     Array.isArray(value) &&
     value.length > 0 &&
     typeof value[0] === "string" &&
-    value.every((part) => typeof part === "string" || typeof part === "number" || typeof part === "boolean")
+    value.every((part) => typeof part === "string" || typeof part === "number" || typeof part === "bigint" || typeof part === "boolean")
   );
 }
 
 /**
- * Redis takes every argument as a string; JSON numbers and booleans are sent as their text, and
- * raw bytes as they are.
+ * Redis takes every argument as a string; JSON numbers (an integer beyond 2^53 arrives as a
+ * `bigint`, its digits intact) and booleans are sent as their text, and raw bytes as they are.
  *
  * The name goes to ioredis upper-cased: ioredis reshapes the replies of some commands it knows
  * by their lower-case name (`hgetall` becomes an object, which sorts integer-like fields first

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseExactJson, stringifyExactJson } from "./exact-json.js";
 
 /** A failure that already knows its HTTP status; its message becomes the JSON `error`. */
 export class HttpError extends Error {
@@ -13,9 +14,12 @@ export class HttpError extends Error {
   }
 }
 
-/** Writes `payload` as JSON, with the sync token this request earned (see `SyncTokens`). */
+/**
+ * Writes `payload` as JSON, with the sync token this request earned (see `SyncTokens`). A `bigint`
+ * in it (a Redis integer beyond 2^53) is written as its exact digits.
+ */
 export function sendJson(response: ServerResponse, status: number, payload: unknown, syncToken: number, closeConnection = false): void {
-  const body = JSON.stringify(payload);
+  const body = stringifyJson(payload);
   response.writeHead(status, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),
@@ -25,11 +29,27 @@ export function sendJson(response: ServerResponse, status: number, payload: unkn
   response.end(body);
 }
 
+const LONG_DIGIT_RUN = /[0-9]{16}/;
+
+/** `JSON.stringify`, or the exact writer when the payload holds a `bigint` (which JSON.stringify refuses). */
+function stringifyJson(payload: unknown): string {
+  try {
+    return JSON.stringify(payload);
+  } catch (error) {
+    if (error instanceof TypeError) return stringifyExactJson(payload);
+    throw error;
+  }
+}
+
+/** The body as JSON, an integer beyond 2^53 as a `bigint` so that Redis gets the digits sent; else a 400. */
 export function parseJson(body: Buffer): unknown {
   try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    throw new HttpError(400, "request body is not valid JSON");
+    const text = body.toString("utf8");
+    // Only a run of 16 or more digits can be an integer past 2^53 (9007199254740992 has 16):
+    // without one, JSON.parse is exact, and native (the hand-written parser is the slow path).
+    return LONG_DIGIT_RUN.test(text) ? parseExactJson(text) : JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, `request body is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
 }
 

@@ -10,11 +10,15 @@ import { HttpError } from "./http-messages.js";
  * `zrange` came back in different shapes. On RESP2 Redis itself sends the Upstash shape for every
  * spelling.
  *
+ * `stringNumbers`: an integer reply comes as its digits, not a JavaScript number, so a 64-bit
+ * counter past 2^53 is answered exactly (`9007199254740993`, not `…992`).
+ *
  * The rest keeps requests fail-fast: no offline queue (a command while Redis is away fails at once
  * and becomes a 503) and reconnection in the background with a backoff capped at 1 s.
  */
 export const upstashLocalRedisOptions = {
   protocol: 2,
+  stringNumbers: true,
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   connectTimeout: 1000,

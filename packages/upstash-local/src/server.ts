@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isCommand, isWrite, refusalOf, toRedisArguments, type CommandArgument } from "./commands.js";
+import { isCommand, mayHaveWritten, refusalOf, toRedisArguments, type CommandArgument } from "./commands.js";
 import { HttpError, parseJson, readBody, sendJson } from "./http-messages.js";
 import { connectToRedis, createConnectionPool, redisCall, waitUntilReady } from "./redis-connections.js";
 import { encodeReply, type JsonReply, type RawReply } from "./reply-encoding.js";
@@ -63,7 +63,7 @@ export interface UpstashLocalServer {
  * - `POST /subscribe/{channel}` and `/psubscribe/{pattern}` with `Accept: text/event-stream` →
  *   an event stream of `data: subscribe,…` and `data: message,…` lines, as `redis.subscribe()` reads;
  * - `Authorization: Bearer <token>` (or `?_token=`), `Upstash-Encoding: base64`, and an
- *   `upstash-sync-token` header: each write gets the next number once Redis has answered it.
+ *   `upstash-sync-token` header: each write gets the next number once Redis has carried it out.
  *
  * Replies have Upstash's RESP2 shapes whatever the case of the command name.
  */
@@ -103,7 +103,7 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
       count(commands);
       const replies = path === "/pipeline" ? await runPipeline(commands) : await runTransaction(commands);
       const payload = replies.map((reply) => (reply instanceof Error ? { error: reply.message } : { result: encodeReply(reply, base64) }));
-      sendJson(response, 200, payload, syncTokens.next(commands.some(isWrite)));
+      sendJson(response, 200, payload, syncTokens.next(commands.some((command, index) => mayHaveWritten(command, replies[index] instanceof Error))));
       return;
     }
 
@@ -136,7 +136,7 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
     }
     count([command]);
     const [reply] = await runPipeline([command]);
-    const syncToken = syncTokens.next(isWrite(command));
+    const syncToken = syncTokens.next(mayHaveWritten(command, reply instanceof Error));
     if (reply instanceof Error) sendJson(response, 400, { error: reply.message }, syncToken);
     else sendJson(response, 200, { result: encodeReply(reply ?? null, base64) }, syncToken);
   }

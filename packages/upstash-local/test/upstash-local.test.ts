@@ -280,14 +280,14 @@ describe("upstash-local, the REST server", () => {
       expect(reply.result[2]).toBe(b64("x"));
     });
 
-    it("encodes every string at every depth and leaves integers, nulls and errors alone", async () => {
+    it("encodes every string at every depth and leaves integers, nulls, errors and a whole OK alone", async () => {
       await post("/", ["DEL", "e1", "e2", "list"]);
       await post("/pipeline", [
         ["SET", "e1", "héllo"],
         ["RPUSH", "list", "a", "OK"],
       ]);
       const headers = { "upstash-encoding": "base64" };
-      expect(await (await post("/", ["SET", "e2", "v"], headers)).json()).toEqual({ result: b64("OK") });
+      expect(await (await post("/", ["SET", "e2", "v"], headers)).json()).toEqual({ result: "OK" });
       expect(await (await post("/", ["MGET", "e1", "none", "e2"], headers)).json()).toEqual({ result: [b64("héllo"), null, b64("v")] });
       expect(
         await (
@@ -302,7 +302,7 @@ describe("upstash-local, the REST server", () => {
             headers,
           )
         ).json(),
-      ).toEqual([{ result: [b64("a"), b64("OK")] }, { result: 2 }, { error: "ERR value is not an integer or out of range" }, { result: b64("OK") }]);
+      ).toEqual([{ result: [b64("a"), b64("OK")] }, { result: 2 }, { error: "ERR value is not an integer or out of range" }, { result: "OK" }]);
     });
   });
 
