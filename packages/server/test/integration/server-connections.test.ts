@@ -108,7 +108,12 @@ describe("requests Node's parser refuses", () => {
 
 describe("a body cut by the request timeout", () => {
   it("is recorded as the 408 the client got, in the access log and the metrics, on both the Node lane and the Hono app", async () => {
-    const server = await startServerProcess({ PORT: String(await freePort()), ACCESS_LOG: "true", HTTP_HEADERS_TIMEOUT_MS: "300", HTTP_REQUEST_TIMEOUT_MS: "300" });
+    const server = await startServerProcess({
+      PORT: String(await freePort()),
+      ACCESS_LOG: "true",
+      HTTP_HEADERS_TIMEOUT_MS: "300",
+      HTTP_REQUEST_TIMEOUT_MS: "300",
+    });
     try {
       // Without Origin the lane takes the login; with a same-origin Origin, the Hono app does.
       const viaHono = SLOW_BODY.replace("Host: x\r\n", `Host: ${new URL(server.baseUrl).host}\r\nOrigin: ${server.baseUrl}\r\n`);
