@@ -3,7 +3,7 @@ import { NextRequest } from "next/server.js"; // NodeNext needs the extension: n
 import { describe, expect, it } from "vitest";
 import { app as expressApp } from "../../examples/express.js";
 import { buildApp } from "../../examples/fastify.js";
-import { middleware } from "../../examples/next-middleware.js";
+import { proxy } from "../../examples/next-middleware.js";
 import { DELETE, GET, POST } from "../../examples/next-route.js";
 import { listenOnLoopback, runningServer } from "./listen.js";
 import type { RunningApp } from "./adapter-suite.js";
@@ -49,10 +49,10 @@ describe("examples", () => {
     expect(await (await GET(new NextRequest(url, { headers: { cookie } }))).json()).toEqual({ user: "ada", theme: "dark" });
 
     const account = "http://localhost:3000/account";
-    expect((await middleware(new NextRequest(account, { headers: { cookie } }))).headers.get("x-middleware-next")).toBe("1");
+    expect((await proxy(new NextRequest(account, { headers: { cookie } }))).headers.get("x-middleware-next")).toBe("1");
     const out = await DELETE(new NextRequest(url, { method: "DELETE", headers: { cookie } }));
     expect(out.headers.getSetCookie()[0]).toMatch(/Max-Age=0/);
-    const bounced = await middleware(new NextRequest(account, { headers: { cookie } }));
+    const bounced = await proxy(new NextRequest(account, { headers: { cookie } }));
     expect(bounced.status).toBe(307);
     expect(bounced.headers.get("location")).toBe("http://localhost:3000/login");
     expect(bounced.headers.getSetCookie()[0]).toMatch(/Max-Age=0/); // the dead cookie is cleared on the redirect

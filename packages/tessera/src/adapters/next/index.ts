@@ -1,12 +1,13 @@
+import { readCookieValues } from "../../core/cookie.js";
 import { describeSessionError } from "../../core/http-errors.js";
-import { CROSS_SITE_REFUSAL, crossSiteChecker, type SameOriginOptions } from "../../core/origin.js";
+import { CROSS_SITE_REFUSAL, crossSiteChecker, forwardedOriginOf, ownOriginOf, type ProxiedSameOriginOptions } from "../../core/origin.js";
 import type { SessionData } from "../../core/record.js";
 import { RequestSessions, type RequestSessionsApi, type SessionRequest } from "../../core/request-sessions.js";
-import type { SessionManager } from "../../core/session.js";
+import { mayRepeatCookie, type SessionManager } from "../../core/session.js";
 import { parseSetCookie } from "../../core/set-cookie.js";
 
 export { StoreUnavailableResponseError } from "../../core/http-errors.js";
-export type { SameOriginOptions } from "../../core/origin.js";
+export type { ProxiedSameOriginOptions, SameOriginOptions } from "../../core/origin.js";
 export type { RequestSessionsApi } from "../../core/request-sessions.js";
 
 /*
@@ -45,7 +46,7 @@ export interface NextSessionsOptions {
 /** Options of {@link NextSessions.route}. */
 export interface RouteOptions {
   /** Refuse state-changing requests a browser sent from another origin (403). `true` = own origin only. @default false */
-  sameOrigin?: boolean | SameOriginOptions;
+  sameOrigin?: boolean | ProxiedSameOriginOptions;
 }
 
 /** The Next.js side of tessera for one session manager. */
@@ -188,7 +189,15 @@ function cookieStoreRequest(cookieName: string, cookies: NextCookieStore, header
       get(name) {
         if (name.toLowerCase() !== "cookie") return headers?.get(name) ?? null;
         const value = cookies.get(cookieName)?.value;
-        return value === undefined ? null : `${cookieName}=${value}`;
+        if (value === undefined) return null;
+        // Next's cookie store keeps only the last of a cookie sent twice, and a browser sends the
+        // app's own `Path=/` cookie before a later one of the same path (a sibling subdomain's,
+        // planted for the parent domain): read alone, that one hid the live session, and an
+        // action then cleared the live cookie. While the store still holds a value the browser
+        // sent (nothing in this request set the cookie), read all of them, as `route()` does.
+        const sent = headers?.get("cookie") ?? null;
+        if (mayRepeatCookie(sent, cookieName) && readCookieValues(sent, cookieName, 16).includes(value)) return sent;
+        return `${cookieName}=${value}`;
       },
     },
   };
@@ -207,16 +216,34 @@ function cookieStoreRequest(cookieName: string, cookies: NextCookieStore, header
  * }
  * ```
  */
-export function sameOriginGuard(options: SameOriginOptions = {}): (request: Request) => Response | null {
+export function sameOriginGuard(options: ProxiedSameOriginOptions = {}): (request: Request) => Response | null {
   const isCrossSite = crossSiteChecker(options);
+  const trustProxy = options.trustProxy ?? false;
   return (request) => {
     const refused = isCrossSite({
       method: request.method,
       origin: request.headers.get("origin"),
       fetchSite: request.headers.get("sec-fetch-site"),
-      // A Web Request's URL is always valid (its constructor parsed it), so this cannot throw.
-      ownOrigin: new URL(request.url).origin,
+      ownOrigin: addressedOrigin(request, trustProxy),
     });
     return refused ? Response.json({ detail: CROSS_SITE_REFUSAL.detail }, { status: CROSS_SITE_REFUSAL.status }) : null;
   };
+}
+
+/**
+ * The origin the browser addressed: the request URL's scheme with the `Host` header. Not the URL's
+ * own origin: `next start` builds that URL from the address it listens on
+ * (`http://localhost:3000/…` whatever the `Host`), so a browser on `http://127.0.0.1:3000` or
+ * `https://app.example.com` never matched it and every login was refused. The scheme is the URL's,
+ * which Next takes from `X-Forwarded-Proto`. `X-Forwarded-Host` is read only with `trustProxy` (Next
+ * fills it in from `Host` when a client sent none, so without a proxy it changes nothing); else
+ * list a proxy's public origin in `allowedOrigins`. A request without `Host` (one built in
+ * process) keeps its URL's origin. Never throws: `ownOriginOf` takes any string.
+ */
+function addressedOrigin(request: Request, trustProxy: boolean): string {
+  // A Web Request's URL is always valid (its constructor parsed it), so this cannot throw.
+  const url = new URL(request.url);
+  const host = request.headers.get("host");
+  if (trustProxy) return forwardedOriginOf(url.protocol, host ?? url.host, undefined, request.headers.get("x-forwarded-host"));
+  return host === null ? url.origin : ownOriginOf(url.protocol, host);
 }
