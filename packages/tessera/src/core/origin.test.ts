@@ -1,6 +1,35 @@
 import { describe, expect, it } from "vitest";
 import { crossSiteChecker, firstListValue, forwardedOriginOf, ownOriginOf } from "./origin.js";
 
+describe("crossSiteChecker", () => {
+  const own = "https://app.example.com";
+  it.each([
+    // [method, Origin, Sec-Fetch-Site, refused]
+    ["GET", "https://evil.example", "cross-site", false],
+    ["OPTIONS", "https://evil.example", "cross-site", false],
+    ["POST", undefined, undefined, false],
+    ["POST", own, undefined, false],
+    ["POST", "https://evil.example", undefined, true],
+    ["POST", "null", undefined, true],
+    ["POST", own, "cross-site", true],
+    ["POST", own, "same-site", true],
+    ["POST", undefined, "cross-site", true],
+    // The browser's label decides over an Origin that differs from what a proxy left in Host.
+    ["POST", "https://public.example.com", "same-origin", false],
+    ["POST", "https://public.example.com", "none", false],
+    ["DELETE", "https://evil.example", undefined, true],
+    ["post", "https://evil.example", undefined, true],
+  ])("%s with Origin %j and Sec-Fetch-Site %j: refused %s", (method, origin, fetchSite, refused) => {
+    expect(crossSiteChecker()({ method, origin, fetchSite, ownOrigin: own })).toBe(refused);
+  });
+
+  it("allowedOrigins lets a listed origin through even when the browser says cross-site", () => {
+    const isCrossSite = crossSiteChecker({ allowedOrigins: ["https://admin.example.com"] });
+    expect(isCrossSite({ method: "POST", origin: "https://admin.example.com", fetchSite: "cross-site", ownOrigin: own })).toBe(false);
+    expect(isCrossSite({ method: "POST", origin: "https://other.example.com", fetchSite: "cross-site", ownOrigin: own })).toBe(true);
+  });
+});
+
 describe("ownOriginOf", () => {
   it.each([
     ["http", "App.Example.com", "http://app.example.com"],

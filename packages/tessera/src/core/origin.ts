@@ -51,8 +51,9 @@ export interface OriginCheckInput {
  * Builds a checker for state-changing requests sent by a page of another site (login CSRF,
  * forced logout). Returns `true` when the request must be refused.
  *
- * Browsers label every request with `Sec-Fetch-Site` and, for unsafe methods, `Origin`; either one
- * naming another origin is refused. Clients that send neither (curl, server-to-server) are not
+ * Browsers label every request with `Sec-Fetch-Site` and, for unsafe methods, `Origin`. The first
+ * decides when present (every current browser sends it): `same-origin` passes, `same-site` and
+ * `cross-site` are refused. Without it, an `Origin` other than the request's own is refused. Clients that send neither (curl, server-to-server) are not
  * browsers and cannot be made to carry a victim's cookie, so they pass. `SameSite=Lax` already
  * keeps the cookie off cross-site POSTs; this closes the gaps Lax leaves (sibling subdomains, and
  * login CSRF, which needs no cookie at all).
@@ -69,9 +70,14 @@ export function crossSiteChecker(options: SameOriginOptions = {}): (input: Origi
     if (SAFE_METHODS.has(method.toUpperCase())) return false;
     const explicitlyAllowed = origin != null && allowed.has(origin);
     if (explicitlyAllowed) return false;
+    // The browser's own verdict, from the page's real origin and the URL it asked for: a page of
+    // another site cannot make it say `same-origin`, and no proxy rewrites it, where the `Host`
+    // that `ownOrigin` comes from may be the proxy's. (`none`: the user's own action, no page.)
+    if (fetchSite === "same-origin" || fetchSite === "none") return false;
     // `same-site` is another origin of the same site (a sibling subdomain): refused like cross-site.
     if (fetchSite === "cross-site" || fetchSite === "same-site") return true;
-    // `Origin: null` (sandboxed frames, some redirects) names no origin of ours either.
+    // Older browsers send `Origin` alone. `Origin: null` (sandboxed frames, some redirects) names
+    // no origin of ours either.
     return origin != null && origin !== ownOrigin;
   };
 }

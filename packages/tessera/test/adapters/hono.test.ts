@@ -14,7 +14,7 @@ describeAdapterSuite({
   name: "hono (node-server)",
   async start(manager, setup = {}) {
     const app = new Hono<SessionEnv<SuiteData>>();
-    app.use(sessionMiddleware(manager));
+    app.use(sessionMiddleware(manager, { trustProxy: setup.trustProxy ?? false }));
     const guard = sameOriginGuard({ trustProxy: setup.trustProxy ?? false });
     for (const route of SUITE_ROUTES) {
       const handler: Handler<SessionEnv<SuiteData>> = async (c) => {

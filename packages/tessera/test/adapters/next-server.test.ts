@@ -238,9 +238,10 @@ describe("tessera/next in a real Next.js server (next build, next start)", () =>
     expect((await send("POST", "/api/session")).status).toBe(200);
   });
 
-  it("behind a proxy: the guard compares Origin with Host and the scheme Next takes from X-Forwarded-Proto; X-Forwarded-Host needs allowedOrigins", async () => {
-    // A proxy that passes Host through and says TLS: the browser's https origin passes, and the cookie is Secure.
-    const tls = { host: "app.example.com", "x-forwarded-proto": "https", "sec-fetch-site": "same-origin" };
+  it("behind a proxy: without Sec-Fetch-Site the guard compares Origin with Host and the scheme Next takes from X-Forwarded-Proto; X-Forwarded-Host needs allowedOrigins", async () => {
+    // A proxy that passes Host through and says TLS: the browser's https origin passes, and the
+    // cookie is Secure. No Sec-Fetch-Site: a browser's `same-origin` would decide on its own.
+    const tls = { host: "app.example.com", "x-forwarded-proto": "https" };
     const viaProxy = await send("POST", "/api/session", { ...tls, origin: "https://app.example.com" });
     expect(viaProxy.status, `${viaProxy.text}; ${await seenByNext(tls)}`).toBe(200);
     expect(sessionCookies(viaProxy)[0]).toMatch(/; Secure(;|$)/);
@@ -253,6 +254,8 @@ describe("tessera/next in a real Next.js server (next build, next start)", () =>
     const refused = await send("POST", "/api/session", rewritten);
     expect(refused.status, `${refused.text}; ${await seenByNext(rewritten)}`).toBe(403);
     expect((await send("POST", "/api/proxied-session", rewritten)).status).toBe(200);
+    // A current browser labels its request: same-origin passes whatever the proxy did to Host.
+    expect((await send("POST", "/api/session", { ...rewritten, "sec-fetch-site": "same-origin" })).status).toBe(200);
     const forged = { "x-forwarded-host": "evil.example", origin: "http://evil.example" };
     expect((await send("POST", "/api/session", forged)).status).toBe(403);
     expect((await send("POST", "/api/proxied-session", forged)).status).toBe(403);

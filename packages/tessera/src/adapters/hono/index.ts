@@ -1,12 +1,13 @@
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { describeSessionError } from "../../core/http-errors.js";
-import { CROSS_SITE_REFUSAL, crossSiteChecker, forwardedOriginOf, type ProxiedSameOriginOptions } from "../../core/origin.js";
+import { CROSS_SITE_REFUSAL, crossSiteChecker, firstListValue, forwardedOriginOf, type ProxiedSameOriginOptions } from "../../core/origin.js";
 import type { SessionData } from "../../core/record.js";
-import { RequestSessions, type RequestSessionsApi } from "../../core/request-sessions.js";
+import { RequestSessions, type RequestSessionsApi, type SessionRequest } from "../../core/request-sessions.js";
 import type { SessionManager } from "../../core/session.js";
 
 export { StoreUnavailableResponseError } from "../../core/http-errors.js";
 export type { ProxiedSameOriginOptions, SameOriginOptions } from "../../core/origin.js";
+export type { RequestSessionsApi } from "../../core/request-sessions.js";
 
 /**
  * What the middleware puts on `c.var.sessions`: the request's session, looked up at most once.
@@ -22,6 +23,13 @@ export interface SessionMiddlewareOptions {
    * the app: e.g. `getConnInfo(c).remote.address` from `@hono/node-server/conninfo`.
    */
   clientIp?: (c: Context) => string | undefined;
+  /**
+   * Behind a TLS proxy that sets `X-Forwarded-Proto`: take the scheme from it, so `secure: "auto"`
+   * marks the cookie `Secure` (the proxy talks plain HTTP to the app, whose own URL says `http:`).
+   * Only behind a proxy that sets or overwrites that header. Or set `cookie: { secure: true }`.
+   * @default false
+   */
+  trustProxy?: boolean;
 }
 
 /** Hono `Env` fragment for apps using {@link sessionMiddleware}. */
@@ -49,11 +57,11 @@ export function sessionMiddleware<Data extends SessionData>(
   manager: SessionManager<Data>,
   options: SessionMiddlewareOptions = {},
 ): MiddlewareHandler<SessionEnv<Data>> {
-  const { clientIp } = options;
+  const { clientIp, trustProxy = false } = options;
   // Not async: this runs on every request, and an extra async frame per request showed in read
   // throughput.
   return function tesseraSessions(c, next) {
-    const sessions = new HonoRequestSessions(manager, c, clientIp);
+    const sessions = new HonoRequestSessions(manager, c, clientIp, trustProxy);
     c.set("sessions", sessions);
     return next().then(() => sessions.onto(c));
   };
@@ -64,8 +72,9 @@ class HonoRequestSessions<Data extends SessionData> extends RequestSessions<Data
     manager: SessionManager<Data>,
     private readonly c: Context,
     private readonly clientIpOf: ((c: Context) => string | undefined) | undefined,
+    trustProxy: boolean,
   ) {
-    super(manager, c.req.raw);
+    super(manager, trustProxy ? new ProxiedRequest(c.req.raw) : c.req.raw);
   }
 
   /** What {@link writeCookie} wrote, in order. */
@@ -107,6 +116,20 @@ class HonoRequestSessions<Data extends SessionData> extends RequestSessions<Data
 
   protected override clientIp(): string | undefined {
     return this.clientIpOf?.(this.c);
+  }
+}
+
+/** A request as the session sees it behind a trusted proxy: the scheme from `X-Forwarded-Proto`. */
+class ProxiedRequest implements SessionRequest {
+  constructor(private readonly raw: Request) {}
+
+  get url(): string {
+    const proto = firstListValue(this.raw.headers.get("x-forwarded-proto"))?.toLowerCase();
+    return proto === "https" || proto === "http" ? `${proto}://` : this.raw.url;
+  }
+
+  get headers(): Headers {
+    return this.raw.headers;
   }
 }
 
