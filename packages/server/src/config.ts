@@ -206,6 +206,13 @@ export function readServerConfig(env: Environment): ServerConfig {
       `SHUTDOWN_GRACE_MS=${shutdownGraceMs} is not longer than HTTP_KEEP_ALIVE_TIMEOUT_MS=${http.keepAliveTimeoutMs}: shutdown waits for idle keep-alive connections to time out, so raise SHUTDOWN_GRACE_MS or lower HTTP_KEEP_ALIVE_TIMEOUT_MS`,
     );
   }
+  const idleTimeoutSeconds = integer(env, "SESSION_TIMEOUT_SECONDS", 1, 34_560_000);
+  const absoluteTimeoutSeconds = integer(env, "SESSION_ABSOLUTE_TIMEOUT_SECONDS", 1, 34_560_000);
+  if (idleTimeoutSeconds > absoluteTimeoutSeconds) {
+    throw new ConfigError(
+      `SESSION_TIMEOUT_SECONDS=${idleTimeoutSeconds} is longer than SESSION_ABSOLUTE_TIMEOUT_SECONDS=${absoluteTimeoutSeconds}: every session would end at the absolute timeout however active it is; raise SESSION_ABSOLUTE_TIMEOUT_SECONDS to at least ${idleTimeoutSeconds} or lower SESSION_TIMEOUT_SECONDS`,
+    );
+  }
   return {
     host: (env.HOST ?? "").trim() || ENVIRONMENT_DEFAULTS.HOST,
     port: integer(env, "PORT", 0, 65_535),
@@ -214,8 +221,8 @@ export function readServerConfig(env: Environment): ServerConfig {
     redisSentinel,
     redisWaitReplicas,
     upstash,
-    idleTimeoutSeconds: integer(env, "SESSION_TIMEOUT_SECONDS", 1, 34_560_000),
-    absoluteTimeoutSeconds: integer(env, "SESSION_ABSOLUTE_TIMEOUT_SECONDS", 1, 34_560_000),
+    idleTimeoutSeconds,
+    absoluteTimeoutSeconds,
     cookieName: (env.SESSION_COOKIE_NAME ?? "").trim() || ENVIRONMENT_DEFAULTS.SESSION_COOKIE_NAME,
     cookieSecure: secureRaw === "auto" ? "auto" : secureRaw === "true",
     allowedOrigins,

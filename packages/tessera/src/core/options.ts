@@ -104,10 +104,19 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     httpOnly: true,
   };
   assertValidCookieConfig(cookieName, secure, cookieAttributes);
+  const idleTimeoutSeconds = wholeNumber("idleTimeoutSeconds (seconds)", options.idleTimeoutSeconds ?? 900, 1, MAX_TIMEOUT_SECONDS);
+  const absoluteTimeoutSeconds = wholeNumber("absoluteTimeoutSeconds (seconds)", options.absoluteTimeoutSeconds ?? 43_200, 1, MAX_TIMEOUT_SECONDS);
+  // Silently capped, a 30-day idle timeout with the default absolute one would end every session
+  // after 12 hours, however active: the app meant something else.
+  if (idleTimeoutSeconds > absoluteTimeoutSeconds) {
+    throw new ConfigError(
+      `idleTimeoutSeconds (${idleTimeoutSeconds}) is longer than absoluteTimeoutSeconds (${absoluteTimeoutSeconds}${options.absoluteTimeoutSeconds === undefined ? ", the default" : ""}): every session would end at the absolute timeout however active it is. Set absoluteTimeoutSeconds to at least ${idleTimeoutSeconds}, or lower idleTimeoutSeconds`,
+    );
+  }
   return {
     store,
-    idleTimeoutSeconds: wholeNumber("idleTimeoutSeconds (seconds)", options.idleTimeoutSeconds ?? 900, 1, MAX_TIMEOUT_SECONDS),
-    absoluteTimeoutSeconds: wholeNumber("absoluteTimeoutSeconds (seconds)", options.absoluteTimeoutSeconds ?? 43_200, 1, MAX_TIMEOUT_SECONDS),
+    idleTimeoutSeconds,
+    absoluteTimeoutSeconds,
     touchIntervalSeconds: wholeNumber("touchIntervalSeconds (seconds)", options.touchIntervalSeconds ?? 60, 1, MAX_TIMEOUT_SECONDS),
     maxSessionsPerUser: wholeNumber("maxSessionsPerUser", options.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS_PER_USER, 0, 10_000),
     maxRecordBytes: wholeNumber("maxRecordBytes", options.maxRecordBytes ?? 4096, 64, 1 << 20),

@@ -454,6 +454,8 @@ describe("configuration", () => {
   it.each([
     [{ idleTimeoutSeconds: 0 }, /idleTimeoutSeconds \(seconds\) must be a whole number/],
     [{ absoluteTimeoutSeconds: 1.5 }, /absoluteTimeoutSeconds/],
+    [{ idleTimeoutSeconds: 30 * 86_400 }, /idleTimeoutSeconds \(2592000\) is longer than absoluteTimeoutSeconds \(43200, the default\).*at least 2592000/],
+    [{ idleTimeoutSeconds: 7200, absoluteTimeoutSeconds: 3600 }, /idleTimeoutSeconds \(7200\) is longer than absoluteTimeoutSeconds \(3600\)/],
     [{ touchIntervalSeconds: -1 }, /touchIntervalSeconds/],
     [{ maxSessionsPerUser: 0.5 }, /maxSessionsPerUser/],
     [{ cookie: { name: "__Host-sid" } }, /__Host- prefix/],

@@ -2,7 +2,7 @@ import { RequestCookies } from "next/dist/server/web/spec-extension/cookies.js";
 import { MutableRequestCookiesAdapter, RequestCookiesAdapter } from "next/dist/server/web/spec-extension/adapters/request-cookies.js";
 import { createSessionManager } from "tessera";
 import { createNextSessions } from "tessera/next";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { switchableStore } from "./switchable-store.js";
 
 /**
@@ -65,5 +65,30 @@ describe("createNextSessions().fromCookies", () => {
       .lookup()
       .catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: "StoreUnavailableError", status: 503, headers: { "Retry-After": "7" } });
+  });
+});
+
+describe("createNextSessions on the memory store inside a Next.js server", () => {
+  it("warns once that the store is not shared between Next's bundles; not outside Next, nor on another store", async () => {
+    const { createMemoryStore } = await import("tessera/memory");
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, "warn").mockImplementation((message: string) => void warnings.push(message));
+    const previous = process.env.NEXT_RUNTIME;
+    try {
+      delete process.env.NEXT_RUNTIME;
+      createNextSessions(createSessionManager({ store: createMemoryStore() }));
+      expect(warnings).toEqual([]);
+      process.env.NEXT_RUNTIME = "nodejs";
+      createNextSessions(createSessionManager({ store: switchableStore().store }));
+      expect(warnings).toEqual([]);
+      createNextSessions(createSessionManager({ store: createMemoryStore() }));
+      createNextSessions(createSessionManager({ store: createMemoryStore() }));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/memory store is not shared .* Use the Redis store/);
+    } finally {
+      if (previous === undefined) delete process.env.NEXT_RUNTIME;
+      else process.env.NEXT_RUNTIME = previous;
+      warn.mockRestore();
+    }
   });
 });

@@ -100,6 +100,33 @@ async function redisReads(admin: Ioredis6): Promise<number> {
   return Number(match[1]);
 }
 
+describe.each<[string, (url: string) => Parameters<typeof nodeRedisConnection>[0] & { connect(): Promise<unknown> }]>([
+  ["node-redis 6", (url) => createNodeRedis6({ url, ...recommendedNodeRedisOptions })],
+  ["node-redis 5", (url) => createNodeRedis5({ url, ...recommendedNodeRedisOptions })],
+])("%s client that was never connected", (_, createClient) => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => redis?.dispose());
+
+  it("fails at once with STORE_UNAVAILABLE naming client.connect(), not STORE_TIMEOUT after the deadline", async () => {
+    const client = createClient(redis.url);
+    const store = createRedisStore({ connection: nodeRedisConnection(client), commandTimeoutMs: 2000 });
+    const error = await store.readAndExtend("A".repeat(26), 1000).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(isStoreUnavailable(error)).toBe(true);
+    expect((error as Error & { code: string }).code).toBe("STORE_UNAVAILABLE");
+    expect((error as Error).message).toMatch(/call client\.connect\(\) once at startup/);
+    // Connected (not awaited), the same store then works.
+    void client.connect();
+    expect(await store.readAndExtend("A".repeat(26), 1000)).toBeNull();
+    await store.close();
+  });
+});
+
 describe.each([
   ["ioredis 6", (url: string) => new Ioredis6(url, recommendedIoredisOptions)],
   ["ioredis 5", (url: string) => new Ioredis5(url, recommendedIoredisOptions)],

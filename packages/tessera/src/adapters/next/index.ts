@@ -82,6 +82,7 @@ export interface NextSessions<Data extends SessionData> {
  */
 export function createNextSessions<Data extends SessionData>(manager: SessionManager<Data>, options: NextSessionsOptions = {}): NextSessions<Data> {
   const { clientIp } = options;
+  warnOfMemoryStoreInNext(manager.store.description);
   // One RequestSessions per cookie store: Next gives every request its own store, so this is the
   // per-request cache that keeps a request to one store read however many components ask.
   const byCookieStore = new WeakMap<NextCookieStore, RequestSessions<Data>>();
@@ -201,6 +202,24 @@ function cookieStoreRequest(cookieName: string, cookies: NextCookieStore, header
       },
     },
   };
+}
+
+let warnedOfMemoryStore = false;
+
+/**
+ * The memory store inside a Next.js server (which sets `NEXT_RUNTIME`): Next loads the proxy, each
+ * route handler and each page as bundles of their own, each with its own copy of the app's
+ * modules, so a session one of them created is unknown to the others, whose reads then clear the
+ * cookie. Seen under `next start`: a login through a route handler, then the proxy redirected to
+ * the login page. Said once per process, on the console: this is a setup mistake, not a request's.
+ */
+function warnOfMemoryStoreInNext(storeDescription: string): void {
+  const inNext = typeof process !== "undefined" && typeof process.env?.NEXT_RUNTIME === "string" && process.env.NEXT_RUNTIME !== "";
+  if (!inNext || warnedOfMemoryStore || !storeDescription.startsWith("memory")) return;
+  warnedOfMemoryStore = true;
+  console.warn(
+    "tessera/next: the memory store is not shared between Next.js's proxy, route handlers and pages (each bundle has its own copy), so users will appear logged out. Use the Redis store (tessera/redis) or, on the Edge runtime, the Upstash store (tessera/upstash).",
+  );
 }
 
 /**

@@ -31,6 +31,9 @@ export const recommendedNodeRedisOptions = {
   },
 };
 
+const NOT_OPEN =
+  "the node-redis client is not open: call client.connect() once at startup (it need not be awaited before the store is created), and do not close the client while the store is in use";
+
 /**
  * Wraps a node-redis client (the `redis` package, v5 or later). The client must be connected
  * (`await client.connect()`); it must not be in RESP3 mode with type mapping that returns Buffers.
@@ -51,6 +54,9 @@ export function nodeRedisConnection(client: NodeRedisClient, options: { ownsClie
   return {
     description: `node-redis ${where}`,
     async send(commands) {
+      // Never connected (or closed): node-redis would hold the command until the store's deadline,
+      // and the app would see only STORE_TIMEOUT with Redis up and well.
+      if (!client.isOpen) throw new Error(NOT_OPEN);
       const waiting = firstReady();
       if (waiting !== undefined) await waiting;
       if (commands.length === 1) {
