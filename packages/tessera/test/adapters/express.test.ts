@@ -73,6 +73,37 @@ describe("express without sessionErrorHandler", () => {
   });
 });
 
+describe("express 4 with preload: an async handler that does not catch its rejections", () => {
+  it("gets a store outage as a 503 through next(error), and a live session for one store read", async () => {
+    const { store, setFailing, calls } = switchableStore();
+    const manager = createSessionManager({ store });
+    const { token } = await manager.login(new Request("http://localhost/"), { userId: "ada" });
+    const app = express4() as unknown as express5.Express;
+    app.use(sessionMiddleware(manager, { preload: true }));
+    // As many Express 4 apps are written: no .catch(next). A rejection here would go unhandled.
+    app.get("/me", async (req, res) => {
+      const session = await req.sessions.session();
+      res.json({ user: session?.userId ?? null, again: (await req.sessions.session())?.userId ?? null });
+    });
+    app.use(sessionErrorHandler());
+    const running = await listenOnLoopback(createServer(app));
+    try {
+      const readsBefore = calls.get("readAndExtend") ?? 0;
+      const me = await running.send({ method: "GET", path: "/me", headers: { cookie: `session_id=${token}` } });
+      expect(JSON.parse(me.text)).toEqual({ user: "ada", again: "ada" });
+      expect((calls.get("readAndExtend") ?? 0) - readsBefore).toBe(1);
+      setFailing(true);
+      const down = await running.send({ method: "GET", path: "/me", headers: { cookie: `session_id=${token}` } });
+      expect(down.status).toBe(503);
+      expect(down.headers["retry-after"]).toBe(String(OUTAGE_RETRY_AFTER_SECONDS));
+      expect(JSON.parse(down.text)).toEqual({ detail: expect.stringMatching(/store/i) });
+    } finally {
+      setFailing(false);
+      await running.close();
+    }
+  });
+});
+
 describe("express: the middleware mounted on the app and again on a router", () => {
   it("keeps one sessions object per request, so the store is read once", async () => {
     const inner = createMemoryStore();

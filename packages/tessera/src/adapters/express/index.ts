@@ -68,6 +68,16 @@ type Next = (error?: unknown) => void;
 export interface SessionMiddlewareOptions<Request extends ExpressRequestLike = ExpressRequestLike> {
   /** The client address recorded with a login, for device lists: e.g. `(req) => req.ip`. @default none recorded */
   clientIp?: (req: Request) => string | undefined;
+  /**
+   * Read the session before the routes run, and pass a store failure to `next(error)`, so it
+   * reaches your error handler (503) even from an Express 4 handler that does not catch its own
+   * rejections (there an unhandled one ends the process). The read is the one `lookup()` /
+   * `session()` would make, cached for the request: a handler that reads the session costs
+   * nothing more; a route that never reads it pays one store read, so mount it only where the
+   * routes read the session (`app.use("/account", sessionMiddleware(sessions, { preload: true }))`).
+   * @default false
+   */
+  preload?: boolean;
 }
 
 /**
@@ -76,7 +86,8 @@ export interface SessionMiddlewareOptions<Request extends ExpressRequestLike = E
  * `Set-Cookie` (never `res.cookie`, never replacing other cookies) with `Cache-Control: no-store`.
  * A store failure rejects with an error that carries `status: 503` and a `Retry-After` header, so
  * Express's default handler answers 503; install {@link sessionErrorHandler} for a JSON body.
- * On Express 4, pass an async handler's rejection to `next` yourself (Express 5 does it).
+ * On Express 4, pass an async handler's rejection to `next` yourself (Express 5 does it), or
+ * use `preload` where the routes read the session.
  *
  * @example
  * ```ts
@@ -93,13 +104,21 @@ export function sessionMiddleware<Data extends SessionData, Request extends Expr
   manager: SessionManager<Data>,
   options: SessionMiddlewareOptions<Request> = {},
 ): (req: Request, res: ExpressResponseLike, next: Next) => void {
-  const { clientIp } = options;
+  const { clientIp, preload = false } = options;
   return function tesseraSessions(req, res, next) {
     // Mounted twice on one path (on the app and on a router): one object per request, so the
     // store is still read at most once.
-    const existing = req.sessions as unknown;
-    if (!(existing instanceof ExpressRequestSessions && existing.manager === manager)) req.sessions = new ExpressRequestSessions(manager, req, res, clientIp);
-    next();
+    let sessions = req.sessions as unknown;
+    if (!(sessions instanceof ExpressRequestSessions && sessions.manager === manager)) {
+      sessions = new ExpressRequestSessions(manager, req, res, clientIp);
+      req.sessions = sessions;
+    }
+    if (!preload) return next();
+    // Two-argument `then`: whatever a later layer does inside `next()` is not taken for a failed read.
+    (sessions as ExpressRequestSessions<Data, Request>).lookup().then(
+      () => next(),
+      (error: unknown) => next(error),
+    );
   };
 }
 
