@@ -1,24 +1,23 @@
 import { readCookie } from "./cookie.js";
 import { withHttpResponse } from "./http-errors.js";
 import type { DataPatch, SessionData } from "./record.js";
-import { type LoginResult, laterLiveCookie, mayRepeatCookie, type Session, type SessionLookup, type SessionManager, type SessionSummary } from "./session.js";
+import {
+  type LoginResult,
+  laterLiveCookie,
+  mayRepeatCookie,
+  type Session,
+  type SessionLookup,
+  type SessionManager,
+  type SessionRequest,
+  type SessionSummary,
+} from "./session.js";
+
+export type { SessionRequest } from "./session.js";
 
 /**
  * The per-request session API every adapter exposes (`c.var.sessions`, `req.sessions`,
  * `request.sessions`, `getSessions(…)`), written once here so the adapters stay thin and agree.
  */
-
-/**
- * The parts of a request the session manager reads: the `Cookie` and `User-Agent` headers, and the
- * scheme at the start of `url` (for `secure: "auto"`). Adapters build this from their framework's
- * request instead of a Web `Request`, whose constructor throws on methods such as TRACE and
- * whose URL parsing throws on a malformed `Host`.
- */
-export interface SessionRequest {
-  /** Only its scheme is read (`https:` or not); it is never parsed. */
-  readonly url: string;
-  readonly headers: { get(name: string): string | null };
-}
 
 /** Request headers as Node's `http` module and frameworks built on it hold them: lower-case names. */
 export type HeaderRecord = Readonly<Record<string, string | string[] | undefined>>;
@@ -76,14 +75,6 @@ export interface RequestSessionsApi<Data extends SessionData = SessionData> {
   revokeSession(handle: string): Promise<boolean>;
   /** Ends every other session of the request's user; how many. `0` without a session. */
   revokeOtherSessions(): Promise<number>;
-}
-
-/**
- * The manager reads only `url` and `headers.get` of the request it is given (see
- * {@link SessionRequest}); this is the one place an adapter's structural request is handed over.
- */
-function asManagerRequest(request: SessionRequest): Request {
-  return request as unknown as Request;
 }
 
 /**
@@ -159,7 +150,7 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
 
   /** The lookup of a cookie that names no live session, which is cleared on the response. */
   #invalid(): SessionLookup<Data> {
-    const clearCookie = this.#manager.clearCookie(asManagerRequest(this.#request));
+    const clearCookie = this.#manager.clearCookie(this.#request);
     this.writeCookie(clearCookie);
     return { status: "invalid", clearCookie };
   }
@@ -173,7 +164,7 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
   login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>> {
     let created: Promise<LoginResult<Data>>;
     try {
-      created = this.#manager.login(asManagerRequest(this.#request), { userId: input.userId, data: input.data, ip: this.clientIp() });
+      created = this.#manager.login(this.#request, { userId: input.userId, data: input.data, ip: this.clientIp() });
     } catch (error) {
       return Promise.reject(withHttpResponse(error));
     }
@@ -189,14 +180,14 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
   }
 
   async logout(): Promise<void> {
-    const { clearCookie } = await this.#manager.logout(asManagerRequest(this.#request)).catch(rethrowWithResponse);
+    const { clearCookie } = await this.#manager.logout(this.#request).catch(rethrowWithResponse);
     this.#lookup = Promise.resolve({ status: "anonymous" });
     // A session this request's own login created is not in the request's cookies: end it too.
     const created = this.#created;
     this.#created = undefined;
     if (created !== undefined) await this.#manager.revokeSession(created, created.id).catch(rethrowWithResponse);
     if (clearCookie !== null) this.writeCookie(clearCookie);
-    else if (created !== undefined) this.writeCookie(this.#manager.clearCookie(asManagerRequest(this.#request)));
+    else if (created !== undefined) this.writeCookie(this.#manager.clearCookie(this.#request));
   }
 
   /** Ends a session this request's login created, ignoring a failure (its idle timeout ends it anyway). */
@@ -227,7 +218,7 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
     if (revoked && handle === session.id) {
       // The caller ended its own session: its cookie is dead now, so clear it as logout does.
       this.#lookup = Promise.resolve({ status: "anonymous" });
-      this.writeCookie(this.#manager.clearCookie(asManagerRequest(this.#request)));
+      this.writeCookie(this.#manager.clearCookie(this.#request));
     }
     return revoked;
   }

@@ -3,6 +3,7 @@ import { createMemoryStore } from "../stores/memory/memory-store.js";
 import { ConfigError, SessionInputError, StoreUnavailableError } from "./errors.js";
 import type { SessionEvent } from "./events.js";
 import { nodeSha256 } from "../runtime/node.js";
+import { HeaderRecordRequest } from "./request-sessions.js";
 import { createSessionManager } from "./session.js";
 import type { SessionManagerOptions } from "./options.js";
 import { encodeSessionRecord, type SessionRecord } from "./record.js";
@@ -146,6 +147,16 @@ describe.each([
 });
 
 describe("authenticate", () => {
+  it("takes any request with a url and headers.get, not only a Web Request: a Node request's headers (a WebSocket upgrade)", async () => {
+    const { sessions } = setup();
+    const { token } = await sessions.login(request(), { userId: "ada" });
+    // What an `upgrade` listener gets: IncomingMessage headers, a plain record with lower-case names.
+    const upgrade = new HeaderRecordRequest("http", { cookie: `session_id=${token}`, "user-agent": "ws-client" });
+    const lookup = await sessions.authenticate(upgrade);
+    expect(lookup).toMatchObject({ status: "active", session: { userId: "ada" } });
+    expect(sessions.clearCookie(new HeaderRecordRequest("https", {}))).toMatch(/; Secure/);
+  });
+
   it("is anonymous without a cookie (or with an empty one) and touches no store", async () => {
     const { sessions, calls } = setup();
     expect(await sessions.authenticate(request())).toEqual({ status: "anonymous" });

@@ -40,6 +40,18 @@ export interface SessionSummary {
   current: boolean;
 }
 
+/**
+ * The parts of a request the session manager reads: the `Cookie` and `User-Agent` headers, and the
+ * scheme at the start of `url` (for `secure: "auto"`). Adapters build this from their framework's
+ * request instead of a Web `Request`, whose constructor throws on methods such as TRACE and
+ * whose URL parsing throws on a malformed `Host`.
+ */
+export interface SessionRequest {
+  /** Only its scheme is read (`https:` or not); it is never parsed. */
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+}
+
 /** The outcome of reading the session cookie of a request. */
 export type SessionLookup<Data extends SessionData = SessionData> =
   /** The request carries no session cookie (or an empty one). */
@@ -71,16 +83,16 @@ export interface SessionManager<Data extends SessionData = SessionData> {
   readonly idleTimeoutSeconds: number;
   readonly absoluteTimeoutSeconds: number;
   /** Reads and slides the session of a request: one store command when a cookie is present, none otherwise. */
-  authenticate(request: Request): Promise<SessionLookup<Data>>;
+  authenticate(request: SessionRequest): Promise<SessionLookup<Data>>;
   /** Looks a token up directly (e.g. from an `Authorization` header). `null` if malformed, unknown or expired. */
   validateToken(token: string): Promise<Session<Data> | null>;
   /**
    * Creates a session for `userId`. Any session the request's cookie names is destroyed in the
    * same round trip (rotation); a client-chosen id is never adopted.
    */
-  login(request: Request, input: LoginInput<Data>): Promise<LoginResult<Data>>;
+  login(request: SessionRequest, input: LoginInput<Data>): Promise<LoginResult<Data>>;
   /** Destroys the request's session, if any. `clearCookie` is set when the request sent a session cookie. */
-  logout(request: Request): Promise<{ clearCookie: string | null }>;
+  logout(request: SessionRequest): Promise<{ clearCookie: string | null }>;
   /**
    * Sets and deletes data keys, writing only those keys; concurrent patches of different keys all
    * survive. Returns the session with its data as stored after the merge, or `null` if the
@@ -104,7 +116,7 @@ export interface SessionManager<Data extends SessionData = SessionData> {
   /** Ends every session of a user, e.g. after a password change. Returns how many. Throws `SessionInputError` for a user id that is not well-formed Unicode. */
   revokeAllSessions(userId: string): Promise<number>;
   /** `Set-Cookie` value that deletes the session cookie for this request's scheme. */
-  clearCookie(request: Request): string;
+  clearCookie(request: SessionRequest): string;
 }
 
 const utf8 = new TextEncoder();
@@ -195,12 +207,12 @@ export function createSessionManager<Data extends SessionData = Record<string, u
   const secureCookieTexts = cookieTexts(true);
   const plainCookieTexts = cookieTexts(false);
 
-  function cookieTextsFor(request: Request) {
+  function cookieTextsFor(request: SessionRequest) {
     const secure = config.secure === "auto" ? request.url.startsWith("https:") : config.secure;
     return secure ? secureCookieTexts : plainCookieTexts;
   }
 
-  function clearCookie(request: Request): string {
+  function clearCookie(request: SessionRequest): string {
     return cookieTextsFor(request).clear;
   }
 
