@@ -48,12 +48,19 @@ export interface SessionRecord<Data extends SessionData = SessionData> {
   data: Data;
 }
 
-/** A change to session data: keys to set (any JSON value) and keys to delete. `clear` drops every other key first. */
-export interface DataPatch {
-  set?: Record<string, unknown>;
-  delete?: readonly string[];
+/**
+ * A change to session data: keys to set (any JSON value) and keys to delete. `clear` drops every
+ * other key first. Typed by the manager's `Data`: a misspelt key or a value of the wrong type is a
+ * compile error (`{ set: { theem: "dark" } }`); with untyped data (`object`) any key goes.
+ */
+export interface DataPatch<Data extends SessionData = Record<string, unknown>> {
+  set?: Partial<Data>;
+  delete?: ReadonlyArray<DataKey<Data>>;
   clear?: boolean;
 }
+
+/** The keys of `Data` a patch may name: any string when `Data` has no known keys. */
+export type DataKey<Data extends SessionData> = [keyof Data] extends [never] ? string : string extends keyof Data ? string : keyof Data & string;
 
 /** A patch encoded for a store: the member strings to write and the JSON-encoded keys to remove. */
 export interface EncodedPatch {
@@ -142,7 +149,7 @@ export function decodeSessionRecord<Data extends SessionData = SessionData>(enco
 }
 
 /** Encodes a data patch for a store. Throws `TypeError` for a value that is not JSON-serializable. */
-export function encodeDataPatch(patch: DataPatch): EncodedPatch {
+export function encodeDataPatch(patch: DataPatch<SessionData>): EncodedPatch {
   const set = Object.entries(patch.set ?? {}).filter(([, value]) => value !== undefined);
   const removed = new Set([...(patch.delete ?? []), ...set.map(([key]) => key)]);
   return {

@@ -65,7 +65,7 @@ export interface RequestSessionsApi<Data extends SessionData = SessionData> {
   /** Destroys the request's session, if any, and clears the cookie. */
   logout(): Promise<void>;
   /** Changes data keys of the request's session, writing only those. `null` without a live session. */
-  patch(change: DataPatch): Promise<Session<Data> | null>;
+  patch(change: DataPatch<Data>): Promise<Session<Data> | null>;
   /** The live sessions of the request's user (the caller's own marked `current`); `null` without a session. */
   listSessions(): Promise<SessionSummary[] | null>;
   /**
@@ -198,7 +198,7 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
     );
   }
 
-  async patch(change: DataPatch): Promise<Session<Data> | null> {
+  async patch(change: DataPatch<Data>): Promise<Session<Data> | null> {
     const current = await this.lookup();
     if (current.status !== "active") return null;
     const updated = await this.#manager.patch(current.session, change).catch(rethrowWithResponse);

@@ -330,6 +330,22 @@ describe("logout", () => {
 });
 
 describe("session data", () => {
+  it("a patch is typed by the manager's data: misspelt keys and wrong value types do not compile (checked by npm run typecheck)", async () => {
+    const sessions = createSessionManager<{ theme?: string; visits?: number }>({ store: createMemoryStore() });
+    const { session } = await sessions.login(request(), { userId: "a", data: { theme: "dark" } });
+    expect((await sessions.patch(session, { set: { visits: 2 }, delete: ["theme"] }))?.data).toEqual({ visits: 2 });
+    // @ts-expect-error a key the data type does not have
+    await sessions.patch(session, { set: { theem: "light" } });
+    // @ts-expect-error a value of the wrong type
+    await sessions.patch(session, { set: { visits: "3" } });
+    // @ts-expect-error deleting a key the data type does not have
+    await sessions.patch(session, { delete: ["colour"] });
+    // Untyped data takes any key.
+    const untyped = createSessionManager({ store: createMemoryStore() });
+    const other = await untyped.login(request(), { userId: "b" });
+    expect((await untyped.patch(other.session, { set: { anything: 1 }, delete: ["else"] }))?.data).toEqual({ anything: 1 });
+  });
+
   it("patch writes only the named keys; update replaces everything; neither recreates an ended session", async () => {
     const { sessions } = setup();
     const { token, session } = await sessions.login(request(), { userId: "a", data: { theme: "dark" } });

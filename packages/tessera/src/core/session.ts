@@ -98,7 +98,7 @@ export interface SessionManager<Data extends SessionData = SessionData> {
    * survive. Returns the session with its data as stored after the merge, or `null` if the
    * session ended meanwhile (it is not recreated).
    */
-  patch(session: Session<Data>, patch: DataPatch): Promise<Session<Data> | null>;
+  patch(session: Session<Data>, patch: DataPatch<Data>): Promise<Session<Data> | null>;
   /** Replaces all of the session's data. `null` if the session ended meanwhile. */
   update(session: Session<Data>, data: Data): Promise<Session<Data> | null>;
   /** The live sessions of the session's user, newest first, the caller's own marked `current`. */
@@ -344,7 +344,7 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     return destroyed.length;
   }
 
-  async function patch(session: Session<Data>, change: DataPatch): Promise<Session<Data> | null> {
+  async function patch(session: Session<Data>, change: DataPatch<Data>): Promise<Session<Data> | null> {
     let encoded: ReturnType<typeof encodeDataPatch>;
     try {
       encoded = encodeDataPatch(change);
@@ -439,7 +439,7 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       return { clearCookie: clearCookie(request) };
     },
 
-    update: (session, data) => patch(session, { clear: true, set: data as Record<string, unknown> }),
+    update: (session, data) => patch(session, { clear: true, set: data }),
 
     async listSessions(session) {
       return list(await userRef(session.userId), session.id);
