@@ -12,6 +12,15 @@ describe("parseExactJson", () => {
     ]);
   });
 
+  it("gives an integer longer than any 64-bit one as its digits in a string, never a bigint (whose conversions grow faster than its length)", () => {
+    const thirty = "123456789012345678901234567890";
+    expect(parseExactJson(`["SET","k",${thirty},-${thirty}]`)).toEqual(["SET", "k", thirty, `-${thirty}`]);
+    const body = `["SET","k",${"9".repeat(1_000_000)}]`;
+    const [, , digits] = parseExactJson(body) as [string, string, unknown];
+    expect(typeof digits).toBe("string");
+    expect((digits as string).length).toBe(1_000_000);
+  });
+
   it.each([
     '["SET","k","v"]',
     ' [ [ "SET" , "k" , 12 ] , [ "GET" , "k" ] ] ',

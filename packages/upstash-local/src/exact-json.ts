@@ -20,8 +20,9 @@ const MAX_NESTING_DEPTH = 512;
 
 /**
  * `JSON.parse(text)`, except that an integer literal (no fraction, no exponent) outside
- * ±`Number.MAX_SAFE_INTEGER` comes back as a `bigint` with its exact digits. Throws a
- * `SyntaxError` on text `JSON.parse` would refuse.
+ * ±`Number.MAX_SAFE_INTEGER` comes back with its exact digits: as a `bigint` up to 20 digits,
+ * beyond (no Redis integer is that long) as the string of its digits. Throws a `SyntaxError` on
+ * text `JSON.parse` would refuse.
  *
  * @example parseExactJson('["INCRBY","k",9007199254740993]') // ["INCRBY", "k", 9007199254740993n]
  */
@@ -79,8 +80,15 @@ function parseValue(cursor: Cursor, depth: number): ExactJsonValue {
   cursor.index = NUMBER.lastIndex;
   const [source, fraction, exponent] = number;
   const value = Number(source);
-  return fraction === undefined && exponent === undefined && !Number.isSafeInteger(value) ? BigInt(source) : value;
+  if (fraction !== undefined || exponent !== undefined || Number.isSafeInteger(value)) return value;
+  // Past 20 digits no integer fits Redis's 64 bits, and BigInt's conversions take time that grows
+  // faster than the number's length (seconds for a body of digits, the whole server blocked):
+  // Redis takes every argument as text, so the digits themselves are the same argument.
+  return source.length <= MAX_BIGINT_SOURCE_LENGTH ? BigInt(source) : source;
 }
+
+/** A sign and the 20 digits of the longest 64-bit integer (`-9223372036854775808`, `18446744073709551615`). */
+const MAX_BIGINT_SOURCE_LENGTH = 21;
 
 const LITERALS: ReadonlyArray<readonly [string, ExactJsonValue]> = [
   ["true", true],

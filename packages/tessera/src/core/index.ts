@@ -27,7 +27,7 @@ export {
   LAST_SEEN_OFFSET_WIDTH,
   RECORD_SEPARATOR,
 } from "./record.js";
-export type { DataPatch, EncodedPatch, IndexEntry, SessionData, SessionRecord } from "./record.js";
+export type { DataKey, DataPatch, EncodedPatch, IndexEntry, SessionData, SessionRecord } from "./record.js";
 export { describeUserAgent, sanitizeIp } from "./device.js";
 export type { DeviceInfo } from "./device.js";
 export { readCookie, serializeCookie, serializeClearingCookie } from "./cookie.js";

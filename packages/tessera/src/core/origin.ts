@@ -23,7 +23,7 @@ export interface SameOriginOptions {
   allowedOrigins?: readonly string[];
 }
 
-/** Options of the guard on frameworks with no proxy setting of their own (Hono). */
+/** Options of the guard on frameworks with no proxy setting of their own (Hono, Next.js). */
 export interface ProxiedSameOriginOptions extends SameOriginOptions {
   /**
    * Take the scheme and host the browser used from `X-Forwarded-Proto` and `X-Forwarded-Host`:

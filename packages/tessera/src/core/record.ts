@@ -54,13 +54,18 @@ export interface SessionRecord<Data extends SessionData = SessionData> {
  * compile error (`{ set: { theem: "dark" } }`); with untyped data (`object`) any key goes.
  */
 export interface DataPatch<Data extends SessionData = Record<string, unknown>> {
-  set?: Partial<Data>;
+  /** `undefined` values are skipped (as JSON drops them), so a maybe-undefined value may be passed. */
+  set?: { [Key in keyof Data]?: Data[Key] | undefined };
   delete?: ReadonlyArray<DataKey<Data>>;
   clear?: boolean;
 }
 
-/** The keys of `Data` a patch may name: any string when `Data` has no known keys. */
-export type DataKey<Data extends SessionData> = [keyof Data] extends [never] ? string : string extends keyof Data ? string : keyof Data & string;
+/**
+ * The keys of `Data` a patch may name: those of every member when `Data` is a union, and any
+ * string when `Data` has no known keys (`object`) or an index signature.
+ */
+export type DataKey<Data extends SessionData> = Data extends unknown ? KeysOf<Data> : never;
+type KeysOf<Data> = [keyof Data] extends [never] ? string : string extends keyof Data ? string : keyof Data & string;
 
 /** A patch encoded for a store: the member strings to write and the JSON-encoded keys to remove. */
 export interface EncodedPatch {

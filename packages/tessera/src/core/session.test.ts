@@ -340,6 +340,16 @@ describe("session data", () => {
     await sessions.patch(session, { set: { visits: "3" } });
     // @ts-expect-error deleting a key the data type does not have
     await sessions.patch(session, { delete: ["colour"] });
+    // A maybe-undefined value is fine (skipped, as JSON drops it), under exactOptionalPropertyTypes too.
+    const maybeTheme: string | undefined = undefined;
+    await sessions.patch(session, { set: { theme: maybeTheme } });
+    // A union: the keys of every member may be deleted.
+    const cart = createSessionManager<{ kind: "guest"; basket?: string[] } | { kind: "member"; points?: number }>({ store: createMemoryStore() });
+    const member = await cart.login(request(), { userId: "m", data: { kind: "member", points: 3 } });
+    expect((await cart.patch(member.session, { delete: ["points"] }))?.data).toEqual({ kind: "member" });
+    await cart.patch(member.session, { delete: ["basket"] });
+    // @ts-expect-error a key of no member
+    await cart.patch(member.session, { delete: ["coupon"] });
     // Untyped data takes any key.
     const untyped = createSessionManager({ store: createMemoryStore() });
     const other = await untyped.login(request(), { userId: "b" });

@@ -109,14 +109,32 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("legacy tutorial sessi
 
   it("a DEL that ran but answered past its deadline: the new session is kept, so the user is not signed out", async () => {
     const sessionId = await tutorialLogin(redis, "late");
-    const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([2]), 300);
-    const legacy = legacySeedSessions({ connection, commandTimeoutMs: 50 });
+    // Only the DEL's reply is late; the deadline leaves the HGETALL ample time on a busy machine.
+    const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([2]), 1500);
+    const legacy = legacySeedSessions({ connection, commandTimeoutMs: 500 });
     const { created, discarded, conversion } = recordingConversion();
     expect(await legacy.convert(sessionId, conversion)).toBe(0);
     expect(created).toHaveLength(1);
     expect(discarded).toEqual([]);
     // The DEL ran: discarding the new session here would have left this user with no session at all.
     expect(await exists(redis, `session:${sessionId}`)).toBe(false);
+  });
+
+  it("a DEL that Redis refuses (it did not run): the new session is discarded, the error reported, the tutorial one kept", async () => {
+    const sessionId = await tutorialLogin(redis, "read-only");
+    // A real refusal from a real Redis: an ACL user that may read the tutorial's keys but not delete them.
+    await redis.command("ACL", "SETUSER", "reader", "on", ">pw", "~session:*", "+hgetall", "+ping", "+hello", "+client", "+info", "+select", "+auth");
+    const url = new URL(redis.url);
+    url.username = "reader";
+    url.password = "pw";
+    const legacy = legacySeedSessions({ connection: await connectTo(kind, url.toString()) });
+    const { created, discarded, conversion } = recordingConversion();
+    const error = await legacy.convert(sessionId, conversion).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toMatch(/refused DEL: NOPERM/);
+    expect(created).toHaveLength(1);
+    expect(discarded).toEqual([0]);
+    expect(await exists(redis, `session:${sessionId}`)).toBe(true);
   });
 
   it("a key of that name that is not a hash is not a tutorial session, and is left alone", async () => {

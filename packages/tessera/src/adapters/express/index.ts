@@ -187,7 +187,8 @@ function forwardedHostOf(req: ExpressRequestLike): string | undefined {
   const forwarded = firstListValue(firstHeader(req.headers["x-forwarded-host"]));
   if (forwarded === undefined) return undefined;
   const trusts = req.app?.get("trust proxy fn");
-  return typeof trusts === "function" && trusts(req.socket?.remoteAddress, 0) === true ? forwarded : undefined;
+  // Truthy, as Express itself reads the answer of a custom `trust proxy` function.
+  return typeof trusts === "function" && trusts(req.socket?.remoteAddress, 0) ? forwarded : undefined;
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

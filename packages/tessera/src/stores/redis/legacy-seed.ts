@@ -9,6 +9,9 @@ import { createDeadlines } from "./deadlines.js";
  * the bare UUID in the `session_id` cookie.
  */
 
+/** Errors for a command Redis answered with an error reply: it did not run (unlike a timeout). */
+const REFUSED = new WeakSet<Error>();
+
 /** The tutorial's key prefix (`f"session:{session_id}"`). */
 export const LEGACY_SEED_KEY_PREFIX = "session:";
 
@@ -57,9 +60,10 @@ export interface LegacySeedSessions {
    * `create` returned when this call converted it; `null` when the value is not shaped like a
    * tutorial session id (no round trip at all), when no such session exists, and when another
    * call converted it first. Rejects with `StoreUnavailableError` when reading the tutorial
-   * session fails, or with `create`'s error; the tutorial session is then left in place. When
-   * only the final `DEL` fails, it resolves with the new session all the same (see
-   * {@link legacySeedSessions}): either way a failure never signs anyone out.
+   * session fails, when Redis refuses the final `DEL`, or with `create`'s error; the tutorial
+   * session is then left in place. When the `DEL`'s outcome is unknown (deadline, lost
+   * connection), it resolves with the new session all the same (see {@link legacySeedSessions}):
+   * either way a failure never signs anyone out.
    */
   convert<T>(cookieValue: string, conversion: LegacySeedConversion<T>): Promise<T | null>;
   /** Deletes the tutorial session `cookieValue` names (a logout). Whether one existed; no round trip for a value of the wrong shape. */
@@ -119,7 +123,9 @@ export function legacySeedSessions(options: LegacySeedSessionsOptions): LegacySe
     if (reply instanceof Error) {
       // WRONGTYPE: a key of that name that is not a hash is not a tutorial session.
       if (/^WRONGTYPE/.test(reply.message)) return null;
-      throw new StoreUnavailableError("STORE_UNAVAILABLE", `the tutorial's Redis refused ${command[0]}: ${reply.message}`, { cause: reply });
+      const refused = new StoreUnavailableError("STORE_UNAVAILABLE", `the tutorial's Redis refused ${command[0]}: ${reply.message}`, { cause: reply });
+      REFUSED.add(refused);
+      throw refused;
     }
     return reply ?? null;
   }
@@ -148,12 +154,18 @@ export function legacySeedSessions(options: LegacySeedSessionsOptions): LegacySe
       let claimed: boolean;
       try {
         claimed = (await send(["DEL", key])) === 1;
-      } catch {
-        // Whether the DEL ran is unknown: past the deadline, or with the connection lost after
-        // the write, it may well have deleted the tutorial session. Discarding the new one would
-        // then sign the user out, so it is handed out instead. If the DEL did not run, the
-        // tutorial session stays until its own TTL, and a request still carrying its cookie may
-        // convert it again: a second session of the same user, never anyone else's.
+      } catch (error) {
+        // Refused by Redis (NOPERM, READONLY…): the DEL did not run and the tutorial session is
+        // intact, so the new one goes, and the failure is the caller's to report.
+        if (REFUSED.has(error as Error)) {
+          await conversion.discard(created).catch(() => undefined);
+          throw error;
+        }
+        // Otherwise whether the DEL ran is unknown: past the deadline, or with the connection
+        // lost after the write, it may well have deleted the tutorial session. Discarding the new
+        // one would then sign the user out, so it is handed out instead. If the DEL did not run,
+        // the tutorial session stays until its own TTL, and a request still carrying its cookie
+        // may convert it again: a second session of the same user, never anyone else's.
         return created;
       }
       if (!claimed) {
