@@ -106,6 +106,13 @@ describe("RequestSessions: several session calls in one request", () => {
     expect(sessions.written[1]).toBe("session_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
   });
 
+  it("login passes remember-me (persistent) through to the cookie it writes", async () => {
+    const manager = createSessionManager({ store: createMemoryStore(), absoluteTimeoutSeconds: 7200 });
+    const sessions = new Sessions(manager, fresh());
+    await sessions.login({ userId: "bob", persistent: true });
+    expect(sessions.written[0]).toMatch(/; Max-Age=7200(;|$)/);
+  });
+
   it("a second login replaces the first one's session: one live session, the second", async () => {
     const manager = createSessionManager({ store: createMemoryStore() });
     const sessions = new Sessions(manager, fresh());

@@ -60,8 +60,11 @@ export interface RequestSessionsApi<Data extends SessionData = SessionData> {
   lookup(): Promise<SessionLookup<Data>>;
   /** The live session, or `null`: {@link lookup} for handlers that only care whether there is one. */
   session(): Promise<Session<Data> | null>;
-  /** Logs in (rotating any session the request had) and sets the cookie on the response. */
-  login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>>;
+  /**
+   * Logs in (rotating any session the request had) and sets the cookie on the response.
+   * `persistent` is "remember me" for this login (see `LoginInput`).
+   */
+  login(input: { userId: string; data?: Data; persistent?: boolean }): Promise<LoginResult<Data>>;
   /** Destroys the request's session, if any, and clears the cookie. */
   logout(): Promise<void>;
   /** Changes data keys of the request's session, writing only those. `null` without a live session. */
@@ -161,10 +164,10 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
   }
 
   // Not async: one `then` on the manager's answer (every login of every adapter comes through here).
-  login(input: { userId: string; data?: Data }): Promise<LoginResult<Data>> {
+  login(input: { userId: string; data?: Data; persistent?: boolean }): Promise<LoginResult<Data>> {
     let created: Promise<LoginResult<Data>>;
     try {
-      created = this.#manager.login(this.#request, { userId: input.userId, data: input.data, ip: this.clientIp() });
+      created = this.#manager.login(this.#request, { userId: input.userId, data: input.data, ip: this.clientIp(), persistent: input.persistent });
     } catch (error) {
       return Promise.reject(withHttpResponse(error));
     }

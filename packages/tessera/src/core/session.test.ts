@@ -67,6 +67,18 @@ describe.each([
     expect(setCookie).toContain("; Max-Age=3600");
   });
 
+  it("remember me per login: persistent overrides the manager's cookie.persistent for that login's cookie only", async () => {
+    const plain = setup({ ...hash, absoluteTimeoutSeconds: 3600 }).sessions;
+    expect((await plain.login(request(), { userId: "a", persistent: true })).setCookie).toContain("; Max-Age=3600");
+    expect((await plain.login(request(), { userId: "a" })).setCookie).not.toContain("Max-Age");
+    const remembering = setup({ ...hash, cookie: { persistent: true }, absoluteTimeoutSeconds: 3600 }).sessions;
+    expect((await remembering.login(request(), { userId: "a", persistent: false })).setCookie).not.toContain("Max-Age");
+    // Secure follows the request's scheme either way.
+    expect((await plain.login(request(undefined, "https://app.example/"), { userId: "a", persistent: true })).setCookie).toMatch(
+      /; Secure.*; Max-Age=3600|; Max-Age=3600.*; Secure/,
+    );
+  });
+
   it("rotates: the session the request carried is destroyed, its id never adopted", async () => {
     const { sessions, events } = setup(hash);
     const first = await sessions.login(request(), { userId: "a" });

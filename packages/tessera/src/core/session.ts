@@ -74,6 +74,12 @@ export interface LoginInput<Data extends SessionData> {
   data?: Data | undefined;
   /** The client's address as the adapter sees it, for the device list. */
   ip?: string | undefined;
+  /**
+   * "Remember me" for this login: `true` gives the cookie a `Max-Age` (the absolute timeout), so it
+   * outlives the browser; `false` makes it a browser-session cookie. The session's own lifetime
+   * is the same either way. @default the manager's `cookie.persistent`
+   */
+  persistent?: boolean | undefined;
 }
 
 /** The framework-free session API. Adapters are thin wrappers over it. */
@@ -199,8 +205,11 @@ export function createSessionManager<Data extends SessionData = Record<string, u
   function cookieTexts(secure: boolean) {
     const attributes = { ...config.cookieAttributes, secure };
     return {
-      /** What follows `name=token` in a login's `Set-Cookie`. */
-      loginAttributes: serializeCookieAttributes(config.persistent ? { ...attributes, maxAgeSeconds: absoluteTimeoutSeconds } : attributes),
+      /** What follows `name=token` in a login's `Set-Cookie`, by whether the cookie is persistent. */
+      loginAttributes: {
+        persistent: serializeCookieAttributes({ ...attributes, maxAgeSeconds: absoluteTimeoutSeconds }),
+        session: serializeCookieAttributes(attributes),
+      },
       clear: serializeClearingCookie(cookieName, attributes),
     };
   }
@@ -425,7 +434,8 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       // Best effort: the login has succeeded, and a session left here still ends at its idle timeout.
       for (const token of alsoPresented) await endSession(token).catch(() => undefined);
 
-      const setCookie = `${cookieName}=${token}${cookieTextsFor(request).loginAttributes}`;
+      const { loginAttributes } = cookieTextsFor(request);
+      const setCookie = `${cookieName}=${token}${(input.persistent ?? config.persistent) ? loginAttributes.persistent : loginAttributes.session}`;
       return { session: toSession(sessionId, record, nowMs), token, setCookie };
     },
 
