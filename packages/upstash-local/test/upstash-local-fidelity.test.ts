@@ -1,7 +1,6 @@
 import { Redis as UpstashRedis } from "@upstash/redis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startUpstashLocal, type UpstashLocalServer } from "../src/index.js";
-import { startRedisServer, type RedisServer } from "../../../test/support/redis-server.js";
+import { describe, expect, it } from "vitest";
+import { useUpstashLocal } from "../../../test/support/upstash-local.js";
 
 const TOKEN = "upstash-local-fidelity-token";
 const b64 = (text: string) => Buffer.from(text).toString("base64");
@@ -12,33 +11,24 @@ const b64 = (text: string) => Buffer.from(text).toString("base64");
  * Bodies are compared as text where `JSON.parse` (the client's too) would hide the difference.
  */
 describe("upstash-local, what a client can tell apart from Upstash", () => {
-  let redis: RedisServer;
-  let rest: UpstashLocalServer;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    rest = await startUpstashLocal({ redisUrl: redis.url, token: TOKEN, port: 0 });
-  });
-  afterAll(async () => {
-    await rest?.close();
-    await redis?.dispose();
-  });
+  const upstash = useUpstashLocal(TOKEN);
 
   /** POSTs a body written by hand (numbers as sent, not as JavaScript rounds them). */
   const post = async (path: string, body: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${rest.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, ...headers }, body });
+    const response = await fetch(`${upstash.rest.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, ...headers }, body });
     return { status: response.status, token: Number(response.headers.get("upstash-sync-token")), text: await response.text() };
   };
   const client = (options: { responseEncoding?: false | "base64" } = {}) =>
-    new UpstashRedis({ url: rest.url, token: TOKEN, retry: false, enableAutoPipelining: false, ...options });
+    new UpstashRedis({ url: upstash.rest.url, token: TOKEN, retry: false, enableAutoPipelining: false, ...options });
 
   describe("integers beyond 2^53", () => {
     it("reach Redis with every digit sent", async () => {
       expect((await post("/", '["SET","big-arg",9007199254740993]')).text).toBe('{"result":"OK"}');
-      expect(await redis.command("GET", "big-arg")).toContain("9007199254740993");
+      expect(await upstash.redis.command("GET", "big-arg")).toContain("9007199254740993");
       await post("/", '["INCRBY","big-counter",9223372036854775807]');
-      expect(await redis.command("GET", "big-counter")).toContain("9223372036854775807");
+      expect(await upstash.redis.command("GET", "big-counter")).toContain("9223372036854775807");
       await post("/pipeline", '[["DECRBY","big-negative",9007199254740993]]');
-      expect(await redis.command("GET", "big-negative")).toContain("-9007199254740993");
+      expect(await upstash.redis.command("GET", "big-negative")).toContain("-9007199254740993");
       // What the real client reads back is the exact value too (a string, as it cannot be a number).
       expect(await client().get("big-arg")).toBe("9007199254740993");
     });

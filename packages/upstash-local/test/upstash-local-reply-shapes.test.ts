@@ -1,7 +1,6 @@
 import { Redis as UpstashRedis } from "@upstash/redis";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startUpstashLocal, type UpstashLocalServer } from "../src/index.js";
-import { startRedisServer, type RedisServer } from "../../../test/support/redis-server.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useUpstashLocal } from "../../../test/support/upstash-local.js";
 
 const TOKEN = "upstash-local-shapes-token";
 
@@ -63,22 +62,13 @@ const SPELLINGS: Array<[string, (name: string) => string]> = [
 ];
 
 describe("upstash-local answers RESP2 shapes, like Upstash, whatever the case of the command name", () => {
-  let redis: RedisServer;
-  let rest: UpstashLocalServer;
+  const upstash = useUpstashLocal(TOKEN);
   const post = async (path: string, body: unknown): Promise<unknown> => {
-    const response = await fetch(`${rest.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
+    const response = await fetch(`${upstash.rest.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
     expect(response.status).toBe(200);
     return response.json();
   };
 
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    rest = await startUpstashLocal({ redisUrl: redis.url, token: TOKEN, port: 0 });
-  });
-  afterAll(async () => {
-    await rest?.close();
-    await redis?.dispose();
-  });
   beforeEach(async () => {
     await post("/pipeline", [
       ["flushall"],
@@ -108,14 +98,14 @@ describe("upstash-local answers RESP2 shapes, like Upstash, whatever the case of
 
     it.each(CASES.map((testCase) => [testCase.command.join(" "), testCase] as const))("@upstash/redis exec(): %s", async (_, { command, expected, setup }) => {
       // The client's default encoding is base64; with deserialization off it hands back the strings as sent.
-      const client = new UpstashRedis({ url: rest.url, token: TOKEN, automaticDeserialization: false, retry: false, enableAutoPipelining: false });
+      const client = new UpstashRedis({ url: upstash.rest.url, token: TOKEN, automaticDeserialization: false, retry: false, enableAutoPipelining: false });
       await runSetup(setup);
       expect(await client.exec([spell(String(command[0])), ...command.slice(1)])).toEqual(expected);
     });
   });
 
   it("the typed @upstash/redis methods decode the same data", async () => {
-    const client = new UpstashRedis({ url: rest.url, token: TOKEN, retry: false, enableAutoPipelining: false });
+    const client = new UpstashRedis({ url: upstash.rest.url, token: TOKEN, retry: false, enableAutoPipelining: false });
     expect(await client.zrange("z", 0, -1, { withScores: true })).toEqual(["a", 1, "b", 2, "c", 3]);
     expect(await client.zrange("z", 1, 2, { byScore: true, withScores: true })).toEqual(["a", 1, "b", 2]);
     expect(await client.zrange("z", 0, 1, { rev: true, withScores: true })).toEqual(["c", 3, "b", 2]);

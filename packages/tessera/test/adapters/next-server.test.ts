@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { classifyKey } from "tessera/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendRaw, type SuiteResponse } from "./raw-http.js";
 import { freePort, sleep } from "../../../../test/support/ports.js";
 import { type RedisServer, startRedisServer } from "../../../../test/support/redis-server.js";
 
@@ -37,33 +37,11 @@ let nextOutput = "";
 let port: number;
 let ownOrigin: string;
 
-interface Reply {
-  status: number;
-  /** Lower-case names; Set-Cookie is in `setCookies`. */
-  headers: Record<string, string>;
-  setCookies: string[];
-  text: string;
-}
+type Reply = SuiteResponse;
 
 /** One request over `node:http` (not `fetch`, which rewrites `Host`), one connection per request. */
 function send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: "127.0.0.1", port, method, path, headers: { host: `127.0.0.1:${port}`, ...headers }, agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("error", reject);
-      response.on("end", () => {
-        const flat: Record<string, string> = {};
-        for (const [name, value] of Object.entries(response.headers)) {
-          if (name !== "set-cookie" && value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
-        }
-        const text = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: response.statusCode ?? 0, headers: flat, setCookies: response.headers["set-cookie"] ?? [], text });
-      });
-    });
-    request.on("error", reject);
-    request.end(body);
-  });
+  return sendRaw(port, { method, path, headers, ...(body === undefined ? {} : { body }) });
 }
 
 /** The library as a user's app loads it: through its package exports, i.e. dist/. */

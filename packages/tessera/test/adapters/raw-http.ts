@@ -5,6 +5,7 @@ export interface SuiteRequest {
   method: string;
   path: string;
   headers?: Record<string, string>;
+  body?: string;
 }
 
 /** A response as the adapter suite inspects it. */
@@ -20,7 +21,7 @@ export interface SuiteResponse {
  * Sends one request with `node:http`, not `fetch`: fetch refuses TRACE and rewrites `Host`, which
  * are exactly the requests the suite needs to send. One connection per request, no keep-alive.
  */
-export function sendRaw(port: number, { method, path, headers = {} }: SuiteRequest): Promise<SuiteResponse> {
+export function sendRaw(port: number, { method, path, headers = {}, body }: SuiteRequest): Promise<SuiteResponse> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: "127.0.0.1", port, method, path, headers: { host: `127.0.0.1:${port}`, ...headers }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -35,6 +36,6 @@ export function sendRaw(port: number, { method, path, headers = {} }: SuiteReque
       });
     });
     req.on("error", reject);
-    req.end();
+    req.end(body);
   });
 }

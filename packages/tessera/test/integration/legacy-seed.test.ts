@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../src/core/errors.js";
 import { legacySeedSessions, type LegacySeedSession } from "../../src/stores/redis/index.js";
 import { recommendedUpstashOptions, upstashConnection } from "../../src/stores/upstash/index.js";
-import { startUpstashLocal, type UpstashLocalServer } from "@tessera/upstash-local";
 import { connectTo, countingConnection, failingConnection, lateReplyConnection, type RedisClientKind } from "../../../../test/support/redis-harness.js";
 import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
+import { useUpstashLocal } from "../../../../test/support/upstash-local.js";
 
 /**
  * The tutorial's sessions, written exactly as its `/login/` writes them (`HSET` with the two
@@ -158,25 +158,16 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("legacy tutorial sessi
 
 describe("legacy tutorial sessions over Upstash REST (the tutorial's own backend)", () => {
   const TOKEN = "legacy-seed-test-token";
-  let redis: RedisServer;
-  let rest: UpstashLocalServer;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    rest = await startUpstashLocal({ redisUrl: redis.url, token: TOKEN, port: 0 });
-  });
-  afterAll(async () => {
-    await rest?.close();
-    await redis?.dispose();
-  });
+  const upstash = useUpstashLocal(TOKEN);
 
   it("converts once through the real @upstash/redis client", async () => {
-    const sessionId = await tutorialLogin(redis, "abdullah");
-    const client = new UpstashRedis({ url: rest.url, token: TOKEN, ...recommendedUpstashOptions(1000) });
+    const sessionId = await tutorialLogin(upstash.redis, "abdullah");
+    const client = new UpstashRedis({ url: upstash.rest.url, token: TOKEN, ...recommendedUpstashOptions(1000) });
     const legacy = legacySeedSessions({ connection: upstashConnection(client) });
     const { created, conversion } = recordingConversion();
     expect(await legacy.convert(sessionId, conversion)).toBe(0);
     expect(created).toEqual([{ userId: "abdullah", status: "active" }]);
     expect(await legacy.convert(sessionId, conversion)).toBeNull();
-    expect(await exists(redis, `session:${sessionId}`)).toBe(false);
+    expect(await exists(upstash.redis, `session:${sessionId}`)).toBe(false);
   });
 });

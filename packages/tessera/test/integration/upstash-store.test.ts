@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, StoreUnavailableError } from "../../src/core/errors.js";
 import { createRedisStore, migrateLayout, scanLayout } from "../../src/stores/redis/index.js";
 import { createUpstashStore, recommendedUpstashOptions, upstashConnection } from "../../src/stores/upstash/index.js";
-import { startUpstashLocal, type UpstashLocalServer } from "@tessera/upstash-local";
+import { startUpstashLocal } from "@tessera/upstash-local";
 import { describeStoreContract } from "../../src/testing/index.js";
 import { freePort, sleep } from "../../../../test/support/ports.js";
 import { writeV2Session } from "../../../../test/support/layout-v2.js";
 import { commandsDuring, connectTo, total } from "../../../../test/support/redis-harness.js";
-import { fillRedis, startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
+import { fillRedis, startRedisServer } from "../../../../test/support/redis-server.js";
+import { useUpstashLocal } from "../../../../test/support/upstash-local.js";
 
 const TOKEN = "local-test-token-8f3a";
 const record = {
@@ -54,19 +55,10 @@ describeStoreContract(
 );
 
 describe("upstash store failure modes", () => {
-  let redis: RedisServer;
-  let rest: UpstashLocalServer;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    rest = await startUpstashLocal({ redisUrl: redis.url, token: TOKEN, port: 0 });
-  });
-  afterAll(async () => {
-    await rest?.close();
-    await redis?.dispose();
-  });
+  const upstash = useUpstashLocal(TOKEN);
 
   it("a wrong token is a StoreUnavailableError that does not contain the token", async () => {
-    const store = await createUpstashStore({ url: rest.url, token: "wrong-token-never-logged" });
+    const store = await createUpstashStore({ url: upstash.rest.url, token: "wrong-token-never-logged" });
     const error = (await store.readAndExtend("AAAAAAAAAAAAAAAAAAAAAAAAAA", 1000).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(error.message).toMatch(/Unauthorized/);
@@ -75,8 +67,8 @@ describe("upstash store failure modes", () => {
   });
 
   it("the admin functions run over Upstash: scanLayout counts, migrateLayout converts v2 data written by the v2 store", async () => {
-    const connection = upstashConnection(new UpstashRedis({ url: rest.url, token: TOKEN, ...recommendedUpstashOptions() }));
-    const v2Writer = await connectTo("ioredis", redis.url);
+    const connection = upstashConnection(new UpstashRedis({ url: upstash.rest.url, token: TOKEN, ...recommendedUpstashOptions() }));
+    const v2Writer = await connectTo("ioredis", upstash.redis.url);
     for (let i = 0; i < 30; i++) {
       const id = `U${i % 3}${String(i).padStart(24, "0")}`;
       await writeV2Session(v2Writer, id, { ...record, userId: `up-${i}` }, { ...createOptions, nowSeconds: Math.floor(Date.now() / 1000), keyPrefix: "up:" });
@@ -96,14 +88,14 @@ describe("upstash store failure modes", () => {
   });
 
   it("keeps every value's type: no automatic JSON deserialization", async () => {
-    const store = await createUpstashStore({ url: rest.url, token: TOKEN });
+    const store = await createUpstashStore({ url: upstash.rest.url, token: TOKEN });
     const data = { zip: "0012", twelve: "12", bool: "true", nul: "null", num: 12, json: '{"a":1}' };
     await store.create("TYTYPESTYPESTYPESTYPESTYPE", { ...record, data }, createOptions);
     expect(await store.readAndExtend("TYTYPESTYPESTYPESTYPESTYPE", 60_000)).toEqual({ ...record, data });
   });
 
   it("refuses a client built with automatic deserialization, naming the fix", () => {
-    const client = new UpstashRedis({ url: rest.url, token: TOKEN });
+    const client = new UpstashRedis({ url: upstash.rest.url, token: TOKEN });
     expect(() => upstashConnection(client)).toThrow(ConfigError);
     expect(() => upstashConnection(client)).toThrow(/automaticDeserialization: false/);
   });
