@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HeaderRecordRequest, RequestSessions, type SessionManager } from "tessera";
+import { HeaderRecordRequest, RequestSessions, type SessionLookup, type SessionManager } from "tessera";
 import { clientErrorStatusOf } from "./connections.js";
 import { answerError } from "./error-answer.js";
 import type { Logger } from "./logger.js";
@@ -65,14 +65,11 @@ const EARLY_HEADERS: readonly string[] = [REQUEST_ID_HEADER, "", ...Object.entri
 export function createNodeLane(options: NodeLaneOptions): NodeLane {
   const { sessions, recorder, logger, outageLog, maxBodyBytes, clientIp } = options;
 
-  // Not async, and no async layer above the session's own on a read: every authenticated
-  // request of an API client comes through here.
-  function profileAnswer(requestSessions: NodeRequestSessions): Promise<JsonTextAnswer> {
-    return requestSessions.lookup().then((lookup) => {
-      if (lookup.status === "anonymous") return NO_COOKIE;
-      if (lookup.status === "invalid") return NOT_FOUND;
-      return { status: 200, text: profileText(lookup.token, lookup.session.userId) };
-    });
+  /** The answer to a read, from its lookup. */
+  function profileAnswer(lookup: SessionLookup<ServerSessionData>): JsonTextAnswer {
+    if (lookup.status === "anonymous") return NO_COOKIE;
+    if (lookup.status === "invalid") return NOT_FOUND;
+    return { status: 200, text: profileText(lookup.token, lookup.session.userId) };
   }
 
   async function logoutAnswer(requestSessions: NodeRequestSessions): Promise<JsonTextAnswer> {
@@ -91,7 +88,7 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
     return { status: 200, text: loggedInText(token) };
   }
 
-  function serve(route: LaneRoute, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  function serve(route: LaneRoute, request: IncomingMessage, response: ServerResponse): void {
     const startedMs = recorder.observing ? performance.now() : 0;
     const requestId = recorder.idFor(firstValue(request.headers["x-request-id"]));
     const requestSessions = new NodeRequestSessions(sessions, request, clientIp);
@@ -117,30 +114,51 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
         recorder.finish({ requestId, method: request.method ?? "?", url: request.url ?? route, route, status: answered, isProbe: false }, startedMs);
       }
     };
+    // Not a handler's error (those are answered): writing the answer or recording it failed.
+    const writeFailed = (error: unknown) => {
+      logger.error(`${request.method} ${route}: ${(error as Error)?.stack ?? String(error)}`);
+      if (!response.headersSent) response.destroy();
+    };
+    const answerFailure = (error: unknown) => {
+      try {
+        const failure = answerError(error as Error, { requestId, method: request.method ?? "?", url: request.url ?? route }, { logger, outageLog });
+        write(failure.status, JSON.stringify(failure.body), failure.headers);
+      } catch (writing) {
+        writeFailed(writing);
+      }
+    };
+    if (route === "/profile") {
+      // One promise reaction from the session's lookup to the written answer: every authenticated
+      // read of an API client comes through here, and each layer is a promise and a microtask more.
+      requestSessions.lookup().then((lookup) => {
+        try {
+          const { status, text } = profileAnswer(lookup);
+          write(status, text);
+        } catch (error) {
+          writeFailed(error);
+        }
+      }, answerFailure);
+      return;
+    }
     let answer: Promise<JsonTextAnswer>;
     try {
-      answer =
-        route === "/profile" ? profileAnswer(requestSessions) : route === "/login" ? loginAnswer(request, requestSessions) : logoutAnswer(requestSessions);
+      answer = route === "/login" ? loginAnswer(request, requestSessions) : logoutAnswer(requestSessions);
     } catch (error) {
       answer = Promise.reject(error);
     }
-    return answer.then(
-      ({ status, text }) => write(status, text),
-      (error: unknown) => {
-        const failure = answerError(error as Error, { requestId, method: request.method ?? "?", url: request.url ?? route }, { logger, outageLog });
-        write(failure.status, JSON.stringify(failure.body), failure.headers);
-      },
-    );
+    answer.then(({ status, text }) => {
+      try {
+        write(status, text);
+      } catch (error) {
+        writeFailed(error);
+      }
+    }, answerFailure);
   }
 
   return function nodeLane(request, response) {
     const route = laneRouteOf(request);
     if (route === undefined) return false;
-    serve(route, request, response).catch((error: unknown) => {
-      // Not a handler's error (those are answered): writing the answer or recording it failed.
-      logger.error(`${request.method} ${route}: ${(error as Error)?.stack ?? String(error)}`);
-      if (!response.headersSent) response.destroy();
-    });
+    serve(route, request, response);
     return true;
   };
 }

@@ -111,7 +111,10 @@ describe("express: the middleware mounted on the app and again on a router", () 
     const store = {
       ...inner,
       description: "counting",
-      readAndExtend: (...args: Parameters<typeof inner.readAndExtend>) => (reads++, inner.readAndExtend(...args)),
+      readAndExtend: (...args: Parameters<typeof inner.readAndExtend>) => {
+        reads++;
+        return inner.readAndExtend(...args);
+      },
     };
     const manager = createSessionManager({ store });
     const { token } = await manager.login(new Request("http://localhost/"), { userId: "ada" });
