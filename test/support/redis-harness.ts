@@ -110,15 +110,31 @@ export function failingConnection(inner: RedisConnection, failing: ReadonlySet<n
  * Fault injection on a real connection: the round trips whose 1-based numbers are in `late` reach
  * Redis and run, but their replies are held back `delayMs`, past a caller's deadline (the
  * outcome a caller cannot know: it ran, yet no answer came in time). All others go through.
+ * `idle()` waits until every round trip has answered, late ones included, and whatever the caller
+ * sent on receiving a late answer too.
  */
-export function lateReplyConnection(inner: RedisConnection, late: ReadonlySet<number>, delayMs: number): RedisConnection {
+export function lateReplyConnection(inner: RedisConnection, late: ReadonlySet<number>, delayMs: number): RedisConnection & { idle(): Promise<void> } {
   let sent = 0;
+  const pending = new Set<Promise<unknown>>();
   return {
     description: inner.description,
     send(commands) {
       sent++;
-      const replies = inner.send(commands);
-      return late.has(sent) ? replies.then((value) => new Promise((resolve) => setTimeout(() => resolve(value), delayMs))) : replies;
+      const direct = inner.send(commands);
+      const replies = late.has(sent) ? direct.then((value) => new Promise<typeof value>((resolve) => setTimeout(() => resolve(value), delayMs))) : direct;
+      const settled: Promise<unknown> = replies.then(
+        () => pending.delete(settled),
+        () => pending.delete(settled),
+      );
+      pending.add(settled);
+      return replies;
+    },
+    async idle() {
+      do {
+        await Promise.all([...pending]);
+        // The caller's reactions to the last answers run before this, and may have sent more.
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (pending.size > 0);
     },
     close: () => inner.close(),
   };

@@ -11,6 +11,7 @@ import {
   connectToNothing,
   countingConnection,
   failingConnection,
+  lateReplyConnection,
   recordingConnection,
   total,
   type RedisClientKind,
@@ -304,6 +305,43 @@ describe("redis store: rotation order, on a live server", () => {
         await store.close();
       },
     );
+  }
+
+  for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisClientKind[]) {
+    it.each(cases)(
+      `${kind}, $title: a rotation that ran but answered past its deadline fails, and is undone: the old session is valid again, the new one gone`,
+      async ({ oldBucket, newBucket, crossSlotScripts }) => {
+        const setup = createRedisStore({ connection: await connectTo(kind, redis.url) });
+        const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
+        const owner = `late-${kind}-${oldBucket}`;
+        await setup.create(oldId, record(owner), options);
+        // The round trip that deletes the old session answers late: the one script, or step 2 of two.
+        const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([crossSlotScripts ? 1 : 2]), 600);
+        const store = createRedisStore({ connection, crossSlotScripts, commandTimeoutMs: 200 });
+        const error = await store.create(newId, record(owner), { ...options, replacesSessionId: oldId }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");
+        await connection.idle();
+        // The late reply arrived: the rotation had run (the old session deleted) and is now undone.
+        expect(await setup.readAndExtend(oldId, 60_000), "the old session, whose cookie the failed login left in place").not.toBeNull();
+        expect(await setup.readAndExtend(newId, 60_000), "the new session, whose token nobody received").toBeNull();
+        expect((await setup.listForUser({ userId: owner, bucket: oldBucket }, 0)).sessions.map((s) => s.sessionId)).toEqual([oldId]);
+        expect(await redis.command("HEXISTS", `ts:{${newBucket}}:u`, owner)).toBe(oldBucket === newBucket ? ":1\r\n" : ":0\r\n");
+        await Promise.all([store.close(), setup.close()]);
+      },
+    );
+
+    it(`${kind}: a first login that answered past its deadline leaves no session behind`, async () => {
+      const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([1]), 600);
+      const store = createRedisStore({ connection, commandTimeoutMs: 200 });
+      const newId = idIn("FL");
+      const error = await store.create(newId, record(`first-${kind}`), options).catch((e: unknown) => e);
+      expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");
+      await connection.idle();
+      expect(await store.readAndExtend(newId, 60_000)).toBeNull();
+      expect(await redis.command("HEXISTS", "ts:{FL}:u", `first-${kind}`)).toBe(":0\r\n");
+      await store.close();
+    });
   }
 
   it.each(cases.filter((c) => c.crossSlotScripts))(

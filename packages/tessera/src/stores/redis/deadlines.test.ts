@@ -78,4 +78,29 @@ describe("createDeadlines", () => {
     await vi.advanceTimersByTimeAsync(300);
     expect(hung).toMatchObject({ state: "rejected", error: { message: "deadline passed" } });
   });
+
+  it("hands work that succeeds after its deadline to onLate, and only such work; a throwing onLate is contained", async () => {
+    const within = createDeadlines(300);
+    const shape = (error: unknown): never => {
+      throw error;
+    };
+    const late: string[] = [];
+    const onLate = (value: string) => {
+      late.push(value);
+      throw new Error("undo failed");
+    };
+    await within(Promise.resolve("in time"), timeoutError, (value) => value, shape, onLate);
+    let finish!: (value: string) => void;
+    const slow = observe(within(new Promise<string>((resolve) => (finish = resolve)), timeoutError, (value) => value, shape, onLate));
+    const failing = observe(
+      within(new Promise<string>((_, reject) => setTimeout(() => reject(new Error("late failure")), 500)), timeoutError, (value) => value, shape, onLate),
+    );
+    await vi.advanceTimersByTimeAsync(300);
+    expect(slow.state).toBe("rejected");
+    expect(failing.state).toBe("rejected");
+    finish("ran after all");
+    await vi.advanceTimersByTimeAsync(300);
+    expect(late).toEqual(["ran after all"]);
+    expect(slow).toMatchObject({ state: "rejected", error: { message: "deadline passed" } });
+  });
 });

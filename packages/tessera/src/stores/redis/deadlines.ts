@@ -15,17 +15,46 @@ export function createDeadlines(timeoutMs: number) {
    * `work`, rejected with `timeoutError()` once `timeoutMs` have passed. `onValue` and `onError`
    * (which must throw) shape its outcome in the same step, so a caller needs no `then` of its
    * own: a promise reaction less per store call. The timeout's error does not go through `onError`.
+   * `onLate` gets the value of work that succeeded after its deadline had rejected the call: the
+   * caller reported a failure for something that happened, and may want to undo it.
    */
   function within<T>(work: Promise<T>, timeoutError: () => Error): Promise<T>;
-  function within<T, R>(work: Promise<T>, timeoutError: () => Error, onValue: (value: T) => R, onError: (error: unknown) => never): Promise<R>;
-  function within<T, R>(work: Promise<T>, timeoutError: () => Error, onValue?: (value: T) => R, onError?: (error: unknown) => never): Promise<T | R> {
+  function within<T, R>(
+    work: Promise<T>,
+    timeoutError: () => Error,
+    onValue: (value: T) => R,
+    onError: (error: unknown) => never,
+    onLate?: (value: T) => void,
+  ): Promise<R>;
+  function within<T, R>(
+    work: Promise<T>,
+    timeoutError: () => Error,
+    onValue?: (value: T) => R,
+    onError?: (error: unknown) => never,
+    onLate?: (value: T) => void,
+  ): Promise<T | R> {
     return new Promise<T | R>((resolve, reject) => {
-      const timer = setTimeout(() => reject(timeoutError()), timeoutMs);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(timeoutError());
+      }, timeoutMs);
       // Node and Bun: a call still in flight must not keep the process alive (Deno and workerd return a number).
       (timer as { unref?: () => void }).unref?.();
       work.then(
         (value) => {
           clearTimeout(timer);
+          if (timedOut) {
+            // The caller was told the call failed; the work happened all the same.
+            if (onLate !== undefined) {
+              try {
+                onLate(value);
+              } catch {
+                // Best effort: nobody awaits a late outcome.
+              }
+            }
+            return;
+          }
           if (onValue === undefined) return resolve(value);
           try {
             resolve(onValue(value));

@@ -127,14 +127,19 @@ end
  * user's sessions, dropping those gone and deleting those past their absolute deadline; evicts the
  * oldest beyond the limit. Last, a bounded clean-up of users who never came back (nothing else
  * would ever remove their field): a few random users of the bucket, a few digests each.
- * Returns { evicted digests, expired digest/user pairs, 1 if the old session existed else 0 }, or
- * only that last number when the two lists are empty (most logins).
+ * Returns { evicted digests, expired digest/user pairs, 1 if the old session existed else 0, the
+ * old session's value if it existed }, or a bare 0 when the lists are empty and nothing was
+ * replaced (most logins). The old value is what `RESTORE_SCRIPT` needs to undo the rotation, should
+ * its reply come too late for the login to succeed.
  */
 export const CREATE_SCRIPT = `${LIB}
 local index, now, user, max, prefix = KEYS[1], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), ARGV[8]
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-local replaced = 0
-if KEYS[4] and destroy_session(KEYS[4], KEYS[5], ARGV[9]) then replaced = 1 end
+local replaced, old = 0, nil
+if KEYS[4] then
+  old = destroy_session(KEYS[4], KEYS[5], ARGV[9])
+  if old then replaced = 1 end
+end
 adopt_legacy(KEYS[3], index, prefix)
 local expired = {}
 -- The user's own sessions: the live ones stay, with {created, digest, position} for the eviction below.
@@ -202,10 +207,10 @@ for s = 1, math.min(#sample, 2 * wanted), 2 do
   end
 end
 extend_ttl(index, tonumber(ARGV[4]))
--- Most logins evict and expire nothing: then the bare count, which a client parses for far less
--- than nested arrays.
-if #evicted == 0 and #expired == 0 then return replaced end
-return { evicted, expired, replaced }
+-- Most logins evict and expire nothing and replace no session: then a bare 0, which a client
+-- parses for far less than nested arrays.
+if #evicted == 0 and #expired == 0 and replaced == 0 then return 0 end
+return { evicted, expired, replaced, old or nil }
 `;
 
 /**
@@ -215,6 +220,28 @@ return { evicted, expired, replaced }
  */
 export const DESTROY_SCRIPT = `${LIB}
 return destroy_session(KEYS[1], KEYS[2], ARGV[1])
+`;
+
+/**
+ * Undoes a rotation's delete. KEYS: the session, its bucket's index. ARGV: digest, the value
+ * `destroy_session` returned, idle TTL (ms), index TTL (ms). Writes the value back only if the key
+ * is free (a session id is a token's hash: nothing else ever takes it) and puts the digest back in
+ * its owner's list. Returns 1 if it was restored, else 0.
+ */
+export const RESTORE_SCRIPT = `${LIB}
+if not redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3], 'NX') then return 0 end
+local who = owner(ARGV[2])
+if who then
+  local list = digests(redis.call('HGET', KEYS[2], who))
+  local listed = false
+  for i = 1, #list do if list[i] == ARGV[1] then listed = true end end
+  if not listed then
+    list[#list + 1] = ARGV[1]
+    save(KEYS[2], who, list)
+  end
+  extend_ttl(KEYS[2], tonumber(ARGV[4]))
+end
+return 1
 `;
 
 /**

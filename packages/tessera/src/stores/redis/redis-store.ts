@@ -7,7 +7,7 @@ import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./c
 import { createDeadlines } from "./deadlines.js";
 import { checkedKeyPrefix } from "./scan-keys.js";
 import { createScriptCache, sendWithScripts } from "./script-cache.js";
-import { CREATE_SCRIPT, DESTROY_FOR_USER_SCRIPT, DESTROY_SCRIPT, LIST_SCRIPT } from "./index-scripts.js";
+import { CREATE_SCRIPT, DESTROY_FOR_USER_SCRIPT, DESTROY_SCRIPT, LIST_SCRIPT, RESTORE_SCRIPT } from "./index-scripts.js";
 import { digestOf, keyLayout } from "./layout.js";
 import { PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
 
@@ -15,6 +15,13 @@ import { PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
 const COALESCE: SendOptions = { coalesce: true };
 
 const NOTHING: readonly string[] = [];
+const identity = <T>(value: T): T => value;
+
+/** A login's lifetimes, which a session written back after a late reply gets too (see `undoLateCreate`). */
+interface Lifetimes {
+  ttlMs: number;
+  indexTtlMs: number;
+}
 
 /** A session read's result from its `GETEX` reply: the record, or `null` for no such key. */
 const decodeGetexReply = ([reply]: RedisReply[]) => (typeof reply === "string" ? decodeSessionRecord(reply) : null);
@@ -109,8 +116,18 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
    * here, and each layer is a promise and a microtask more.
    */
   function send(commands: readonly RedisCommand[], options?: SendOptions): Promise<RedisReply[]>;
-  function send<R>(commands: readonly RedisCommand[], options: SendOptions | undefined, then: (replies: RedisReply[]) => R): Promise<R>;
-  function send<R>(commands: readonly RedisCommand[], options?: SendOptions, then?: (replies: RedisReply[]) => R): Promise<R | RedisReply[]> {
+  function send<R>(
+    commands: readonly RedisCommand[],
+    options: SendOptions | undefined,
+    then: (replies: RedisReply[]) => R,
+    onLate?: (replies: Array<RedisReply | Error>) => void,
+  ): Promise<R>;
+  function send<R>(
+    commands: readonly RedisCommand[],
+    options?: SendOptions,
+    then?: (replies: RedisReply[]) => R,
+    onLate?: (replies: Array<RedisReply | Error>) => void,
+  ): Promise<R | RedisReply[]> {
     let work: Promise<Array<RedisReply | Error>>;
     try {
       work = sendWithScripts(connection, scripts, commands, options);
@@ -142,6 +159,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
           },
         );
       },
+      onLate,
     );
   }
 
@@ -159,9 +177,13 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
    * left behind unused until its idle TTL ends, listed as a device and counted against
    * `maxSessionsPerUser`; and sessions the create evicted for that limit stay evicted.
    */
-  async function deleteReplacedAfterCreate(replacesSessionId: string, createdSessionId: string): Promise<boolean> {
+  async function deleteReplacedAfterCreate(replacesSessionId: string, createdSessionId: string, lifetimes: Lifetimes): Promise<boolean> {
     try {
-      const [deleted] = await send([destroyCommand(replacesSessionId)]);
+      const [deleted] = await send([destroyCommand(replacesSessionId)], undefined, identity, ([value]) => {
+        // The delete ran after all, past its deadline: the login failed (the new session is removed
+        // below), so the old session comes back.
+        if (typeof value === "string") restoreReplaced(replacesSessionId, value, lifetimes);
+      });
       return typeof deleted === "string";
     } catch (error) {
       await send([destroyCommand(createdSessionId)]).catch(() => undefined);
@@ -171,6 +193,27 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
 
   const destroyCommand = (sessionId: string): RedisCommand =>
     script(DESTROY_SCRIPT, [sessionKey(sessionId), userIndexKey(bucketOfSessionId(sessionId))], [digestOf(sessionId)]);
+
+  /**
+   * A login whose create script answered past its deadline: the caller was told it failed (a 503,
+   * no cookie), yet the script ran. Undone here, so that the outcome is the one reported: the new
+   * session (whose token nobody received) is removed, and a session it replaced is written back —
+   * else the user's cookie, which the failed login left in place, would name a deleted session and
+   * a slow Redis would have logged them out. Best effort: if Redis fails again, the new session ends
+   * with its idle TTL and the old one stays lost. Sessions the login evicted for
+   * `maxSessionsPerUser` are not restored.
+   */
+  function undoLateCreate(createdSessionId: string, reply: RedisReply | Error, replacesSessionId: string | undefined, lifetimes: Lifetimes): void {
+    if (reply instanceof Error) return; // refused: it wrote nothing (see CREATE_SCRIPT)
+    send([destroyCommand(createdSessionId)]).catch(() => undefined);
+    const replacedValue = Array.isArray(reply) ? reply[3] : undefined;
+    if (replacesSessionId !== undefined && typeof replacedValue === "string") restoreReplaced(replacesSessionId, replacedValue, lifetimes);
+  }
+
+  function restoreReplaced(sessionId: string, value: string, { ttlMs, indexTtlMs }: Lifetimes): void {
+    const keys = [sessionKey(sessionId), userIndexKey(bucketOfSessionId(sessionId))];
+    send([script(RESTORE_SCRIPT, keys, [digestOf(sessionId), value, ttlMs, Math.ceil(indexTtlMs)])]).catch(() => undefined);
+  }
 
   return {
     description: `redis (${connection.description})`,
@@ -208,16 +251,23 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
             ],
           );
         const inOneScript = replacesSessionId === undefined || crossSlotScripts || bucketOfSessionId(replacesSessionId) === bucket;
-        const created = send([createCommand(inOneScript ? replacesSessionId : undefined)], undefined, ([reply]): CreateSessionResult => {
-          // A login that evicted and expired nothing answers with the replaced count alone.
-          // Integers as numbers, or as strings (ioredis's `stringNumbers`).
-          const [evicted, pruned, replacedCount] = Array.isArray(reply) ? (reply as [string[], string[], number | string]) : [NOTHING, NOTHING, reply];
-          const expired: ExpiredSession[] = [];
-          for (let i = 0; i + 1 < pruned.length; i += 2) expired.push({ sessionId: bucket + pruned[i]!, userId: pruned[i + 1]! });
-          return { replaced: Number(replacedCount) === 1, evictedSessionIds: evicted.map((field) => bucket + field), expired };
-        });
+        const replacedHere = inOneScript ? replacesSessionId : undefined;
+        const lifetimes = { ttlMs, indexTtlMs };
+        const created = send(
+          [createCommand(replacedHere)],
+          undefined,
+          ([reply]): CreateSessionResult => {
+            // A login that evicted, expired and replaced nothing answers with a bare 0.
+            // Integers as numbers, or as strings (ioredis's `stringNumbers`).
+            const [evicted, pruned, replacedCount] = Array.isArray(reply) ? (reply as [string[], string[], number | string]) : [NOTHING, NOTHING, reply];
+            const expired: ExpiredSession[] = [];
+            for (let i = 0; i + 1 < pruned.length; i += 2) expired.push({ sessionId: bucket + pruned[i]!, userId: pruned[i + 1]! });
+            return { replaced: Number(replacedCount) === 1, evictedSessionIds: evicted.map((field) => bucket + field), expired };
+          },
+          ([reply]) => undoLateCreate(sessionId, reply!, replacedHere, lifetimes),
+        );
         if (inOneScript) return created;
-        return created.then(async (result) => ({ ...result, replaced: await deleteReplacedAfterCreate(replacesSessionId!, sessionId) }));
+        return created.then(async (result) => ({ ...result, replaced: await deleteReplacedAfterCreate(replacesSessionId!, sessionId, lifetimes) }));
       } catch (error) {
         // Invalid arguments reject, as they did when this was an async function.
         return Promise.reject(error);
