@@ -122,4 +122,21 @@ describe("RequestSessions: several session calls in one request", () => {
     expect(await manager.validateToken(second.token)).not.toBeNull();
     expect(await manager.listUserSessions("bob")).toHaveLength(1);
   });
+
+  it("update replaces the whole data and later calls of the request see it; without a session it writes nothing", async () => {
+    type Data = { theme?: string; cart?: string[] };
+    class TypedSessions extends RequestSessions<Data> {
+      protected override writeCookie(): void {}
+    }
+    const manager = createSessionManager<Data>({ store: createMemoryStore() });
+    const login = await manager.login(fresh(), { userId: "bob", data: { theme: "dark" } });
+    const sessions = new TypedSessions(manager, new HeaderRecordRequest("http", { cookie: `session_id=${login.token}` }));
+    const updated = await sessions.update({ cart: ["book"] });
+    expect(updated?.data).toEqual({ cart: ["book"] });
+    expect((await sessions.session())?.data).toEqual({ cart: ["book"] });
+    expect((await manager.validateToken(login.token))?.data).toEqual({ cart: ["book"] });
+
+    expect(await new TypedSessions(manager, fresh()).update({ cart: [] })).toBeNull();
+    expect((await manager.validateToken(login.token))?.data).toEqual({ cart: ["book"] });
+  });
 });

@@ -69,6 +69,12 @@ export interface RequestSessionsApi<Data extends SessionData = SessionData> {
   logout(): Promise<void>;
   /** Changes data keys of the request's session, writing only those. `null` without a live session. */
   patch(change: DataPatch<Data>): Promise<Session<Data> | null>;
+  /**
+   * Replaces all data of the request's session. `null` without a live session. Prefer
+   * {@link patch} when a request changes some keys: two requests updating at once each write their
+   * whole copy, and the later one drops the other's change.
+   */
+  update(data: Data): Promise<Session<Data> | null>;
   /** The live sessions of the request's user (the caller's own marked `current`); `null` without a session. */
   listSessions(): Promise<SessionSummary[] | null>;
   /**
@@ -201,10 +207,19 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
     );
   }
 
-  async patch(change: DataPatch<Data>): Promise<Session<Data> | null> {
+  patch(change: DataPatch<Data>): Promise<Session<Data> | null> {
+    return this.#changeData((session) => this.#manager.patch(session, change));
+  }
+
+  update(data: Data): Promise<Session<Data> | null> {
+    return this.#changeData((session) => this.#manager.update(session, data));
+  }
+
+  /** Writes the live session's data, and keeps what the store answered for later calls of this request. */
+  async #changeData(write: (session: Session<Data>) => Promise<Session<Data> | null>): Promise<Session<Data> | null> {
     const current = await this.lookup();
     if (current.status !== "active") return null;
-    const updated = await this.#manager.patch(current.session, change).catch(rethrowWithResponse);
+    const updated = await write(current.session).catch(rethrowWithResponse);
     if (updated !== null) this.#lookup = Promise.resolve({ ...current, session: updated });
     return updated;
   }
