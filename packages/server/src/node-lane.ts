@@ -131,9 +131,14 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
       // One promise reaction from the session's lookup to the written answer: every authenticated
       // read of an API client comes through here, and each layer is a promise and a microtask more.
       requestSessions.lookup().then((lookup) => {
+        let answer: JsonTextAnswer;
         try {
-          const { status, text } = profileAnswer(lookup);
-          write(status, text);
+          answer = profileAnswer(lookup);
+        } catch (error) {
+          return answerFailure(error);
+        }
+        try {
+          write(answer.status, answer.text);
         } catch (error) {
           writeFailed(error);
         }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionInputError, StoreUnavailableError } from "../../src/core/errors.js";
 import { createSessionManager } from "../../src/core/session.js";
+import type { SessionStore } from "../../src/core/store.js";
 import { createRedisStore } from "../../src/stores/redis/index.js";
 import { DESTROY_FOR_USER_SCRIPT } from "../../src/stores/redis/index-scripts.js";
 import { describeStoreContract } from "../../src/testing/index.js";
@@ -269,10 +270,13 @@ describe("redis store: rotation order, on a live server", () => {
       const sent = connection.roundTrips.map((trip) => trip.map(({ name, args }) => [name, ...args.filter((arg) => arg.startsWith("ts:"))].join(" ")));
       if (crossSlotScripts) {
         // One round trip, one script, which names the old session among its keys.
-        expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:u ${newKey} ts:{${newBucket}}:i ${oldKey} ts:{${oldBucket}}:u ts:{${newBucket}}`]]);
+        expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:u ${newKey} ts:{${newBucket}}:i ${oldKey} ts:{${oldBucket}}:u ${oldKey}:r ts:{${newBucket}}`]]);
       } else {
         // Two round trips: the create script alone, and only after it succeeded, the old session's delete (its own script).
-        expect(sent).toEqual([[`EVALSHA ts:{${newBucket}}:u ${newKey} ts:{${newBucket}}:i ts:{${newBucket}}`], [`EVAL ${oldKey} ts:{${oldBucket}}:u`]]);
+        expect(sent).toEqual([
+          [`EVALSHA ts:{${newBucket}}:u ${newKey} ts:{${newBucket}}:i ts:{${newBucket}}`],
+          [`EVAL ${oldKey} ts:{${oldBucket}}:u ${oldKey}:r`],
+        ]);
       }
       const setAt = executed.findIndex((line) => line.includes(`"SET" "${newKey}"`));
       const delAt = executed.findIndex((line) => line.includes(`"GETDEL" "${oldKey}"`));
@@ -307,27 +311,40 @@ describe("redis store: rotation order, on a live server", () => {
     );
   }
 
+  /**
+   * A rotation whose round trip that deletes the old session (the one script, or step 2 of two)
+   * runs but answers past the store's deadline. Returns once the login has failed; the late
+   * answer, and the undo it sets off, are still to come (`connection.idle()`).
+   */
+  async function lateRotation(kind: RedisClientKind, { oldBucket, newBucket, crossSlotScripts }: (typeof cases)[number]) {
+    const setup = createRedisStore({ connection: await connectTo(kind, redis.url) });
+    const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
+    const owner = `late-${kind}-${serial}`;
+    await setup.create(oldId, record(owner), options);
+    const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([crossSlotScripts ? 1 : 2]), 1200);
+    const store = createRedisStore({ connection, crossSlotScripts, commandTimeoutMs: 500 });
+    const error = await store.create(newId, record(owner), { ...options, replacesSessionId: oldId }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");
+    // The rotation did run: the old session is gone until its late answer comes.
+    expect(await setup.readAndExtend(oldId, 60_000)).toBeNull();
+    const sessionsOf = async () => (await setup.listForUser({ userId: owner, bucket: oldBucket }, 0)).sessions.map((s) => s.sessionId);
+    const close = () => Promise.all([store.close(), setup.close()]);
+    return { setup, connection, oldId, newId, owner, sessionsOf, close };
+  }
+
   for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisClientKind[]) {
     it.each(cases)(
       `${kind}, $title: a rotation that ran but answered past its deadline fails, and is undone: the old session is valid again, the new one gone`,
-      async ({ oldBucket, newBucket, crossSlotScripts }) => {
-        const setup = createRedisStore({ connection: await connectTo(kind, redis.url) });
-        const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
-        const owner = `late-${kind}-${oldBucket}`;
-        await setup.create(oldId, record(owner), options);
-        // The round trip that deletes the old session answers late: the one script, or step 2 of two.
-        const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([crossSlotScripts ? 1 : 2]), 600);
-        const store = createRedisStore({ connection, crossSlotScripts, commandTimeoutMs: 200 });
-        const error = await store.create(newId, record(owner), { ...options, replacesSessionId: oldId }).catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(StoreUnavailableError);
-        expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");
+      async (layout) => {
+        const { setup, connection, oldId, newId, owner, sessionsOf, close } = await lateRotation(kind, layout);
         await connection.idle();
-        // The late reply arrived: the rotation had run (the old session deleted) and is now undone.
         expect(await setup.readAndExtend(oldId, 60_000), "the old session, whose cookie the failed login left in place").not.toBeNull();
         expect(await setup.readAndExtend(newId, 60_000), "the new session, whose token nobody received").toBeNull();
-        expect((await setup.listForUser({ userId: owner, bucket: oldBucket }, 0)).sessions.map((s) => s.sessionId)).toEqual([oldId]);
-        expect(await redis.command("HEXISTS", `ts:{${newBucket}}:u`, owner)).toBe(oldBucket === newBucket ? ":1\r\n" : ":0\r\n");
-        await Promise.all([store.close(), setup.close()]);
+        expect(await sessionsOf()).toEqual([oldId]);
+        expect(await redis.command("HEXISTS", `ts:{${layout.newBucket}}:u`, owner)).toBe(layout.oldBucket === layout.newBucket ? ":1\r\n" : ":0\r\n");
+        expect(await redis.command("EXISTS", `ts:{${layout.oldBucket}}${oldId.slice(2)}:r`), "the undo marker, used up").toBe(":0\r\n");
+        await close();
       },
     );
 
@@ -341,6 +358,33 @@ describe("redis store: rotation order, on a live server", () => {
       expect(await store.readAndExtend(newId, 60_000)).toBeNull();
       expect(await redis.command("HEXISTS", "ts:{FL}:u", `first-${kind}`)).toBe(":0\r\n");
       await store.close();
+    });
+  }
+
+  // Whoever ends the old session while the late answer is on its way wins over the undo.
+  const meanwhile = [
+    { what: "a logout with the old cookie", end: (setup: SessionStore, oldId: string) => setup.destroy(oldId) },
+    {
+      what: "another login over the old cookie",
+      end: (setup: SessionStore, oldId: string, owner: string) => setup.create(idIn("RT"), record(owner), { ...options, replacesSessionId: oldId }),
+    },
+    {
+      // A user's sessions share one bucket; two buckets mean a login over another user's session,
+      // whose own sign-out the undo cannot see (documented at `undoLateCreate`).
+      what: "a sign-out of every session of the user",
+      sameBucketOnly: true,
+      end: (setup: SessionStore, oldId: string, owner: string) => setup.destroyForUser({ userId: owner, bucket: oldId.slice(0, 2) }, {}),
+    },
+  ];
+  for (const { what, end, sameBucketOnly } of meanwhile) {
+    const layouts = sameBucketOnly ? cases.filter((c) => c.oldBucket === c.newBucket) : cases;
+    it.each(layouts)(`$title: ${what} while a late rotation's answer is on its way keeps the old session ended`, async (layout) => {
+      const { setup, connection, oldId, newId, owner, close } = await lateRotation("ioredis", layout);
+      await end(setup, oldId, owner);
+      await connection.idle();
+      expect(await setup.readAndExtend(oldId, 60_000), "the old session, ended meanwhile").toBeNull();
+      expect(await setup.readAndExtend(newId, 60_000), "the failed login's session").toBeNull();
+      await close();
     });
   }
 

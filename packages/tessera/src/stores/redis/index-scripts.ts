@@ -65,10 +65,16 @@ local function forget(index, user, digest)
     if list[i] == digest then table.remove(list, i) save(index, user, list) return end
   end
 end
--- Deletes a session and its digest from its owner's list; returns the value it held.
-local function destroy_session(key, index, digest)
+-- Deletes a session and its digest from its owner's list; returns the value it held. A session
+-- already gone may be one a rotation deleted whose login is still to be undone (its reply came too
+-- late): ending it again cancels that undo (its marker, if given), so it never comes back.
+local function destroy_session(key, index, digest, marker)
   local value = redis.call('GETDEL', key)
-  local who = value and owner(value)
+  if not value then
+    if marker then redis.call('DEL', marker) end
+    return value
+  end
+  local who = owner(value)
   if who then forget(index, who, digest) end
   return value
 end
@@ -113,9 +119,10 @@ end
 
 /**
  * Login. KEYS: index, new session, the bucket's v2 index, and when rotating in this script the
- * old session and its bucket's index. ARGV: digest, value, ttlMs, index TTL (ms), now (s), user
- * id, max sessions per user (0 = no limit), bucket prefix, old digest, users to sample for
- * clean-up, digests checked per sampled user, a random HSCAN cursor (the sampling of a large index).
+ * old session, its bucket's index and its undo marker. ARGV: digest, value, ttlMs, index TTL
+ * (ms), now (s), user id, max sessions per user (0 = no limit), bucket prefix, old digest, users
+ * to sample for clean-up, digests checked per sampled user, a random HSCAN cursor (the sampling of
+ * a large index), how long a late reply may still undo the rotation (ms).
  *
  * Order matters for a full Redis (`maxmemory` + `noeviction`): Redis refuses only a script's
  * *first* write that may grow memory, and once a script has written it lets it finish. So the
@@ -130,15 +137,20 @@ end
  * Returns { evicted digests, expired digest/user pairs, 1 if the old session existed else 0, the
  * old session's value if it existed }, or a bare 0 when the lists are empty and nothing was
  * replaced (most logins). The old value is what `RESTORE_SCRIPT` needs to undo the rotation, should
- * its reply come too late for the login to succeed.
+ * its reply come too late for the login to succeed; the marker (`<old session key>:r`, holding the
+ * new digest, for the undo window) is what allows that undo, and whoever ends the old session in
+ * the meantime deletes it (see `destroy_session`).
  */
 export const CREATE_SCRIPT = `${LIB}
 local index, now, user, max, prefix = KEYS[1], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), ARGV[8]
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 local replaced, old = 0, nil
 if KEYS[4] then
-  old = destroy_session(KEYS[4], KEYS[5], ARGV[9])
-  if old then replaced = 1 end
+  old = destroy_session(KEYS[4], KEYS[5], ARGV[9], KEYS[6])
+  if old then
+    replaced = 1
+    redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[13])
+  end
 end
 adopt_legacy(KEYS[3], index, prefix)
 local expired = {}
@@ -214,21 +226,32 @@ return { evicted, expired, replaced, old or nil }
 `;
 
 /**
- * Logout. KEYS: session, its bucket's index. ARGV: digest. Deletes the session and its digest
- * from its owner's list (the owner is read from the deleted value). Returns the value, or nil.
- * A v2 index entry of the session, if any, is left to the adoption, which skips dead sessions.
+ * Logout. KEYS: session, its bucket's index, its undo marker. ARGV: digest, and for the second step
+ * of a rotation across slots the new session's digest and the undo window (ms), which leave a
+ * marker as `CREATE_SCRIPT` does. Deletes the session and its digest from its owner's list (the
+ * owner is read from the deleted value). Returns the value, or nil. A v2 index entry of the
+ * session, if any, is left to the adoption, which skips dead sessions.
  */
 export const DESTROY_SCRIPT = `${LIB}
-return destroy_session(KEYS[1], KEYS[2], ARGV[1])
+local value = destroy_session(KEYS[1], KEYS[2], ARGV[1], KEYS[3])
+if value and ARGV[2] then redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3]) end
+return value
 `;
 
 /**
- * Undoes a rotation's delete. KEYS: the session, its bucket's index. ARGV: digest, the value
- * `destroy_session` returned, idle TTL (ms), index TTL (ms). Writes the value back only if the key
- * is free (a session id is a token's hash: nothing else ever takes it) and puts the digest back in
- * its owner's list. Returns 1 if it was restored, else 0.
+ * Undoes a login whose reply came too late: writes back the session its rotation deleted. KEYS:
+ * that session, its bucket's index, its undo marker, and (when one script may name both) the new
+ * session and its bucket's index. ARGV: old digest, the value `destroy_session` returned, idle TTL
+ * (ms), index TTL (ms), new digest. Nothing is restored unless the marker still names this login
+ * (nobody ended the old session since, and the window has not passed) and, when given, the new
+ * session still existed (nobody revoked it, say by "sign out everywhere") — it is deleted here.
+ * The value goes back only if its key is free, and its digest back into its owner's list.
+ * Returns 1 if restored, else 0.
  */
 export const RESTORE_SCRIPT = `${LIB}
+if KEYS[4] and not destroy_session(KEYS[4], KEYS[5], ARGV[5]) then return 0 end
+if redis.call('GET', KEYS[3]) ~= ARGV[5] then return 0 end
+redis.call('DEL', KEYS[3])
 if not redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3], 'NX') then return 0 end
 local who = owner(ARGV[2])
 if who then

@@ -91,6 +91,8 @@ export async function scanLayout(options: ScanLayoutOptions): Promise<LayoutScan
         report.unknownKeys++;
         continue;
       }
+      // A minute's trace of a rotation (see RESTORE_SCRIPT): neither a session nor an index.
+      if (kind === "undoMarker") continue;
       if (ttl === -1) report.keysWithoutTtl++;
       if (kind === "session") report.sessions++;
       else if (kind === "userIndex") report.users += fields;

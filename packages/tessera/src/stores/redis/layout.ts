@@ -11,6 +11,8 @@ export const DEFAULT_KEY_PREFIX = "ts:";
  *     <prefix>{<bucket>}<digest>   string  the session (encoded record), TTL = idle, slid by reads
  *     <prefix>{<bucket>}:u         hash    user id → the digests of the user's sessions, 24 characters each, concatenated
  *     <prefix>{<bucket>}:i         hash    layout v2's index (digest → entry), converted to `:u` on first use
+ *     <prefix>{<bucket>}<digest>:r string  a rotation's undo marker (the new digest), for a minute after
+ *                                          the rotation deleted that session (see `RESTORE_SCRIPT`)
  *
  * The braces put a user's sessions and the index of their bucket in one Redis Cluster slot.
  */
@@ -19,6 +21,8 @@ export interface KeyLayout {
   /** `<prefix>{<bucket>}`: what a session key is before its digest. */
   bucketPrefix(bucket: string): string;
   sessionKey(sessionId: string): string;
+  /** The undo marker a rotation leaves beside the session it deleted. */
+  undoMarkerKey(sessionId: string): string;
   /** The v3 index of a bucket: one field per user. */
   userIndexKey(bucket: string): string;
   /** Layout v2's index of a bucket (one field per session), read only to convert it. */
@@ -32,6 +36,8 @@ export const DIGEST_LENGTH = SESSION_ID_LENGTH - BUCKET_LENGTH;
 export const USER_INDEX_SUFFIX = ":u";
 /** Suffix of a bucket's layout v2 index key. */
 export const LEGACY_INDEX_SUFFIX = ":i";
+/** Suffix of a rotation's undo marker, after the session key it belongs to. */
+export const UNDO_MARKER_SUFFIX = ":r";
 
 export function keyLayout(keyPrefix: string): KeyLayout {
   const bucketPrefix = (bucket: string) => `${keyPrefix}{${bucket}}`;
@@ -39,6 +45,7 @@ export function keyLayout(keyPrefix: string): KeyLayout {
     keyPrefix,
     bucketPrefix,
     sessionKey: (sessionId) => bucketPrefix(bucketOfSessionId(sessionId)) + sessionId.slice(BUCKET_LENGTH),
+    undoMarkerKey: (sessionId) => bucketPrefix(bucketOfSessionId(sessionId)) + sessionId.slice(BUCKET_LENGTH) + UNDO_MARKER_SUFFIX,
     userIndexKey: (bucket) => bucketPrefix(bucket) + USER_INDEX_SUFFIX,
     legacyIndexKey: (bucket) => bucketPrefix(bucket) + LEGACY_INDEX_SUFFIX,
   };
@@ -57,12 +64,14 @@ export function encodeUserIndexValue(sessionIds: readonly string[]): string {
 }
 
 /** What kind of key of the layout a key name is, or `undefined` for any other key. */
-export function classifyKey(keyPrefix: string, key: string): "session" | "userIndex" | "legacyIndex" | undefined {
+export function classifyKey(keyPrefix: string, key: string): "session" | "userIndex" | "legacyIndex" | "undoMarker" | undefined {
   if (!key.startsWith(`${keyPrefix}{`)) return undefined;
   const close = key.indexOf("}", keyPrefix.length + 1);
   if (close !== keyPrefix.length + 1 + BUCKET_LENGTH) return undefined;
   const rest = key.slice(close + 1);
   if (rest === USER_INDEX_SUFFIX) return "userIndex";
   if (rest === LEGACY_INDEX_SUFFIX) return "legacyIndex";
-  return rest.length === DIGEST_LENGTH && /^[A-Za-z0-9_-]+$/.test(rest) ? "session" : undefined;
+  const digest = rest.endsWith(UNDO_MARKER_SUFFIX) ? rest.slice(0, -UNDO_MARKER_SUFFIX.length) : rest;
+  if (digest.length !== DIGEST_LENGTH || !/^[A-Za-z0-9_-]+$/.test(digest)) return undefined;
+  return digest === rest ? "session" : "undoMarker";
 }

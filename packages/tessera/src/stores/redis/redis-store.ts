@@ -17,6 +17,13 @@ const COALESCE: SendOptions = { coalesce: true };
 const NOTHING: readonly string[] = [];
 const identity = <T>(value: T): T => value;
 
+/**
+ * How long after a rotation a late reply may still undo it (see `undoLateCreate`): the life of its
+ * undo marker in Redis. A reply later than this leaves the rotation done, and the failed login's
+ * user logged out, rather than bring back a session that long gone.
+ */
+export const UNDO_WINDOW_MS = 60_000;
+
 /** A login's lifetimes, which a session written back after a late reply gets too (see `undoLateCreate`). */
 interface Lifetimes {
   ttlMs: number;
@@ -104,7 +111,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     if (!Number.isSafeInteger(value) || value < 0 || value > 100)
       throw new ConfigError(`cleanupPerLogin.${name} must be a whole number from 0 to 100, got ${String(value)}`);
   }
-  const { bucketPrefix, sessionKey, userIndexKey, legacyIndexKey } = keyLayout(keyPrefix);
+  const { bucketPrefix, sessionKey, userIndexKey, legacyIndexKey, undoMarkerKey } = keyLayout(keyPrefix);
   const scripts = createScriptCache();
 
   const withinDeadline = createDeadlines(commandTimeoutMs);
@@ -179,10 +186,10 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
    */
   async function deleteReplacedAfterCreate(replacesSessionId: string, createdSessionId: string, lifetimes: Lifetimes): Promise<boolean> {
     try {
-      const [deleted] = await send([destroyCommand(replacesSessionId)], undefined, identity, ([value]) => {
+      const [deleted] = await send([destroyCommand(replacesSessionId, createdSessionId)], undefined, identity, ([value]) => {
         // The delete ran after all, past its deadline: the login failed (the new session is removed
-        // below), so the old session comes back.
-        if (typeof value === "string") restoreReplaced(replacesSessionId, value, lifetimes);
+        // below), so the old session comes back, unless someone ended it meanwhile.
+        if (typeof value === "string") send([restoreCommand(replacesSessionId, value, createdSessionId, lifetimes, false)]).catch(() => undefined);
       });
       return typeof deleted === "string";
     } catch (error) {
@@ -191,28 +198,58 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     }
   }
 
-  const destroyCommand = (sessionId: string): RedisCommand =>
-    script(DESTROY_SCRIPT, [sessionKey(sessionId), userIndexKey(bucketOfSessionId(sessionId))], [digestOf(sessionId)]);
+  /** The delete of a session (a logout), or with `rotatedTo`, step 2 of a rotation across slots, which leaves an undo marker. */
+  const destroyCommand = (sessionId: string, rotatedTo?: string): RedisCommand =>
+    script(
+      DESTROY_SCRIPT,
+      [sessionKey(sessionId), userIndexKey(bucketOfSessionId(sessionId)), undoMarkerKey(sessionId)],
+      rotatedTo === undefined ? [digestOf(sessionId)] : [digestOf(sessionId), digestOf(rotatedTo), UNDO_WINDOW_MS],
+    );
+
+  /**
+   * The write-back of `replaced` (its value as the rotation deleted it) for the failed login that
+   * created `created`; `withCreated` deletes the new session in the same script, and restores
+   * nothing if it was gone (see `RESTORE_SCRIPT`).
+   */
+  const restoreCommand = (replaced: string, value: string, created: string, { ttlMs, indexTtlMs }: Lifetimes, withCreated: boolean): RedisCommand => {
+    const keys = [sessionKey(replaced), userIndexKey(bucketOfSessionId(replaced)), undoMarkerKey(replaced)];
+    if (withCreated) keys.push(sessionKey(created), userIndexKey(bucketOfSessionId(created)));
+    return script(RESTORE_SCRIPT, keys, [digestOf(replaced), value, ttlMs, Math.ceil(indexTtlMs), digestOf(created)]);
+  };
 
   /**
    * A login whose create script answered past its deadline: the caller was told it failed (a 503,
    * no cookie), yet the script ran. Undone here, so that the outcome is the one reported: the new
    * session (whose token nobody received) is removed, and a session it replaced is written back —
    * else the user's cookie, which the failed login left in place, would name a deleted session and
-   * a slow Redis would have logged them out. Best effort: if Redis fails again, the new session ends
-   * with its idle TTL and the old one stays lost. Sessions the login evicted for
-   * `maxSessionsPerUser` are not restored.
+   * a slow Redis would have logged them out.
+   *
+   * The old session comes back only if nobody ended it in the meantime: a logout or another login
+   * over the same cookie deletes the rotation's undo marker, and "sign out everywhere" deletes the
+   * new session, checked in the same script (see `RESTORE_SCRIPT`). That last check covers a user
+   * logging in again over their own session (one bucket, the common case). Over another user's
+   * session (two buckets), that user's own "sign out everywhere" in the window is not seen, since
+   * the rotation already took the old session out of their list. Best effort: if Redis fails again,
+   * the new session ends with its idle TTL and the old one stays lost; a reply later than
+   * `UNDO_WINDOW_MS` undoes nothing; sessions the login evicted for `maxSessionsPerUser` stay evicted.
    */
   function undoLateCreate(createdSessionId: string, reply: RedisReply | Error, replacesSessionId: string | undefined, lifetimes: Lifetimes): void {
-    if (reply instanceof Error) return; // refused: it wrote nothing (see CREATE_SCRIPT)
-    send([destroyCommand(createdSessionId)]).catch(() => undefined);
     const replacedValue = Array.isArray(reply) ? reply[3] : undefined;
-    if (replacesSessionId !== undefined && typeof replacedValue === "string") restoreReplaced(replacesSessionId, replacedValue, lifetimes);
-  }
-
-  function restoreReplaced(sessionId: string, value: string, { ttlMs, indexTtlMs }: Lifetimes): void {
-    const keys = [sessionKey(sessionId), userIndexKey(bucketOfSessionId(sessionId))];
-    send([script(RESTORE_SCRIPT, keys, [digestOf(sessionId), value, ttlMs, Math.ceil(indexTtlMs)])]).catch(() => undefined);
+    if (replacesSessionId === undefined || typeof replacedValue !== "string") {
+      // A script that failed past its first write may have left the new session too.
+      if (!(reply instanceof Error) || !reply.message.startsWith("OOM")) send([destroyCommand(createdSessionId)]).catch(() => undefined);
+      return;
+    }
+    if (crossSlotScripts || bucketOfSessionId(replacesSessionId) === bucketOfSessionId(createdSessionId)) {
+      send([restoreCommand(replacesSessionId, replacedValue, createdSessionId, lifetimes, true)]).catch(() => undefined);
+      return;
+    }
+    send([destroyCommand(createdSessionId)])
+      .then(([created]) => {
+        // Gone already: revoked meanwhile, so the old session stays ended too.
+        return typeof created === "string" ? send([restoreCommand(replacesSessionId, replacedValue, createdSessionId, lifetimes, false)]) : undefined;
+      })
+      .catch(() => undefined);
   }
 
   return {
@@ -232,7 +269,14 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
             CREATE_SCRIPT,
             replaces === undefined
               ? [index, sessionKey(sessionId), legacyIndexKey(bucket)]
-              : [index, sessionKey(sessionId), legacyIndexKey(bucket), sessionKey(replaces), userIndexKey(bucketOfSessionId(replaces))],
+              : [
+                  index,
+                  sessionKey(sessionId),
+                  legacyIndexKey(bucket),
+                  sessionKey(replaces),
+                  userIndexKey(bucketOfSessionId(replaces)),
+                  undoMarkerKey(replaces),
+                ],
             [
               digestOf(sessionId),
               encodedRecord ?? encodeSessionRecord(record),
@@ -248,6 +292,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
               // Where the sampling of a large index starts: any number is a valid HSCAN cursor (Redis
               // masks it to the table's size), and a script cannot draw its own (its seed is fixed).
               Math.floor(Math.random() * 2 ** 32),
+              UNDO_WINDOW_MS,
             ],
           );
         const inOneScript = replacesSessionId === undefined || crossSlotScripts || bucketOfSessionId(replacesSessionId) === bucket;
