@@ -5,6 +5,7 @@ import { StoreUnavailableError } from "../../src/core/errors.js";
 import { legacySeedSessions, type LegacySeedSession } from "../../src/stores/redis/index.js";
 import { recommendedUpstashOptions, upstashConnection } from "../../src/stores/upstash/index.js";
 import { connectTo, countingConnection, failingConnection, lateReplyConnection, type RedisClientKind } from "../../../../test/support/redis-harness.js";
+import { recordingConversion as recordingImport } from "../../../../test/support/recording-conversion.js";
 import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
 import { useUpstashLocal } from "../../../../test/support/upstash-local.js";
 
@@ -21,19 +22,7 @@ async function tutorialLogin(redis: RedisServer, username: string): Promise<stri
 
 const exists = async (redis: RedisServer, key: string) => (await redis.command("EXISTS", key)).trim() === ":1";
 
-/** A conversion that records what it made and unmade. */
-function recordingConversion() {
-  const created: LegacySeedSession[] = [];
-  const discarded: number[] = [];
-  return {
-    created,
-    discarded,
-    conversion: {
-      create: async (legacy: LegacySeedSession) => created.push(legacy) - 1,
-      discard: async (index: number) => void discarded.push(index),
-    },
-  };
-}
+const recordingConversion = () => recordingImport<LegacySeedSession>();
 
 describe.each<RedisClientKind>(["ioredis", "node-redis"])("legacy tutorial sessions over %s", (kind) => {
   let redis: RedisServer;

@@ -15,6 +15,9 @@ export { ReplicaAcknowledgementError, waitForReplicas } from "./wait-for-replica
 export type { WaitForReplicasOptions } from "./wait-for-replicas.js";
 export { isLegacySeedSessionId, LEGACY_SEED_KEY_PREFIX, legacySeedSessions } from "./legacy-seed.js";
 export type { LegacySeedConversion, LegacySeedSession, LegacySeedSessions, LegacySeedSessionsOptions } from "./legacy-seed.js";
+export { EXPRESS_SESSION_KEY_PREFIX, expressSessionImport } from "./express-session-import.js";
+export type { ExpressSessionImport, ExpressSessionImportOptions, ExpressSessionToImport } from "./express-session-import.js";
+export type { SessionConversion, SessionImportOptions } from "./session-import.js";
 export { scanLayout } from "./layout-scan.js";
 export type { LayoutScanReport, ScanLayoutOptions } from "./layout-scan.js";
 export { migrateLayout } from "./layout-migration.js";

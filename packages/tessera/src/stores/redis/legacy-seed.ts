@@ -1,6 +1,4 @@
-import { ConfigError, StoreUnavailableError } from "../../core/errors.js";
-import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
-import { createDeadlines } from "./deadlines.js";
+import { type SessionConversion, type SessionImportOptions, sessionImportRoundTrips } from "./session-import.js";
 
 /**
  * Sessions of Upstash's tutorial "Manage Sessions in Python with Serverless Redis", read so that
@@ -8,9 +6,6 @@ import { createDeadlines } from "./deadlines.js";
  * `/login/` runs `HSET session:<uuid4> user <name> status active` then `EXPIRE … 900`, and puts
  * the bare UUID in the `session_id` cookie.
  */
-
-/** Errors for a command Redis answered with an error reply: it did not run (unlike a timeout). */
-const REFUSED = new WeakSet<Error>();
 
 /** The tutorial's key prefix (`f"session:{session_id}"`). */
 export const LEGACY_SEED_KEY_PREFIX = "session:";
@@ -35,23 +30,14 @@ export interface LegacySeedSession {
   status: string | undefined;
 }
 
-/** Options of {@link legacySeedSessions}. */
-export interface LegacySeedSessionsOptions {
-  /** A connection to the tutorial's Redis: `ioredisConnection`, `nodeRedisConnection` or `upstashConnection`. */
-  connection: RedisConnection;
+/** Options of {@link legacySeedSessions}: a connection to the tutorial's Redis, and a deadline. */
+export interface LegacySeedSessionsOptions extends SessionImportOptions {
   /** Prefix of the tutorial's keys. @default "session:" */
   keyPrefix?: string;
-  /** Deadline of each round trip, in milliseconds; past it the call rejects with `STORE_TIMEOUT`. @default 1000 */
-  commandTimeoutMs?: number;
 }
 
 /** What {@link LegacySeedSessions.convert} needs from the app: how to make, and unmake, the new session. */
-export interface LegacySeedConversion<T> {
-  /** Creates the replacement session for the tutorial's user (e.g. `sessions.login(…)`); its token must not be sent yet. */
-  create(legacy: LegacySeedSession): Promise<T>;
-  /** Ends a replacement session that lost the race (another request converted the same cookie first). */
-  discard(created: T): Promise<void>;
-}
+export type LegacySeedConversion<T> = SessionConversion<LegacySeedSession, T>;
 
 /** Reading and retiring the tutorial's sessions; see {@link legacySeedSessions}. */
 export interface LegacySeedSessions {
@@ -72,17 +58,9 @@ export interface LegacySeedSessions {
 
 /**
  * Reads the tutorial's sessions (see the module comment) so each can be converted into a tessera
- * session on first use.
- *
- * A conversion costs three round trips, once per user: `HGETALL` (a miss ends here), then
- * `create` (your new session), then `DEL`. The `DEL` decides the race: Redis runs commands one at
- * a time, so among concurrent requests carrying the same cookie exactly one sees `DEL` reply 1,
- * and the others `discard` what they created. Creating before deleting is what keeps a failure
- * harmless: if the new session cannot be stored, the tutorial one has not been touched yet. A
- * `DEL` whose outcome is unknown (its deadline passed, its reply lost) may have deleted the
- * tutorial session, so its caller keeps and hands out the new session rather than discard it;
- * should the `DEL` not have run, a racing request may then convert the same cookie too (two
- * sessions of that user, one of them never used).
+ * session on first use: `HGETALL` (a miss ends here), then `create` (your new session), then
+ * `DEL`, which decides a race between requests carrying the same cookie; a failure never signs
+ * anyone out (see `session-import.ts`).
  *
  * @example
  * ```ts
@@ -95,40 +73,12 @@ export interface LegacySeedSessions {
  * ```
  */
 export function legacySeedSessions(options: LegacySeedSessionsOptions): LegacySeedSessions {
-  const { connection } = options;
-  if (!connection || typeof connection.send !== "function") {
-    throw new ConfigError(
-      "options.connection is required: wrap the client of the tutorial's Redis with ioredisConnection(client), nodeRedisConnection(client) or upstashConnection(client)",
-    );
-  }
+  const { send, convertOnce } = sessionImportRoundTrips(
+    options,
+    "the tutorial's Redis",
+    "wrap the client of the tutorial's Redis with ioredisConnection(client), nodeRedisConnection(client) or upstashConnection(client)",
+  );
   const keyPrefix = options.keyPrefix ?? LEGACY_SEED_KEY_PREFIX;
-  const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
-  if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs <= 0) {
-    throw new ConfigError(`commandTimeoutMs must be a positive number of milliseconds, got ${String(commandTimeoutMs)}`);
-  }
-  const within = createDeadlines(commandTimeoutMs);
-
-  async function send(command: RedisCommand): Promise<RedisReply> {
-    let replies: Array<RedisReply | Error>;
-    try {
-      replies = await within(
-        connection.send([command]),
-        () => new StoreUnavailableError("STORE_TIMEOUT", `the tutorial's Redis did not answer ${command[0]} within ${commandTimeoutMs} ms`),
-      );
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error;
-      throw new StoreUnavailableError("STORE_UNAVAILABLE", `the tutorial's Redis is unreachable (${connection.description})`, { cause: error });
-    }
-    const reply = replies[0];
-    if (reply instanceof Error) {
-      // WRONGTYPE: a key of that name that is not a hash is not a tutorial session.
-      if (/^WRONGTYPE/.test(reply.message)) return null;
-      const refused = new StoreUnavailableError("STORE_UNAVAILABLE", `the tutorial's Redis refused ${command[0]}: ${reply.message}`, { cause: reply });
-      REFUSED.add(refused);
-      throw refused;
-    }
-    return reply ?? null;
-  }
 
   async function read(key: string): Promise<LegacySeedSession | null> {
     const reply = await send(["HGETALL", key]);
@@ -150,29 +100,7 @@ export function legacySeedSessions(options: LegacySeedSessionsOptions): LegacySe
       const key = keyPrefix + cookieValue;
       const legacy = await read(key);
       if (legacy === null) return null;
-      const created = await conversion.create(legacy);
-      let claimed: boolean;
-      try {
-        claimed = (await send(["DEL", key])) === 1;
-      } catch (error) {
-        // Refused by Redis (NOPERM, READONLY…): the DEL did not run and the tutorial session is
-        // intact, so the new one goes, and the failure is the caller's to report.
-        if (REFUSED.has(error as Error)) {
-          await conversion.discard(created).catch(() => undefined);
-          throw error;
-        }
-        // Otherwise whether the DEL ran is unknown: past the deadline, or with the connection
-        // lost after the write, it may well have deleted the tutorial session. Discarding the new
-        // one would then sign the user out, so it is handed out instead. If the DEL did not run,
-        // the tutorial session stays until its own TTL, and a request still carrying its cookie
-        // may convert it again: a second session of the same user, never anyone else's.
-        return created;
-      }
-      if (!claimed) {
-        await conversion.discard(created).catch(() => undefined);
-        return null;
-      }
-      return created;
+      return convertOnce(key, legacy, conversion);
     },
 
     async remove(cookieValue) {

@@ -1,0 +1,170 @@
+import { ConfigError } from "../../core/errors.js";
+import { type SessionConversion, type SessionImportOptions, sessionImportRoundTrips } from "./session-import.js";
+
+/**
+ * Sessions of express-session with connect-redis, read so that an app moving to tessera can sign
+ * its users in again without asking them to. express-session puts `s:<id>.<signature>` in its
+ * cookie (`connect.sid` by default), the signature being HMAC-SHA256 of the id under the app's
+ * secret, base64 without padding; connect-redis keeps the session as JSON at `sess:<id>`.
+ */
+
+/** connect-redis's default key prefix. */
+export const EXPRESS_SESSION_KEY_PREFIX = "sess:";
+
+/** An express-session session as connect-redis stored it, with the user it belongs to. */
+export interface ExpressSessionToImport {
+  /** What `userIdOf` returned for it. */
+  userId: string;
+  /** The stored session object, `cookie` included, as JSON gave it back (dates are strings). */
+  session: Record<string, unknown>;
+}
+
+/** Options of {@link expressSessionImport}: a connection to the Redis connect-redis uses, and a deadline. */
+export interface ExpressSessionImportOptions extends SessionImportOptions {
+  /**
+   * express-session's `secret`. Give every secret it still accepts (a list, as express-session
+   * takes it): a cookie signed with any of them is converted, one signed with none is ignored
+   * without a round trip.
+   */
+  secret: string | readonly string[];
+  /**
+   * The user a stored session belongs to: `(s) => s.userId`, or with Passport
+   * `(s) => (s.passport as { user?: string } | undefined)?.user`. A session for which it returns
+   * anything but a non-empty string (no one logged in) is left alone.
+   */
+  userIdOf: (session: Record<string, unknown>) => unknown;
+  /** connect-redis's `prefix`. @default "sess:" */
+  keyPrefix?: string;
+}
+
+/** Reading and retiring express-session's sessions; see {@link expressSessionImport}. */
+export interface ExpressSessionImport {
+  /**
+   * Converts the session the express-session cookie value names (as sent, URL-encoded or not)
+   * into a new session, once. Resolves with what `create` returned when this call converted it;
+   * `null` when the cookie's signature matches no secret (no round trip), when no such session
+   * exists or it has no user, and when another call converted it first. Rejects with
+   * `StoreUnavailableError` when reading fails or Redis refuses the final `DEL`, or with
+   * `create`'s error; the old session is then left in place. When the `DEL`'s outcome is unknown
+   * (deadline, lost connection) it resolves with the new session all the same: a failure never
+   * signs anyone out.
+   */
+  convert<T>(cookieValue: string, conversion: SessionConversion<ExpressSessionToImport, T>): Promise<T | null>;
+  /** Deletes the session a correctly signed cookie names (a logout before conversion). Whether one existed. */
+  remove(cookieValue: string): Promise<boolean>;
+  /** The session id a cookie value carries if its signature matches a secret, else `null`. */
+  sessionIdOf(cookieValue: string): Promise<string | null>;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Reads express-session's sessions from connect-redis's keys, each converted into a tessera session
+ * on first use: the cookie's signature checked against your secrets (a forged or foreign cookie
+ * costs no round trip), then `GET` (a miss or a session without a user ends here), `create` (your
+ * new session), and `DEL`, which decides a race between requests carrying the same cookie; a
+ * failure never signs anyone out.
+ *
+ * @example
+ * ```ts
+ * const importer = expressSessionImport({
+ *   connection: ioredisConnection(redis),
+ *   secret: process.env.SESSION_SECRET!,
+ *   userIdOf: (s) => (s.passport as { user?: string } | undefined)?.user,
+ * });
+ * const converted = await importer.convert(oldCookieValue, {
+ *   create: ({ userId }) => sessions.login(request, { userId }),
+ *   discard: ({ session }) => sessions.revokeSession(session, session.id).then(() => undefined),
+ * });
+ * ```
+ */
+export function expressSessionImport(options: ExpressSessionImportOptions): ExpressSessionImport {
+  const { send, convertOnce } = sessionImportRoundTrips(
+    options,
+    "express-session's Redis",
+    "wrap the client connect-redis uses with ioredisConnection(client), nodeRedisConnection(client) or upstashConnection(client)",
+  );
+  const secrets = typeof options.secret === "string" ? [options.secret] : [...(options.secret ?? [])];
+  if (secrets.length === 0 || secrets.some((secret) => typeof secret !== "string" || secret === "")) {
+    throw new ConfigError("options.secret must be express-session's secret: a non-empty string, or a list of them");
+  }
+  if (typeof options.userIdOf !== "function") {
+    throw new ConfigError("options.userIdOf is required: the user a stored session belongs to, e.g. (s) => s.userId");
+  }
+  const keyPrefix = options.keyPrefix ?? EXPRESS_SESSION_KEY_PREFIX;
+  // Imported once per secret: Web Crypto runs on every runtime tessera supports.
+  let keys: Promise<CryptoKey[]> | undefined;
+  const hmacKeys = () =>
+    (keys ??= Promise.all(
+      secrets.map((secret) => globalThis.crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"])),
+    ));
+
+  async function sessionIdOf(cookieValue: string): Promise<string | null> {
+    if (typeof cookieValue !== "string" || cookieValue.length > 4096) return null;
+    let value = cookieValue;
+    if (value.includes("%")) {
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        return null;
+      }
+    }
+    // express-session reads only signed values ("s:"); the signature follows the last dot.
+    const dot = value.lastIndexOf(".");
+    if (!value.startsWith("s:") || dot < 3) return null;
+    const sessionId = value.slice(2, dot);
+    const signature = value.slice(dot + 1);
+    for (const key of await hmacKeys()) {
+      const mac = new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", key, utf8.encode(sessionId)));
+      if (sameText(base64WithoutPadding(mac), signature)) return sessionId;
+    }
+    return null;
+  }
+
+  async function read(key: string): Promise<ExpressSessionToImport | null> {
+    const reply = await send(["GET", key]);
+    if (typeof reply !== "string") return null;
+    let session: unknown;
+    try {
+      session = JSON.parse(reply);
+    } catch {
+      return null;
+    }
+    if (session === null || typeof session !== "object" || Array.isArray(session)) return null;
+    const userId = options.userIdOf(session as Record<string, unknown>);
+    if (typeof userId !== "string" || userId === "") return null;
+    return { userId, session: session as Record<string, unknown> };
+  }
+
+  return {
+    sessionIdOf,
+    async convert(cookieValue, conversion) {
+      const sessionId = await sessionIdOf(cookieValue);
+      if (sessionId === null) return null;
+      const key = keyPrefix + sessionId;
+      const found = await read(key);
+      if (found === null) return null;
+      return convertOnce(key, found, conversion);
+    },
+    async remove(cookieValue) {
+      const sessionId = await sessionIdOf(cookieValue);
+      if (sessionId === null) return false;
+      return (await send(["DEL", keyPrefix + sessionId])) === 1;
+    },
+  };
+}
+
+/** Standard base64 without `=` padding, as cookie-signature writes a signature. */
+function base64WithoutPadding(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/=+$/, "");
+}
+
+/** Compares in time that depends on the lengths only, not on where the texts differ. */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
+}

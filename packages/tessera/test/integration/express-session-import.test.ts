@@ -1,0 +1,237 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { RedisStore } from "connect-redis";
+import express from "express";
+import session from "express-session";
+import { createClient } from "redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fromExpressSession } from "../../examples/express-session-migration.js";
+import { sessionErrorHandler, sessionMiddleware } from "../../src/adapters/express/index.js";
+import { createSessionManager } from "../../src/core/session.js";
+import { HeaderRecordRequest } from "../../src/core/request-sessions.js";
+import { createRedisStore, expressSessionImport, type ExpressSessionToImport } from "../../src/stores/redis/index.js";
+import { connectTo, countingConnection, type RedisClientKind } from "../../../../test/support/redis-harness.js";
+import { recordingConversion as recordingImport } from "../../../../test/support/recording-conversion.js";
+import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
+
+/**
+ * express-session's own sessions, made by a real Express app with express-session and
+ * connect-redis on a real Redis, then converted by the importer. The cookie is taken from the
+ * app's `Set-Cookie` exactly as a browser would send it back.
+ */
+
+const OLD_SECRET = "the secret express-session signed with";
+const NEW_SECRET = "a secret it was rotated to later";
+
+declare module "express-session" {
+  interface SessionData {
+    userId: string;
+    passport: { user: string };
+    cart: string[];
+  }
+}
+
+interface ExpressApp {
+  /** Logs `user` in (or, without one, saves a session with a cart only) and returns the `connect.sid` cookie value as sent. */
+  login(user?: string, options?: { passport?: boolean }): Promise<string>;
+  /** Who the express app itself sees for a cookie value. */
+  whoami(cookieValue: string): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+async function startExpressApp(redisUrl: string, secret: string): Promise<ExpressApp> {
+  const client = createClient({ url: redisUrl });
+  await client.connect();
+  const app = express();
+  app.use(express.json());
+  app.use(session({ store: new RedisStore({ client }), secret, resave: false, saveUninitialized: false }));
+  app.post("/login", (req, res) => {
+    const { user, passport } = req.body as { user?: string; passport?: boolean };
+    if (user === undefined) req.session.cart = ["book"];
+    else if (passport) req.session.passport = { user };
+    else req.session.userId = user;
+    res.json({ ok: true });
+  });
+  app.get("/whoami", (req, res) => void res.json({ user: req.session.userId ?? req.session.passport?.user ?? null }));
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    async login(user, options = {}) {
+      const response = await fetch(`${base}/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ user, passport: options.passport }),
+      });
+      const cookie = response.headers.getSetCookie().find((line) => line.startsWith("connect.sid="));
+      if (cookie === undefined) throw new Error("express-session set no cookie");
+      return cookie.slice("connect.sid=".length).split(";")[0]!;
+    },
+    async whoami(cookieValue) {
+      const response = await fetch(`${base}/whoami`, { headers: { cookie: `connect.sid=${cookieValue}` } });
+      return ((await response.json()) as { user: string | null }).user;
+    },
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await client.quit();
+    },
+  };
+}
+
+const recordingConversion = () => recordingImport<ExpressSessionToImport>();
+
+const userIdOf = (stored: Record<string, unknown>) => stored.userId ?? (stored.passport as { user?: unknown } | undefined)?.user;
+const keyOf = (cookieValue: string) => `sess:${decodeURIComponent(cookieValue).slice(2, decodeURIComponent(cookieValue).lastIndexOf("."))}`;
+
+describe.each<RedisClientKind>(["ioredis", "node-redis"])("express-session sessions over %s", (kind) => {
+  let redis: RedisServer;
+  let expressApp: ExpressApp;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    expressApp = await startExpressApp(redis.url, OLD_SECRET);
+  });
+  afterAll(async () => {
+    await expressApp?.close();
+    await redis?.dispose();
+  });
+  const exists = async (key: string) => (await redis.command("EXISTS", key)).trim() === ":1";
+
+  it("converts a logged-in express session once into a tessera session of the same user, and the old cookie stops working", async () => {
+    const cookie = await expressApp.login("ada");
+    expect(cookie.startsWith("s%3A"), "express-session URL-encodes its signed value").toBe(true);
+    expect(await expressApp.whoami(cookie)).toBe("ada");
+    const sessions = createSessionManager({ store: createRedisStore({ connection: await connectTo(kind, redis.url) }) });
+    const importer = expressSessionImport({ connection: await connectTo(kind, redis.url), secret: OLD_SECRET, userIdOf });
+
+    const converted = await importer.convert(cookie, {
+      create: ({ userId }) => sessions.login(new HeaderRecordRequest("http", {}), { userId }),
+      discard: async ({ session: made }) => void (await sessions.revokeSession(made, made.id)),
+    });
+    expect(converted?.session.userId).toBe("ada");
+    expect((await sessions.validateToken(converted!.token))?.userId).toBe("ada");
+    expect(await exists(keyOf(cookie))).toBe(false);
+    expect(await expressApp.whoami(cookie)).toBeNull();
+    // Once only.
+    const again = recordingConversion();
+    expect(await importer.convert(cookie, again.conversion)).toBeNull();
+    expect(again.created).toEqual([]);
+  });
+
+  it("hands create the stored session: a Passport login, the cookie as sent or decoded", async () => {
+    const cookie = await expressApp.login("grace", { passport: true });
+    const importer = expressSessionImport({ connection: await connectTo(kind, redis.url), secret: OLD_SECRET, userIdOf });
+    expect(await importer.sessionIdOf(decodeURIComponent(cookie))).toBe(await importer.sessionIdOf(cookie));
+    const { created, conversion } = recordingConversion();
+    expect(await importer.convert(decodeURIComponent(cookie), conversion)).toBe(0);
+    expect(created).toHaveLength(1);
+    expect(created[0]!.userId).toBe("grace");
+    expect(created[0]!.session).toMatchObject({ passport: { user: "grace" }, cookie: { path: "/", httpOnly: true } });
+  });
+
+  it("a cookie signed with none of the secrets, tampered with, unsigned or junk costs no round trip and converts nothing", async () => {
+    const cookie = await expressApp.login("mallory-target");
+    const connection = countingConnection(await connectTo(kind, redis.url));
+    const { created, conversion } = recordingConversion();
+    const decoded = decodeURIComponent(cookie);
+    const signature = decoded.slice(decoded.lastIndexOf(".") + 1);
+    const flipped = `${decoded.slice(0, decoded.lastIndexOf(".") + 1)}${signature[0] === "A" ? "B" : "A"}${signature.slice(1)}`;
+    const wrongSecret = expressSessionImport({ connection, secret: "not the app's secret", userIdOf });
+    expect(await wrongSecret.convert(cookie, conversion)).toBeNull();
+    const importer = expressSessionImport({ connection, secret: OLD_SECRET, userIdOf });
+    for (const value of [flipped, decoded.slice(2), `s:${decoded.slice(2, decoded.lastIndexOf("."))}`, "s%3", "%E0%A4%A", "", "s:.", `${decoded}x`]) {
+      expect(await importer.convert(value, conversion), JSON.stringify(value)).toBeNull();
+    }
+    expect(await importer.remove(flipped)).toBe(false);
+    expect(connection.roundTrips).toBe(0);
+    expect(created).toEqual([]);
+    expect(await expressApp.whoami(cookie)).toBe("mallory-target");
+  });
+
+  it("accepts a cookie signed with any secret still listed (a rotated secret)", async () => {
+    const cookie = await expressApp.login("rotating");
+    const importer = expressSessionImport({ connection: await connectTo(kind, redis.url), secret: [NEW_SECRET, OLD_SECRET], userIdOf });
+    const { created, conversion } = recordingConversion();
+    expect(await importer.convert(cookie, conversion)).toBe(0);
+    expect(created.map((found) => found.userId)).toEqual(["rotating"]);
+  });
+
+  it("leaves a session nobody logged into (a cart only) where it is", async () => {
+    const cookie = await expressApp.login();
+    const importer = expressSessionImport({ connection: await connectTo(kind, redis.url), secret: OLD_SECRET, userIdOf });
+    const { created, conversion } = recordingConversion();
+    expect(await importer.convert(cookie, conversion)).toBeNull();
+    expect(created).toEqual([]);
+    expect(await exists(keyOf(cookie))).toBe(true);
+  });
+
+  it("a race of first requests on independent connections converts exactly once", async () => {
+    const cookie = await expressApp.login("racer");
+    const racers = 8;
+    const connections = await Promise.all(Array.from({ length: racers }, () => connectTo(kind, redis.url)));
+    const { created, discarded, conversion } = recordingConversion();
+    // A deadline far past any stall of a busy machine (see the same test of the tutorial's sessions).
+    const results = await Promise.all(
+      connections.map((connection) => expressSessionImport({ connection, secret: OLD_SECRET, userIdOf, commandTimeoutMs: 30_000 }).convert(cookie, conversion)),
+    );
+    const winners = results.filter((result) => result !== null);
+    expect(winners).toHaveLength(1);
+    expect(created.length, "more than one request read the session before the first DEL").toBeGreaterThan(1);
+    expect(discarded.sort()).toEqual(created.map((_, index) => index).filter((index) => index !== winners[0]));
+    await Promise.all(connections.map((connection) => connection.close()));
+  });
+
+  it("the README's migration middleware: an express-session user's next request is signed in under tessera, and stays so", async () => {
+    const cookie = await expressApp.login("migrating");
+    const sessions = createSessionManager({ store: createRedisStore({ connection: await connectTo(kind, redis.url) }) });
+    const importer = expressSessionImport({ connection: await connectTo(kind, redis.url), secret: OLD_SECRET, userIdOf });
+    const app = express();
+    app.use(fromExpressSession(sessions, importer));
+    app.use(sessionMiddleware(sessions));
+    app.get(
+      "/me",
+      async (req, res) => void res.json({ user: (await req.sessions.session())?.userId ?? null, other: req.headers.cookie?.includes("theme=dark") }),
+    );
+    app.use(sessionErrorHandler());
+    const server: Server = await new Promise((resolve) => {
+      const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
+    });
+    try {
+      const me = (headers: Record<string, string>) => fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/me`, { headers });
+      const first = await me({ cookie: `theme=dark; connect.sid=${cookie}` });
+      expect(await first.json()).toEqual({ user: "migrating", other: true });
+      const setCookies = first.headers.getSetCookie();
+      expect(
+        setCookies.some((line) => /^connect\.sid=;/.test(line)),
+        "express-session's cookie is cleared",
+      ).toBe(true);
+      const tessera = setCookies.find((line) => line.startsWith("session_id="))!.split(";")[0]!;
+      expect(await (await me({ cookie: tessera })).json()).toEqual({ user: "migrating", other: false });
+      expect(await exists(keyOf(cookie))).toBe(false);
+      // A stale tab still sending the old cookie alone is not signed in twice: nothing is left to convert.
+      const stale = await me({ cookie: `connect.sid=${cookie}` });
+      expect(await stale.json()).toEqual({ user: null, other: false });
+      expect(stale.headers.getSetCookie().some((line) => line.startsWith("session_id=") && !line.startsWith("session_id=;"))).toBe(false);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("remove deletes the session a correctly signed cookie names (a logout before conversion)", async () => {
+    const cookie = await expressApp.login("leaving");
+    const importer = expressSessionImport({ connection: await connectTo(kind, redis.url), secret: OLD_SECRET, userIdOf });
+    expect(await importer.remove(cookie)).toBe(true);
+    expect(await importer.remove(cookie)).toBe(false);
+    expect(await expressApp.whoami(cookie)).toBeNull();
+  });
+});
+
+describe("expressSessionImport options", () => {
+  it("refuses a missing secret or userIdOf with an error that says what to pass", async () => {
+    const connection = { description: "unused", send: async () => [], close: async () => undefined };
+    expect(() => expressSessionImport({ connection, secret: "", userIdOf })).toThrow(/options\.secret must be express-session's secret/);
+    expect(() => expressSessionImport({ connection, secret: [], userIdOf })).toThrow(/options\.secret/);
+    expect(() => expressSessionImport({ connection, secret: "s" } as never)).toThrow(/options\.userIdOf is required/);
+    expect(() => expressSessionImport({ secret: "s", userIdOf } as never)).toThrow(/options\.connection is required: wrap the client connect-redis uses/);
+  });
+});
