@@ -100,6 +100,54 @@ describe("upstash store failure modes", () => {
     expect(() => upstashConnection(client)).toThrow(/automaticDeserialization: false/);
   });
 
+  it("a login whose answer came past the deadline is undone: the request was not aborted, so the late answer arrives", async () => {
+    // An HTTP relay to upstash-local that holds back its first answer past the store's deadline
+    // (the script has run by then), and counts the answers it gave.
+    let requests = 0;
+    let answered = 0;
+    const waiting: Array<{ count: number; resolve: () => void }> = [];
+    const relay = createServer(async (request, response) => {
+      const number = ++requests;
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const upstream = await fetch(upstash.rest.url + (request.url ?? "/"), {
+        method: "POST", // every Upstash REST request is a POST
+        headers: { authorization: request.headers.authorization ?? "", "content-type": "application/json" },
+        body: new Uint8Array(Buffer.concat(chunks)),
+      });
+      const text = await upstream.text();
+      if (number === 1) await sleep(700);
+      response.writeHead(upstream.status, { "content-type": "application/json" }).end(text);
+      answered++;
+      for (const wait of waiting.filter((w) => answered >= w.count)) wait.resolve();
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    const answers = (count: number) =>
+      Promise.race([
+        new Promise<void>((resolve) => (answered >= count ? resolve() : waiting.push({ count, resolve }))),
+        sleep(10_000).then(() => {
+          throw new Error(`the relay gave ${answered} answers, not ${count}: no undo was sent`);
+        }),
+      ]);
+    try {
+      const direct = await createUpstashStore({ url: upstash.rest.url, token: TOKEN });
+      const late = await createUpstashStore({ url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, token: TOKEN, commandTimeoutMs: 300 });
+      const [oldId, newId] = [`LU${"o".repeat(24)}`, `LU${"n".repeat(24)}`];
+      const mine = { ...record, userId: "late-upstash", absoluteExpiresAtSeconds: 9_999_999_999 };
+      await direct.create(oldId, mine, createOptions);
+      // EVAL first on a fresh store: the script is not loaded yet, so one request, answered late.
+      const error = await late.create(newId, mine, { ...createOptions, replacesSessionId: oldId }).catch((e: unknown) => e);
+      expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");
+      expect(await direct.readAndExtend(oldId, 60_000), "the rotation ran").toBeNull();
+      await answers(2); // the late answer, then the undo's own request
+      expect(await direct.readAndExtend(oldId, 60_000), "the old session, written back").not.toBeNull();
+      expect(await direct.readAndExtend(newId, 60_000)).toBeNull();
+    } finally {
+      relay.closeAllConnections();
+      await new Promise((resolve) => relay.close(resolve));
+    }
+  });
+
   describe("against a broken endpoint", () => {
     let broken: Server;
     let brokenUrl: string;

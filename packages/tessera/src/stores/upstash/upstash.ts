@@ -4,17 +4,24 @@ import type { SessionStore } from "../../core/store.js";
 import type { RedisCommand, RedisConnection, RedisReply } from "../redis/connection.js";
 import { createRedisStore, type RedisStoreOptions } from "../redis/redis-store.js";
 
+/** How many store deadlines an Upstash request may take before it is aborted (see {@link recommendedUpstashOptions}). */
+const UPSTASH_REQUEST_DEADLINES = 3;
+
 /**
  * `@upstash/redis` options that keep a session store honest and fail-fast:
  * - `automaticDeserialization: false` — otherwise the client JSON-parses replies, turning the
  *   string `"12"` into the number 12 (but `"0012"` stays a string), so values change type;
  * - `retry: { retries: 1 }` — the default retries network errors 5 times over about 4 s, which a
  *   request waiting on its session cannot afford;
- * - `signal: () => AbortSignal.timeout(ms)` — a *function*, so each request gets a fresh deadline
+ * - `signal: () => AbortSignal.timeout(…)` — a *function*, so each request gets a fresh deadline
  *   and an expired one throws; a static `AbortSignal` silently resolves every later command to
- *   `"Aborted"` / `null` instead;
+ *   `"Aborted"` / `null` instead. A request is given three times the store's deadline: the store
+ *   answers the caller at its own deadline (`commandTimeoutMs`) either way, and a reply that
+ *   still arrives lets it undo a login that ran but was reported failed (see `createRedisStore`),
+ *   which an aborted request never tells;
  * - `enableTelemetry: false` — no SDK/platform headers on every request.
  *
+ * @param timeoutMs the store's `commandTimeoutMs`. @default 1000
  * @example
  * ```ts
  * import { Redis } from "@upstash/redis";
@@ -25,7 +32,7 @@ export function recommendedUpstashOptions(timeoutMs = 1000) {
   return {
     automaticDeserialization: false,
     retry: { retries: 1, backoff: () => 50 },
-    signal: () => AbortSignal.timeout(timeoutMs),
+    signal: () => AbortSignal.timeout(timeoutMs * UPSTASH_REQUEST_DEADLINES),
     enableTelemetry: false,
   } satisfies Omit<RedisConfigNodejs, "url" | "token">;
 }
