@@ -108,20 +108,28 @@ export function failingConnection(inner: RedisConnection, failing: ReadonlySet<n
 
 /**
  * Fault injection on a real connection: the round trips whose 1-based numbers are in `late` reach
- * Redis and run, but their replies are held back `delayMs`, past a caller's deadline (the
- * outcome a caller cannot know: it ran, yet no answer came in time). All others go through.
- * `idle()` waits until every round trip has answered, late ones included, and whatever the caller
- * sent on receiving a late answer too.
+ * Redis and run, but their replies are held back past a caller's deadline (the outcome a caller
+ * cannot know: it ran, yet no answer came in time): `delayMs`, or with `"until-released"` until
+ * `release()`, so a test can act in between. All others go through. `idle()` waits until every
+ * round trip has answered, late ones included, and whatever the caller sent on receiving a late
+ * answer too.
  */
-export function lateReplyConnection(inner: RedisConnection, late: ReadonlySet<number>, delayMs: number): RedisConnection & { idle(): Promise<void> } {
+export function lateReplyConnection(
+  inner: RedisConnection,
+  late: ReadonlySet<number>,
+  delayMs: number | "until-released",
+): RedisConnection & { idle(): Promise<void>; release(): void } {
   let sent = 0;
   const pending = new Set<Promise<unknown>>();
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const hold = () => (delayMs === "until-released" ? released : new Promise<void>((resolve) => setTimeout(resolve, delayMs)));
   return {
     description: inner.description,
     send(commands) {
       sent++;
       const direct = inner.send(commands);
-      const replies = late.has(sent) ? direct.then((value) => new Promise<typeof value>((resolve) => setTimeout(() => resolve(value), delayMs))) : direct;
+      const replies = late.has(sent) ? direct.then((value) => hold().then(() => value)) : direct;
       const settled: Promise<unknown> = replies.then(
         () => pending.delete(settled),
         () => pending.delete(settled),
@@ -136,6 +144,7 @@ export function lateReplyConnection(inner: RedisConnection, late: ReadonlySet<nu
         await new Promise((resolve) => setImmediate(resolve));
       } while (pending.size > 0);
     },
+    release: () => release(),
     close: () => inner.close(),
   };
 }

@@ -313,47 +313,54 @@ describe("redis store: rotation order, on a live server", () => {
 
   /**
    * A rotation whose round trip that deletes the old session (the one script, or step 2 of two)
-   * runs but answers past the store's deadline. Returns once the login has failed; the late
-   * answer, and the undo it sets off, are still to come (`connection.idle()`).
+   * runs, but whose answer is held back past the store's deadline until `connection.release()`.
+   * Returns once the login has failed; `connection.idle()` then waits for the late answer and
+   * the undo it sets off.
    */
   async function lateRotation(kind: RedisClientKind, { oldBucket, newBucket, crossSlotScripts }: (typeof cases)[number]) {
     const setup = createRedisStore({ connection: await connectTo(kind, redis.url) });
     const [oldId, newId] = [idIn(oldBucket), idIn(newBucket)];
     const owner = `late-${kind}-${serial}`;
     await setup.create(oldId, record(owner), options);
-    const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([crossSlotScripts ? 1 : 2]), 1200);
-    const store = createRedisStore({ connection, crossSlotScripts, commandTimeoutMs: 500 });
+    const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([crossSlotScripts ? 1 : 2]), "until-released");
+    const store = createRedisStore({ connection, crossSlotScripts, commandTimeoutMs: 300 });
     const error = await store.create(newId, record(owner), { ...options, replacesSessionId: oldId }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");
-    // The rotation did run: the old session is gone until its late answer comes.
+    // The rotation did run: the old session is gone, its undo marker names the new one.
     expect(await setup.readAndExtend(oldId, 60_000)).toBeNull();
+    const markerKey = `ts:{${oldBucket}}${oldId.slice(2)}:r`;
+    const marker = async () => (await redis.command("EXISTS", markerKey)) === ":1\r\n";
+    expect(await marker(), "the undo marker").toBe(true);
     const sessionsOf = async () => (await setup.listForUser({ userId: owner, bucket: oldBucket }, 0)).sessions.map((s) => s.sessionId);
     const close = () => Promise.all([store.close(), setup.close()]);
-    return { setup, connection, oldId, newId, owner, sessionsOf, close };
+    return { setup, connection, oldId, newId, owner, marker, sessionsOf, close };
   }
 
   for (const kind of ["ioredis", "node-redis"] as const satisfies readonly RedisClientKind[]) {
     it.each(cases)(
       `${kind}, $title: a rotation that ran but answered past its deadline fails, and is undone: the old session is valid again, the new one gone`,
       async (layout) => {
-        const { setup, connection, oldId, newId, owner, sessionsOf, close } = await lateRotation(kind, layout);
+        const { setup, connection, oldId, newId, owner, marker, sessionsOf, close } = await lateRotation(kind, layout);
+        connection.release();
         await connection.idle();
         expect(await setup.readAndExtend(oldId, 60_000), "the old session, whose cookie the failed login left in place").not.toBeNull();
         expect(await setup.readAndExtend(newId, 60_000), "the new session, whose token nobody received").toBeNull();
         expect(await sessionsOf()).toEqual([oldId]);
         expect(await redis.command("HEXISTS", `ts:{${layout.newBucket}}:u`, owner)).toBe(layout.oldBucket === layout.newBucket ? ":1\r\n" : ":0\r\n");
-        expect(await redis.command("EXISTS", `ts:{${layout.oldBucket}}${oldId.slice(2)}:r`), "the undo marker, used up").toBe(":0\r\n");
+        expect(await marker(), "the undo marker, used up").toBe(false);
         await close();
       },
     );
 
     it(`${kind}: a first login that answered past its deadline leaves no session behind`, async () => {
-      const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([1]), 600);
-      const store = createRedisStore({ connection, commandTimeoutMs: 200 });
+      const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([1]), "until-released");
+      const store = createRedisStore({ connection, commandTimeoutMs: 300 });
       const newId = idIn("FL");
       const error = await store.create(newId, record(`first-${kind}`), options).catch((e: unknown) => e);
       expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");
+      expect(await redis.command("HEXISTS", "ts:{FL}:u", `first-${kind}`), "the login ran").toBe(":1\r\n");
+      connection.release();
       await connection.idle();
       expect(await store.readAndExtend(newId, 60_000)).toBeNull();
       expect(await redis.command("HEXISTS", "ts:{FL}:u", `first-${kind}`)).toBe(":0\r\n");
@@ -361,26 +368,36 @@ describe("redis store: rotation order, on a live server", () => {
     });
   }
 
-  // Whoever ends the old session while the late answer is on its way wins over the undo.
+  // Whoever ends the old session while the late answer is held back wins over the undo.
   const meanwhile = [
-    { what: "a logout with the old cookie", end: (setup: SessionStore, oldId: string) => setup.destroy(oldId) },
+    { what: "a logout with the old cookie", cancelsMarker: true, end: (setup: SessionStore, oldId: string) => setup.destroy(oldId) },
     {
       what: "another login over the old cookie",
+      cancelsMarker: true,
       end: (setup: SessionStore, oldId: string, owner: string) => setup.create(idIn("RT"), record(owner), { ...options, replacesSessionId: oldId }),
     },
     {
-      // A user's sessions share one bucket; two buckets mean a login over another user's session,
-      // whose own sign-out the undo cannot see (documented at `undoLateCreate`).
+      what: "a revocation of the old session by its handle (a device list shown before the rotation)",
+      cancelsMarker: true,
+      end: (setup: SessionStore, oldId: string, owner: string) => setup.destroyForUser({ userId: owner, bucket: oldId.slice(0, 2) }, { onlySessionId: oldId }),
+    },
+    {
+      // Checked through the new session, which it ends too. A user's sessions share one bucket;
+      // two buckets mean a login over another user's session, whose own sign-out the undo cannot
+      // see (documented at `undoLateCreate`).
       what: "a sign-out of every session of the user",
+      cancelsMarker: false,
       sameBucketOnly: true,
       end: (setup: SessionStore, oldId: string, owner: string) => setup.destroyForUser({ userId: owner, bucket: oldId.slice(0, 2) }, {}),
     },
   ];
-  for (const { what, end, sameBucketOnly } of meanwhile) {
+  for (const { what, end, cancelsMarker, sameBucketOnly } of meanwhile) {
     const layouts = sameBucketOnly ? cases.filter((c) => c.oldBucket === c.newBucket) : cases;
-    it.each(layouts)(`$title: ${what} while a late rotation's answer is on its way keeps the old session ended`, async (layout) => {
-      const { setup, connection, oldId, newId, owner, close } = await lateRotation("ioredis", layout);
+    it.each(layouts)(`$title: ${what} while a late rotation's answer is held back keeps the old session ended`, async (layout) => {
+      const { setup, connection, oldId, newId, owner, marker, close } = await lateRotation("ioredis", layout);
       await end(setup, oldId, owner);
+      expect(await marker(), "the undo marker after it").toBe(!cancelsMarker);
+      connection.release();
       await connection.idle();
       expect(await setup.readAndExtend(oldId, 60_000), "the old session, ended meanwhile").toBeNull();
       expect(await setup.readAndExtend(newId, 60_000), "the failed login's session").toBeNull();

@@ -293,16 +293,19 @@ return { sessions, pruned }
 `;
 
 /**
- * Revocation. KEYS: index, the bucket's v2 index. ARGV: user id, bucket prefix, mode (`only`,
- * `except` or `all`), the digest the mode names. Deletes the matching sessions of that user,
- * atomically, and returns the digests of those that existed. `only` matches one digest exactly
- * and an empty one matches nothing: no argument may ever widen a single revocation into "every
- * session".
+ * Revocation. KEYS: index, the bucket's v2 index, and for `only` the undo marker of the session it
+ * names. ARGV: user id, bucket prefix, mode (`only`, `except` or `all`), the digest the mode names.
+ * Deletes the matching sessions of that user, atomically, and returns the digests of those that
+ * existed. `only` matches one digest exactly and an empty one matches nothing: no argument may
+ * ever widen a single revocation into "every session". `only` also cancels a pending undo of a
+ * rotation that deleted that session (see `destroy_session`): revoked by handle from a device list
+ * shown before the rotation, it must stay ended.
  */
 export const DESTROY_FOR_USER_SCRIPT = `${LIB}
 local index, user, prefix, mode, target = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if mode ~= 'only' and mode ~= 'except' and mode ~= 'all' then return redis.error_reply('ERR unknown revocation mode') end
 if mode == 'only' and target == '' then return {} end
+if mode == 'only' and KEYS[3] then redis.call('DEL', KEYS[3]) end
 adopt_legacy(KEYS[2], index, prefix)
 local list = digests(redis.call('HGET', index, user))
 local kept, destroyed = {}, {}

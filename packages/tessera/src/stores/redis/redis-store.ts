@@ -368,7 +368,9 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       } else if (exceptSessionId !== undefined && isWellFormedSessionHandle(exceptSessionId) && bucketOfSessionId(exceptSessionId) === bucket) {
         mode = ["except", digestOf(exceptSessionId)];
       }
-      const [reply] = await send([script(DESTROY_FOR_USER_SCRIPT, [userIndexKey(bucket), legacyIndexKey(bucket)], [userId, bucketPrefix(bucket), ...mode])]);
+      const keys = [userIndexKey(bucket), legacyIndexKey(bucket)];
+      if (onlySessionId !== undefined) keys.push(undoMarkerKey(onlySessionId));
+      const [reply] = await send([script(DESTROY_FOR_USER_SCRIPT, keys, [userId, bucketPrefix(bucket), ...mode])]);
       return ((reply as string[] | null) ?? []).map((field) => bucket + field);
     },
 
