@@ -1,35 +1,61 @@
 // The README's "Moving from express-session" example, compiled by `npm run typecheck` and exercised
 // by test/integration/express-session-import.test.ts against a real express-session app.
-import type { RequestHandler } from "express";
-import { HeaderRecordRequest, readCookie, type SessionManager } from "tessera";
-import type { ExpressSessionImport } from "tessera/redis";
+import type { CookieOptions, RequestHandler } from "express";
+import { HeaderRecordRequest, type LoginResult, readCookie, type SessionManager, StoreUnavailableError } from "tessera";
+import type { ExpressSessionImport, ExpressSessionImportResult } from "tessera/redis";
 
 /**
  * Mount before `sessionMiddleware`. A request that still carries express-session's cookie and no
  * tessera one is signed in again under tessera, and goes on as that new session: nobody is logged
- * out by the move. express-session's cookie is cleared once read; its session is deleted once
- * converted.
+ * out by the move. express-session's cookie is cleared once it can never be converted (done, or
+ * nothing to convert); one of a session nobody logged into is left alone.
+ *
+ * @param oldCookie express-session's cookie name, and the `path`/`domain` it was set with (a
+ *   cookie is only cleared with the same ones).
  */
-export function fromExpressSession(sessions: SessionManager, importer: ExpressSessionImport, oldCookieName = "connect.sid"): RequestHandler {
+export function fromExpressSession(
+  sessions: SessionManager,
+  importer: ExpressSessionImport,
+  oldCookie: { name: string; options?: CookieOptions } = { name: "connect.sid" },
+): RequestHandler {
+  // A page's parallel first requests carry the same cookie: in this process they share one
+  // conversion, so each of them goes on as the new session (the store decides between processes).
+  const inFlight = new Map<string, Promise<ExpressSessionImportResult<LoginResult>>>();
   return async (req, res, next) => {
-    const old = readCookie(req.headers.cookie, oldCookieName);
+    const old = readCookie(req.headers.cookie, oldCookie.name);
     if (old === undefined || readCookie(req.headers.cookie, sessions.cookieName) !== undefined) return next();
-    try {
-      const converted = await importer.convert(old, {
+    let converting = inFlight.get(old);
+    if (converting === undefined) {
+      converting = importer.convert(old, {
         create: ({ userId }) => sessions.login(new HeaderRecordRequest(req, req.headers), { userId, ip: req.ip }),
-        // Another request with the same cookie converted it first: this one's session goes.
+        // Another process converted the same cookie first: this one's session goes.
         discard: ({ session }) => sessions.revokeSession(session, session.id).then(() => undefined),
       });
-      res.clearCookie(oldCookieName);
-      if (converted !== null) {
-        res.append("Set-Cookie", converted.setCookie);
-        // The rest of this request sees the new session, as the browser's next requests will.
-        req.headers.cookie = `${req.headers.cookie}; ${sessions.cookieName}=${converted.token}`;
-      }
-      next();
+      inFlight.set(old, converting);
+      converting.then(
+        () => inFlight.delete(old),
+        () => inFlight.delete(old),
+      );
+    }
+    let result: ExpressSessionImportResult<LoginResult>;
+    try {
+      result = await converting;
     } catch (error) {
       // Redis down: 503 through sessionErrorHandler; the old session stays, to be converted later.
-      next(error);
+      if (error instanceof StoreUnavailableError) return next(error);
+      // Anything else would fail again on every request (a user id tessera refuses, a userIdOf that
+      // throws): this user logs in anew rather than be locked out of every page.
+      res.clearCookie(oldCookie.name, oldCookie.options);
+      return next();
     }
+    if (result.status === "converted") {
+      res.append("Set-Cookie", result.created.setCookie);
+      // The rest of this request sees the new session, as the browser's next requests will.
+      req.headers.cookie = `${req.headers.cookie}; ${sessions.cookieName}=${result.created.token}`;
+    }
+    if (result.status === "converted" || result.status === "not_signed" || result.status === "missing") {
+      res.clearCookie(oldCookie.name, oldCookie.options);
+    }
+    next();
   };
 }

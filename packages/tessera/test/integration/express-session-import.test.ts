@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { RedisStore } from "connect-redis";
 import express from "express";
+import signature from "cookie-signature";
 import session from "express-session";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,7 @@ import { createSessionManager } from "../../src/core/session.js";
 import { HeaderRecordRequest } from "../../src/core/request-sessions.js";
 import { createRedisStore, expressSessionImport, type ExpressSessionToImport } from "../../src/stores/redis/index.js";
 import { connectTo, countingConnection, type RedisClientKind } from "../../../../test/support/redis-harness.js";
-import { recordingConversion as recordingImport } from "../../../../test/support/recording-conversion.js";
+import { racingConversion, recordingConversion as recordingImport } from "../../../../test/support/recording-conversion.js";
 import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
 
 /**
@@ -26,14 +27,16 @@ const NEW_SECRET = "a secret it was rotated to later";
 declare module "express-session" {
   interface SessionData {
     userId: string;
-    passport: { user: string };
+    passport: { user: string | number };
     cart: string[];
   }
 }
 
 interface ExpressApp {
   /** Logs `user` in (or, without one, saves a session with a cart only) and returns the `connect.sid` cookie value as sent. */
-  login(user?: string, options?: { passport?: boolean }): Promise<string>;
+  login(user?: string | number, options?: { passport?: boolean }): Promise<string>;
+  /** A value the app signed with its secret that is no session id. */
+  signedOther(): Promise<string>;
   /** Who the express app itself sees for a cookie value. */
   whoami(cookieValue: string): Promise<string | null>;
   close(): Promise<void>;
@@ -46,13 +49,15 @@ async function startExpressApp(redisUrl: string, secret: string): Promise<Expres
   app.use(express.json());
   app.use(session({ store: new RedisStore({ client }), secret, resave: false, saveUninitialized: false }));
   app.post("/login", (req, res) => {
-    const { user, passport } = req.body as { user?: string; passport?: boolean };
+    const { user, passport } = req.body as { user?: string | number; passport?: boolean };
     if (user === undefined) req.session.cart = ["book"];
     else if (passport) req.session.passport = { user };
-    else req.session.userId = user;
+    else req.session.userId = String(user);
     res.json({ ok: true });
   });
   app.get("/whoami", (req, res) => void res.json({ user: req.session.userId ?? req.session.passport?.user ?? null }));
+  // What cookie-parser's signed cookies look like: the same "s:" format and, often, the same secret.
+  app.get("/signed-other", (_req, res) => void res.json({ value: `s:${signature.sign("a-value-that-is-no-session-id", secret)}` }));
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
   });
@@ -67,6 +72,9 @@ async function startExpressApp(redisUrl: string, secret: string): Promise<Expres
       const cookie = response.headers.getSetCookie().find((line) => line.startsWith("connect.sid="));
       if (cookie === undefined) throw new Error("express-session set no cookie");
       return cookie.slice("connect.sid=".length).split(";")[0]!;
+    },
+    async signedOther() {
+      return ((await (await fetch(`${base}/signed-other`)).json()) as { value: string }).value;
     },
     async whoami(cookieValue) {
       const response = await fetch(`${base}/whoami`, { headers: { cookie: `connect.sid=${cookieValue}` } });
@@ -104,18 +112,27 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("express-session sessi
     const sessions = createSessionManager({ store: createRedisStore({ connection: await connectTo(kind, redis.url) }) });
     const importer = expressSessionImport({ connection: await connectTo(kind, redis.url), secret: OLD_SECRET, userIdOf });
 
-    const converted = await importer.convert(cookie, {
+    const result = await importer.convert(cookie, {
       create: ({ userId }) => sessions.login(new HeaderRecordRequest("http", {}), { userId }),
       discard: async ({ session: made }) => void (await sessions.revokeSession(made, made.id)),
     });
-    expect(converted?.session.userId).toBe("ada");
-    expect((await sessions.validateToken(converted!.token))?.userId).toBe("ada");
+    if (result.status !== "converted") throw new Error(`not converted: ${result.status}`);
+    expect(result.created.session.userId).toBe("ada");
+    expect((await sessions.validateToken(result.created.token))?.userId).toBe("ada");
     expect(await exists(keyOf(cookie))).toBe(false);
     expect(await expressApp.whoami(cookie)).toBeNull();
     // Once only.
     const again = recordingConversion();
-    expect(await importer.convert(cookie, again.conversion)).toBeNull();
+    expect(await importer.convert(cookie, again.conversion)).toEqual({ status: "missing" });
     expect(again.created).toEqual([]);
+  });
+
+  it("takes Passport's numeric user id as its decimal string", async () => {
+    const cookie = await expressApp.login(42, { passport: true });
+    const importer = expressSessionImport({ connection: await connectTo(kind, redis.url), secret: OLD_SECRET, userIdOf });
+    const { created, conversion } = recordingConversion();
+    expect(await importer.convert(cookie, conversion)).toEqual({ status: "converted", created: 0 });
+    expect(created[0]!.userId).toBe("42");
   });
 
   it("hands create the stored session: a Passport login, the cookie as sent or decoded", async () => {
@@ -123,7 +140,7 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("express-session sessi
     const importer = expressSessionImport({ connection: await connectTo(kind, redis.url), secret: OLD_SECRET, userIdOf });
     expect(await importer.sessionIdOf(decodeURIComponent(cookie))).toBe(await importer.sessionIdOf(cookie));
     const { created, conversion } = recordingConversion();
-    expect(await importer.convert(decodeURIComponent(cookie), conversion)).toBe(0);
+    expect(await importer.convert(decodeURIComponent(cookie), conversion)).toEqual({ status: "converted", created: 0 });
     expect(created).toHaveLength(1);
     expect(created[0]!.userId).toBe("grace");
     expect(created[0]!.session).toMatchObject({ passport: { user: "grace" }, cookie: { path: "/", httpOnly: true } });
@@ -137,30 +154,50 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("express-session sessi
     const signature = decoded.slice(decoded.lastIndexOf(".") + 1);
     const flipped = `${decoded.slice(0, decoded.lastIndexOf(".") + 1)}${signature[0] === "A" ? "B" : "A"}${signature.slice(1)}`;
     const wrongSecret = expressSessionImport({ connection, secret: "not the app's secret", userIdOf });
-    expect(await wrongSecret.convert(cookie, conversion)).toBeNull();
+    expect(await wrongSecret.convert(cookie, conversion)).toEqual({ status: "not_signed" });
     const importer = expressSessionImport({ connection, secret: OLD_SECRET, userIdOf });
-    for (const value of [flipped, decoded.slice(2), `s:${decoded.slice(2, decoded.lastIndexOf("."))}`, "s%3", "%E0%A4%A", "", "s:.", `${decoded}x`]) {
-      expect(await importer.convert(value, conversion), JSON.stringify(value)).toBeNull();
+    const signedOther = await expressApp.signedOther();
+    for (const value of [
+      flipped,
+      decoded.slice(2),
+      `s:${decoded.slice(2, decoded.lastIndexOf("."))}`,
+      "s%3",
+      "%E0%A4%A",
+      "",
+      "s:.",
+      `${decoded}x`,
+      signedOther,
+    ]) {
+      expect(await importer.convert(value, conversion), JSON.stringify(value)).toEqual({ status: "not_signed" });
     }
+    // The app's own signature, on a value of another shape than express-session's ids: not looked up.
+    expect(await expressSessionImport({ connection, secret: OLD_SECRET, userIdOf, sessionIdPattern: /^[a-z-]+$/ }).sessionIdOf(signedOther)).toBe(
+      "a-value-that-is-no-session-id",
+    );
     expect(await importer.remove(flipped)).toBe(false);
     expect(connection.roundTrips).toBe(0);
     expect(created).toEqual([]);
     expect(await expressApp.whoami(cookie)).toBe("mallory-target");
   });
 
-  it("accepts a cookie signed with any secret still listed (a rotated secret)", async () => {
-    const cookie = await expressApp.login("rotating");
-    const importer = expressSessionImport({ connection: await connectTo(kind, redis.url), secret: [NEW_SECRET, OLD_SECRET], userIdOf });
-    const { created, conversion } = recordingConversion();
-    expect(await importer.convert(cookie, conversion)).toBe(0);
-    expect(created.map((found) => found.userId)).toEqual(["rotating"]);
+  it("accepts a cookie signed with any secret still listed (a rotated secret), given as text or bytes", async () => {
+    const connection = await connectTo(kind, redis.url);
+    for (const secret of [
+      [NEW_SECRET, OLD_SECRET],
+      [new TextEncoder().encode(NEW_SECRET), new TextEncoder().encode(OLD_SECRET)],
+    ]) {
+      const cookie = await expressApp.login("rotating");
+      const { created, conversion } = recordingConversion();
+      expect(await expressSessionImport({ connection, secret, userIdOf }).convert(cookie, conversion)).toEqual({ status: "converted", created: 0 });
+      expect(created.map((found) => found.userId)).toEqual(["rotating"]);
+    }
   });
 
   it("leaves a session nobody logged into (a cart only) where it is", async () => {
     const cookie = await expressApp.login();
     const importer = expressSessionImport({ connection: await connectTo(kind, redis.url), secret: OLD_SECRET, userIdOf });
     const { created, conversion } = recordingConversion();
-    expect(await importer.convert(cookie, conversion)).toBeNull();
+    expect(await importer.convert(cookie, conversion)).toEqual({ status: "anonymous" });
     expect(created).toEqual([]);
     expect(await exists(keyOf(cookie))).toBe(true);
   });
@@ -170,13 +207,15 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("express-session sessi
     const racers = 8;
     const connections = await Promise.all(Array.from({ length: racers }, () => connectTo(kind, redis.url)));
     const { created, discarded, conversion } = recordingConversion();
+    const racing = racingConversion(conversion, racers);
     // A deadline far past any stall of a busy machine (see the same test of the tutorial's sessions).
     const results = await Promise.all(
-      connections.map((connection) => expressSessionImport({ connection, secret: OLD_SECRET, userIdOf, commandTimeoutMs: 30_000 }).convert(cookie, conversion)),
+      connections.map((connection) => expressSessionImport({ connection, secret: OLD_SECRET, userIdOf, commandTimeoutMs: 30_000 }).convert(cookie, racing)),
     );
-    const winners = results.filter((result) => result !== null);
+    const winners = results.flatMap((result) => (result.status === "converted" ? [result.created] : []));
     expect(winners).toHaveLength(1);
-    expect(created.length, "more than one request read the session before the first DEL").toBeGreaterThan(1);
+    expect(results.filter((result) => result.status === "converted_elsewhere")).toHaveLength(racers - 1);
+    expect(created).toHaveLength(racers);
     expect(discarded.sort()).toEqual(created.map((_, index) => index).filter((index) => index !== winners[0]));
     await Promise.all(connections.map((connection) => connection.close()));
   });
@@ -212,6 +251,25 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("express-session sessi
       const stale = await me({ cookie: `connect.sid=${cookie}` });
       expect(await stale.json()).toEqual({ user: null, other: false });
       expect(stale.headers.getSetCookie().some((line) => line.startsWith("session_id=") && !line.startsWith("session_id=;"))).toBe(false);
+
+      // A page's parallel first requests: one conversion, every one of them signed in as its session.
+      const parallelCookie = await expressApp.login("parallel");
+      const answers = await Promise.all(Array.from({ length: 5 }, () => me({ cookie: `connect.sid=${parallelCookie}` })));
+      expect(await Promise.all(answers.map((answer) => answer.json()))).toEqual(Array(5).fill({ user: "parallel", other: false }));
+      const tokens = answers.map(
+        (answer) =>
+          answer.headers
+            .getSetCookie()
+            .find((line) => line.startsWith("session_id="))!
+            .split(";")[0],
+      );
+      expect(new Set(tokens).size).toBe(1);
+      expect(await sessions.listUserSessions("parallel")).toHaveLength(1);
+
+      // A session nobody logged into keeps its cookie (the app may still read it).
+      const cart = await me({ cookie: `connect.sid=${await expressApp.login()}` });
+      expect(await cart.json()).toEqual({ user: null, other: false });
+      expect(cart.headers.getSetCookie().filter((line) => line.startsWith("connect.sid="))).toEqual([]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

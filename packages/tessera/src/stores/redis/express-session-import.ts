@@ -19,6 +19,19 @@ export interface ExpressSessionToImport {
   session: Record<string, unknown>;
 }
 
+/** What {@link ExpressSessionImport.convert} did with a cookie. */
+export type ExpressSessionImportResult<T> =
+  /** This call converted it: `created` is what `create` returned. */
+  | { status: "converted"; created: T }
+  /** Signed with none of the secrets, or not an express-session value: never convertible (no round trip was made). */
+  | { status: "not_signed" }
+  /** No such session: expired, ended, or converted already. */
+  | { status: "missing" }
+  /** A session nobody is logged into (a cart, say): left in place. */
+  | { status: "anonymous" }
+  /** Another call converted it at the same time; the session this one created was discarded. */
+  | { status: "converted_elsewhere" };
+
 /** Options of {@link expressSessionImport}: a connection to the Redis connect-redis uses, and a deadline. */
 export interface ExpressSessionImportOptions extends SessionImportOptions {
   /**
@@ -26,30 +39,42 @@ export interface ExpressSessionImportOptions extends SessionImportOptions {
    * takes it): a cookie signed with any of them is converted, one signed with none is ignored
    * without a round trip.
    */
-  secret: string | readonly string[];
+  secret: ExpressSessionSecret | readonly ExpressSessionSecret[];
   /**
    * The user a stored session belongs to: `(s) => s.userId`, or with Passport
-   * `(s) => (s.passport as { user?: string } | undefined)?.user`. A session for which it returns
-   * anything but a non-empty string (no one logged in) is left alone.
+   * `(s) => (s.passport as { user?: unknown } | undefined)?.user` — the value Passport's
+   * `serializeUser` stored. A number is taken as its decimal string; a session for which it returns
+   * no non-empty string or number (nobody logged in) is left alone. When `serializeUser` stored a
+   * whole user object, return its id.
    */
   userIdOf: (session: Record<string, unknown>) => unknown;
   /** connect-redis's `prefix`. @default "sess:" */
   keyPrefix?: string;
+  /**
+   * The shape of the session ids express-session made. Any other id in a signed cookie (one the
+   * same secret signed for something else, as cookie-parser's signed cookies are) is not looked
+   * up. @default /^[A-Za-z0-9_-]{32}$/ — express-session's own ids (24 random bytes, base64url);
+   * give yours if `genid` made others
+   */
+  sessionIdPattern?: RegExp;
 }
+
+/** A secret as express-session takes it: text, or raw bytes. */
+export type ExpressSessionSecret = string | Uint8Array;
 
 /** Reading and retiring express-session's sessions; see {@link expressSessionImport}. */
 export interface ExpressSessionImport {
   /**
-   * Converts the session the express-session cookie value names (as sent, URL-encoded or not)
-   * into a new session, once. Resolves with what `create` returned when this call converted it;
-   * `null` when the cookie's signature matches no secret (no round trip), when no such session
-   * exists or it has no user, and when another call converted it first. Rejects with
+   * Converts the session the express-session cookie value names (the value as sent: express-session
+   * URL-encodes it) into a new session, once, and says what it did (see
+   * {@link ExpressSessionImportResult}); a cookie whose signature matches no secret costs no round
+   * trip. Rejects with
    * `StoreUnavailableError` when reading fails or Redis refuses the final `DEL`, or with
    * `create`'s error; the old session is then left in place. When the `DEL`'s outcome is unknown
    * (deadline, lost connection) it resolves with the new session all the same: a failure never
    * signs anyone out.
    */
-  convert<T>(cookieValue: string, conversion: SessionConversion<ExpressSessionToImport, T>): Promise<T | null>;
+  convert<T>(cookieValue: string, conversion: SessionConversion<ExpressSessionToImport, T>): Promise<ExpressSessionImportResult<T>>;
   /** Deletes the session a correctly signed cookie names (a logout before conversion). Whether one existed. */
   remove(cookieValue: string): Promise<boolean>;
   /** The session id a cookie value carries if its signature matches a secret, else `null`. */
@@ -70,13 +95,15 @@ const utf8 = new TextEncoder();
  * const importer = expressSessionImport({
  *   connection: ioredisConnection(redis),
  *   secret: process.env.SESSION_SECRET!,
- *   userIdOf: (s) => (s.passport as { user?: string } | undefined)?.user,
+ *   userIdOf: (s) => (s.passport as { user?: unknown } | undefined)?.user,
  * });
- * const converted = await importer.convert(oldCookieValue, {
+ * const result = await importer.convert(oldCookieValue, {
  *   create: ({ userId }) => sessions.login(request, { userId }),
  *   discard: ({ session }) => sessions.revokeSession(session, session.id).then(() => undefined),
  * });
+ * if (result.status === "converted") response.headers.append("Set-Cookie", result.created.setCookie);
  * ```
+ * `examples/express-session-migration.ts` is a complete Express middleware.
  */
 export function expressSessionImport(options: ExpressSessionImportOptions): ExpressSessionImport {
   const { send, convertOnce } = sessionImportRoundTrips(
@@ -84,10 +111,12 @@ export function expressSessionImport(options: ExpressSessionImportOptions): Expr
     "express-session's Redis",
     "wrap the client connect-redis uses with ioredisConnection(client), nodeRedisConnection(client) or upstashConnection(client)",
   );
-  const secrets = typeof options.secret === "string" ? [options.secret] : [...(options.secret ?? [])];
-  if (secrets.length === 0 || secrets.some((secret) => typeof secret !== "string" || secret === "")) {
-    throw new ConfigError("options.secret must be express-session's secret: a non-empty string, or a list of them");
+  const secrets: ExpressSessionSecret[] =
+    typeof options.secret === "string" || options.secret instanceof Uint8Array ? [options.secret] : [...(options.secret ?? [])];
+  if (secrets.length === 0 || secrets.some((secret) => !(typeof secret === "string" || secret instanceof Uint8Array) || secret.length === 0)) {
+    throw new ConfigError("options.secret must be express-session's secret: a non-empty string or bytes, or a list of them");
   }
+  const sessionIdPattern = options.sessionIdPattern ?? /^[A-Za-z0-9_-]{32}$/;
   if (typeof options.userIdOf !== "function") {
     throw new ConfigError("options.userIdOf is required: the user a stored session belongs to, e.g. (s) => s.userId");
   }
@@ -96,7 +125,15 @@ export function expressSessionImport(options: ExpressSessionImportOptions): Expr
   let keys: Promise<CryptoKey[]> | undefined;
   const hmacKeys = () =>
     (keys ??= Promise.all(
-      secrets.map((secret) => globalThis.crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"])),
+      secrets.map((secret) =>
+        globalThis.crypto.subtle.importKey(
+          "raw",
+          typeof secret === "string" ? utf8.encode(secret) : new Uint8Array(secret),
+          { name: "HMAC", hash: "SHA-256" },
+          false,
+          ["sign"],
+        ),
+      ),
     ));
 
   async function sessionIdOf(cookieValue: string): Promise<string | null> {
@@ -106,7 +143,7 @@ export function expressSessionImport(options: ExpressSessionImportOptions): Expr
       try {
         value = decodeURIComponent(value);
       } catch {
-        return null;
+        // As express-session's cookie parser does: a value that does not decode is used as is.
       }
     }
     // express-session reads only signed values ("s:"); the signature follows the last dot.
@@ -114,6 +151,7 @@ export function expressSessionImport(options: ExpressSessionImportOptions): Expr
     if (!value.startsWith("s:") || dot < 3) return null;
     const sessionId = value.slice(2, dot);
     const signature = value.slice(dot + 1);
+    if (!sessionIdPattern.test(sessionId)) return null;
     for (const key of await hmacKeys()) {
       const mac = new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", key, utf8.encode(sessionId)));
       if (sameText(base64WithoutPadding(mac), signature)) return sessionId;
@@ -121,18 +159,19 @@ export function expressSessionImport(options: ExpressSessionImportOptions): Expr
     return null;
   }
 
-  async function read(key: string): Promise<ExpressSessionToImport | null> {
+  async function read(key: string): Promise<ExpressSessionToImport | "missing" | "anonymous"> {
     const reply = await send(["GET", key]);
-    if (typeof reply !== "string") return null;
+    if (typeof reply !== "string") return "missing";
     let session: unknown;
     try {
       session = JSON.parse(reply);
     } catch {
-      return null;
+      return "missing";
     }
-    if (session === null || typeof session !== "object" || Array.isArray(session)) return null;
-    const userId = options.userIdOf(session as Record<string, unknown>);
-    if (typeof userId !== "string" || userId === "") return null;
+    if (session === null || typeof session !== "object" || Array.isArray(session)) return "missing";
+    const user = options.userIdOf(session as Record<string, unknown>);
+    const userId = typeof user === "number" && Number.isFinite(user) ? String(user) : user;
+    if (typeof userId !== "string" || userId === "") return "anonymous";
     return { userId, session: session as Record<string, unknown> };
   }
 
@@ -140,11 +179,12 @@ export function expressSessionImport(options: ExpressSessionImportOptions): Expr
     sessionIdOf,
     async convert(cookieValue, conversion) {
       const sessionId = await sessionIdOf(cookieValue);
-      if (sessionId === null) return null;
+      if (sessionId === null) return { status: "not_signed" };
       const key = keyPrefix + sessionId;
       const found = await read(key);
-      if (found === null) return null;
-      return convertOnce(key, found, conversion);
+      if (typeof found === "string") return { status: found };
+      const created = await convertOnce(key, found, conversion);
+      return created === null ? { status: "converted_elsewhere" } : { status: "converted", created };
     },
     async remove(cookieValue) {
       const sessionId = await sessionIdOf(cookieValue);

@@ -16,7 +16,13 @@ export type { WaitForReplicasOptions } from "./wait-for-replicas.js";
 export { isLegacySeedSessionId, LEGACY_SEED_KEY_PREFIX, legacySeedSessions } from "./legacy-seed.js";
 export type { LegacySeedConversion, LegacySeedSession, LegacySeedSessions, LegacySeedSessionsOptions } from "./legacy-seed.js";
 export { EXPRESS_SESSION_KEY_PREFIX, expressSessionImport } from "./express-session-import.js";
-export type { ExpressSessionImport, ExpressSessionImportOptions, ExpressSessionToImport } from "./express-session-import.js";
+export type {
+  ExpressSessionImport,
+  ExpressSessionImportOptions,
+  ExpressSessionImportResult,
+  ExpressSessionSecret,
+  ExpressSessionToImport,
+} from "./express-session-import.js";
 export type { SessionConversion, SessionImportOptions } from "./session-import.js";
 export { scanLayout } from "./layout-scan.js";
 export type { LayoutScanReport, ScanLayoutOptions } from "./layout-scan.js";
