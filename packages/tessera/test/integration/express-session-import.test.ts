@@ -1,7 +1,10 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { RedisStore } from "connect-redis";
+import fastifyCookie from "@fastify/cookie";
+import fastifySession from "@fastify/session";
 import express from "express";
+import Fastify from "fastify";
 import signature from "cookie-signature";
 import session from "express-session";
 import { createClient } from "redis";
@@ -10,7 +13,7 @@ import { fromExpressSession } from "../../examples/express-session-migration.js"
 import { sessionErrorHandler, sessionMiddleware } from "../../src/adapters/express/index.js";
 import { createSessionManager } from "../../src/core/session.js";
 import { HeaderRecordRequest } from "../../src/core/request-sessions.js";
-import { createRedisStore, expressSessionImport, type ExpressSessionToImport } from "../../src/stores/redis/index.js";
+import { createRedisStore, expressSessionImport, type ExpressSessionToImport, fastifySessionImport } from "../../src/stores/redis/index.js";
 import { connectTo, countingConnection, type RedisClientKind } from "../../../../test/support/redis-harness.js";
 import { racingConversion, recordingConversion as recordingImport } from "../../../../test/support/recording-conversion.js";
 import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
@@ -281,6 +284,52 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("express-session sessi
     expect(await importer.remove(cookie)).toBe(true);
     expect(await importer.remove(cookie)).toBe(false);
     expect(await expressApp.whoami(cookie)).toBeNull();
+  });
+});
+
+describe("@fastify/session sessions", () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => redis?.dispose());
+
+  it("converts a @fastify/session + connect-redis login once (its cookie has no s: prefix)", async () => {
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    const app = Fastify();
+    await app.register(fastifyCookie);
+    await app.register(fastifySession, { store: new RedisStore({ client }) as never, secret: OLD_SECRET.padEnd(32, "!"), cookie: { secure: false } });
+    app.post("/login", async (request) => {
+      (request.session as unknown as { user: string }).user = (request.body as { user: string }).user;
+      return { ok: true };
+    });
+    app.get("/whoami", async (request) => ({ user: (request.session as unknown as { user?: string }).user ?? null }));
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    try {
+      const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      const login = await fetch(`${base}/login`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"user":"fastify-user"}' });
+      const cookie = login.headers
+        .getSetCookie()
+        .find((line) => line.startsWith("sessionId="))!
+        .slice("sessionId=".length)
+        .split(";")[0]!;
+      const whoami = async () =>
+        ((await (await fetch(`${base}/whoami`, { headers: { cookie: `sessionId=${cookie}` } })).json()) as { user: string | null }).user;
+      expect(await whoami()).toBe("fastify-user");
+
+      const connection = await connectTo("ioredis", redis.url);
+      const options = { connection, secret: OLD_SECRET.padEnd(32, "!"), userIdOf: (s: Record<string, unknown>) => s.user };
+      const { created, conversion } = recordingConversion();
+      expect(await expressSessionImport(options).convert(cookie, conversion), "express-session's format wants s:").toEqual({ status: "not_signed" });
+      expect(await fastifySessionImport(options).convert(cookie, conversion)).toEqual({ status: "converted", created: 0 });
+      expect(created[0]!.userId).toBe("fastify-user");
+      expect(await whoami()).toBeNull();
+      await connection.close();
+    } finally {
+      await app.close();
+      await client.quit();
+    }
   });
 });
 

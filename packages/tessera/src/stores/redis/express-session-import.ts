@@ -57,6 +57,12 @@ export interface ExpressSessionImportOptions extends SessionImportOptions {
    * give yours if `genid` made others
    */
   sessionIdPattern?: RegExp;
+  /**
+   * What precedes the signed id in the cookie: express-session writes `s:`; @fastify/session
+   * writes its `cookiePrefix` option, none by default (see {@link fastifySessionImport}).
+   * @default "s:"
+   */
+  cookiePrefix?: string;
 }
 
 /** A secret as express-session takes it: text, or raw bytes. */
@@ -117,6 +123,7 @@ export function expressSessionImport(options: ExpressSessionImportOptions): Expr
     throw new ConfigError("options.secret must be express-session's secret: a non-empty string or bytes, or a list of them");
   }
   const sessionIdPattern = options.sessionIdPattern ?? /^[A-Za-z0-9_-]{32}$/;
+  const cookiePrefix = options.cookiePrefix ?? "s:";
   if (typeof options.userIdOf !== "function") {
     throw new ConfigError("options.userIdOf is required: the user a stored session belongs to, e.g. (s) => s.userId");
   }
@@ -148,8 +155,8 @@ export function expressSessionImport(options: ExpressSessionImportOptions): Expr
     }
     // express-session reads only signed values ("s:"); the signature follows the last dot.
     const dot = value.lastIndexOf(".");
-    if (!value.startsWith("s:") || dot < 3) return null;
-    const sessionId = value.slice(2, dot);
+    if (!value.startsWith(cookiePrefix) || dot <= cookiePrefix.length) return null;
+    const sessionId = value.slice(cookiePrefix.length, dot);
     const signature = value.slice(dot + 1);
     if (!sessionIdPattern.test(sessionId)) return null;
     for (const key of await hmacKeys()) {
@@ -207,4 +214,13 @@ function sameText(a: string, b: string): boolean {
   let difference = 0;
   for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
   return difference === 0;
+}
+
+/**
+ * {@link expressSessionImport} for @fastify/session with connect-redis (or any store keeping its
+ * sessions as JSON at `sess:<id>`): its cookie (`sessionId` by default) holds `<id>.<signature>`,
+ * signed by @fastify/cookie the same way, with no prefix unless its `cookiePrefix` option set one.
+ */
+export function fastifySessionImport(options: ExpressSessionImportOptions): ExpressSessionImport {
+  return expressSessionImport({ ...options, cookiePrefix: options.cookiePrefix ?? "" });
 }

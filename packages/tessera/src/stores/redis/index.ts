@@ -15,7 +15,7 @@ export { ReplicaAcknowledgementError, waitForReplicas } from "./wait-for-replica
 export type { WaitForReplicasOptions } from "./wait-for-replicas.js";
 export { isLegacySeedSessionId, LEGACY_SEED_KEY_PREFIX, legacySeedSessions } from "./legacy-seed.js";
 export type { LegacySeedConversion, LegacySeedSession, LegacySeedSessions, LegacySeedSessionsOptions } from "./legacy-seed.js";
-export { EXPRESS_SESSION_KEY_PREFIX, expressSessionImport } from "./express-session-import.js";
+export { EXPRESS_SESSION_KEY_PREFIX, expressSessionImport, fastifySessionImport } from "./express-session-import.js";
 export type {
   ExpressSessionImport,
   ExpressSessionImportOptions,
