@@ -6,9 +6,10 @@ import type { ExpressSessionImport, ExpressSessionImportResult } from "tessera/r
 
 /**
  * Mount before `sessionMiddleware`. A request that still carries express-session's cookie and no
- * tessera one is signed in again under tessera, and goes on as that new session: nobody is logged
- * out by the move. express-session's cookie is cleared once it can never be converted (done, or
- * nothing to convert); one of a session nobody logged into is left alone.
+ * tessera one is signed in again under tessera, and goes on as that new session. express-session's
+ * cookie is cleared once converted, or once its session is gone; it is kept in every other case
+ * (a cart nobody logged into, a signature no listed secret matches, an error), so a misconfigured
+ * secret costs no one their old session: fix the secret and they are converted then.
  *
  * @param oldCookie express-session's cookie name, and the `path`/`domain` it was set with (a
  *   cookie is only cleared with the same ones).
@@ -16,7 +17,8 @@ import type { ExpressSessionImport, ExpressSessionImportResult } from "tessera/r
 export function fromExpressSession(
   sessions: SessionManager,
   importer: ExpressSessionImport,
-  oldCookie: { name: string; options?: CookieOptions } = { name: "connect.sid" },
+  // Not `maxAge`/`expires`: Express 4's clearCookie would let them override the clearing.
+  oldCookie: { name: string; options?: Pick<CookieOptions, "path" | "domain" | "secure" | "sameSite"> } = { name: "connect.sid" },
 ): RequestHandler {
   // A page's parallel first requests carry the same cookie: in this process they share one
   // conversion, so each of them goes on as the new session (the store decides between processes).
@@ -43,9 +45,8 @@ export function fromExpressSession(
     } catch (error) {
       // Redis down: 503 through sessionErrorHandler; the old session stays, to be converted later.
       if (error instanceof StoreUnavailableError) return next(error);
-      // Anything else would fail again on every request (a user id tessera refuses, a userIdOf that
-      // throws): this user logs in anew rather than be locked out of every page.
-      res.clearCookie(oldCookie.name, oldCookie.options);
+      // Anything else (a user id tessera refuses, a userIdOf that throws) would fail again: this
+      // request goes on without a session, so the user can log in anew rather than be locked out.
       return next();
     }
     if (result.status === "converted") {
@@ -53,7 +54,7 @@ export function fromExpressSession(
       // The rest of this request sees the new session, as the browser's next requests will.
       req.headers.cookie = `${req.headers.cookie}; ${sessions.cookieName}=${result.created.token}`;
     }
-    if (result.status === "converted" || result.status === "not_signed" || result.status === "missing") {
+    if (result.status === "converted" || result.status === "missing") {
       res.clearCookie(oldCookie.name, oldCookie.options);
     }
     next();

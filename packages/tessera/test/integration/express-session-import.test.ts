@@ -178,6 +178,11 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("express-session sessi
       "a-value-that-is-no-session-id",
     );
     expect(await importer.remove(flipped)).toBe(false);
+    // A pattern with the g flag keeps no state between cookies (RegExp#test would, with lastIndex).
+    const global = expressSessionImport({ connection, secret: OLD_SECRET, userIdOf, sessionIdPattern: /^[A-Za-z0-9_-]{32}$/g });
+    const id = await global.sessionIdOf(cookie);
+    expect(id).not.toBeNull();
+    expect(await global.sessionIdOf(cookie)).toBe(id);
     expect(connection.roundTrips).toBe(0);
     expect(created).toEqual([]);
     expect(await expressApp.whoami(cookie)).toBe("mallory-target");
@@ -269,6 +274,11 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("express-session sessi
       expect(new Set(tokens).size).toBe(1);
       expect(await sessions.listUserSessions("parallel")).toHaveLength(1);
 
+      // A cookie no listed secret signed keeps its cookie too: a wrong secret must not cost anyone their session.
+      const forged = await me({ cookie: "connect.sid=s%3AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.c2lnbmF0dXJl" });
+      expect(await forged.json()).toEqual({ user: null, other: false });
+      expect(forged.headers.getSetCookie().filter((line) => line.startsWith("connect.sid="))).toEqual([]);
+
       // A session nobody logged into keeps its cookie (the app may still read it).
       const cart = await me({ cookie: `connect.sid=${await expressApp.login()}` });
       expect(await cart.json()).toEqual({ user: null, other: false });
@@ -339,6 +349,9 @@ describe("expressSessionImport options", () => {
     expect(() => expressSessionImport({ connection, secret: "", userIdOf })).toThrow(/options\.secret must be express-session's secret/);
     expect(() => expressSessionImport({ connection, secret: [], userIdOf })).toThrow(/options\.secret/);
     expect(() => expressSessionImport({ connection, secret: "s" } as never)).toThrow(/options\.userIdOf is required/);
+    expect(() => expressSessionImport({ connection, secret: "s", userIdOf, sessionIdPattern: "^[a-f]+$" as never })).toThrow(
+      /options\.sessionIdPattern must be a RegExp/,
+    );
     expect(() => expressSessionImport({ secret: "s", userIdOf } as never)).toThrow(/options\.connection is required: wrap the client connect-redis uses/);
   });
 });

@@ -323,7 +323,8 @@ describe("redis store: rotation order, on a live server", () => {
     const owner = `late-${kind}-${serial}`;
     await setup.create(oldId, record(owner), options);
     const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([crossSlotScripts ? 1 : 2]), "until-released");
-    const store = createRedisStore({ connection, crossSlotScripts, commandTimeoutMs: 300 });
+    // The held round trip waits for release() whatever the deadline; the others get ample time.
+    const store = createRedisStore({ connection, crossSlotScripts, commandTimeoutMs: 1000 });
     const error = await store.create(newId, record(owner), { ...options, replacesSessionId: oldId }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");
@@ -355,7 +356,7 @@ describe("redis store: rotation order, on a live server", () => {
 
     it(`${kind}: a first login that answered past its deadline leaves no session behind`, async () => {
       const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([1]), "until-released");
-      const store = createRedisStore({ connection, commandTimeoutMs: 300 });
+      const store = createRedisStore({ connection, commandTimeoutMs: 1000 });
       const newId = idIn("FL");
       const error = await store.create(newId, record(`first-${kind}`), options).catch((e: unknown) => e);
       expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");

@@ -101,10 +101,12 @@ describe("upstash store failure modes", () => {
   });
 
   it("a login whose answer came past the deadline is undone: the request was not aborted, so the late answer arrives", async () => {
-    // An HTTP relay to upstash-local that holds back its first answer past the store's deadline
-    // (the script has run by then), and counts the answers it gave.
+    // An HTTP relay to upstash-local that holds back its first answer until released (the script
+    // has run by then), and counts the answers it gave.
     let requests = 0;
     let answered = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     const waiting: Array<{ count: number; resolve: () => void }> = [];
     const relay = createServer(async (request, response) => {
       const number = ++requests;
@@ -116,7 +118,7 @@ describe("upstash store failure modes", () => {
         body: new Uint8Array(Buffer.concat(chunks)),
       });
       const text = await upstream.text();
-      if (number === 1) await sleep(700);
+      if (number === 1) await released;
       response.writeHead(upstream.status, { "content-type": "application/json" }).end(text);
       answered++;
       for (const wait of waiting.filter((w) => answered >= w.count)) wait.resolve();
@@ -131,7 +133,8 @@ describe("upstash store failure modes", () => {
       ]);
     try {
       const direct = await createUpstashStore({ url: upstash.rest.url, token: TOKEN });
-      const late = await createUpstashStore({ url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, token: TOKEN, commandTimeoutMs: 300 });
+      // Its requests are aborted at 3 s: the answer, released after the 1 s deadline, comes before.
+      const late = await createUpstashStore({ url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, token: TOKEN, commandTimeoutMs: 1000 });
       const [oldId, newId] = [`LU${"o".repeat(24)}`, `LU${"n".repeat(24)}`];
       const mine = { ...record, userId: "late-upstash", absoluteExpiresAtSeconds: 9_999_999_999 };
       await direct.create(oldId, mine, createOptions);
@@ -139,6 +142,7 @@ describe("upstash store failure modes", () => {
       const error = await late.create(newId, mine, { ...createOptions, replacesSessionId: oldId }).catch((e: unknown) => e);
       expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");
       expect(await direct.readAndExtend(oldId, 60_000), "the rotation ran").toBeNull();
+      release();
       await answers(2); // the late answer, then the undo's own request
       expect(await direct.readAndExtend(oldId, 60_000), "the old session, written back").not.toBeNull();
       expect(await direct.readAndExtend(newId, 60_000)).toBeNull();

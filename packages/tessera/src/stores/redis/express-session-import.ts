@@ -74,7 +74,7 @@ export interface ExpressSessionImport {
    * Converts the session the express-session cookie value names (the value as sent: express-session
    * URL-encodes it) into a new session, once, and says what it did (see
    * {@link ExpressSessionImportResult}); a cookie whose signature matches no secret costs no round
-   * trip. Rejects with
+   * trip. Rejects with `userIdOf`'s error if it throws, and with
    * `StoreUnavailableError` when reading fails or Redis refuses the final `DEL`, or with
    * `create`'s error; the old session is then left in place. When the `DEL`'s outcome is unknown
    * (deadline, lost connection) it resolves with the new session all the same: a failure never
@@ -83,7 +83,11 @@ export interface ExpressSessionImport {
   convert<T>(cookieValue: string, conversion: SessionConversion<ExpressSessionToImport, T>): Promise<ExpressSessionImportResult<T>>;
   /** Deletes the session a correctly signed cookie names (a logout before conversion). Whether one existed. */
   remove(cookieValue: string): Promise<boolean>;
-  /** The session id a cookie value carries if its signature matches a secret, else `null`. */
+  /**
+   * The session id a cookie value carries if it has the cookie's prefix, its id the expected shape
+   * (`sessionIdPattern`) and its signature matches a secret; else `null` (also for values over
+   * 4,096 characters).
+   */
   sessionIdOf(cookieValue: string): Promise<string | null>;
 }
 
@@ -122,7 +126,11 @@ export function expressSessionImport(options: ExpressSessionImportOptions): Expr
   if (secrets.length === 0 || secrets.some((secret) => !(typeof secret === "string" || secret instanceof Uint8Array) || secret.length === 0)) {
     throw new ConfigError("options.secret must be express-session's secret: a non-empty string or bytes, or a list of them");
   }
-  const sessionIdPattern = options.sessionIdPattern ?? /^[A-Za-z0-9_-]{32}$/;
+  if (options.sessionIdPattern !== undefined && !(options.sessionIdPattern instanceof RegExp)) {
+    throw new ConfigError("options.sessionIdPattern must be a RegExp matching a whole session id, e.g. /^[0-9a-f-]{36}$/ for UUIDs");
+  }
+  // Without `g` and `y`, whose `test` would carry state from one cookie to the next.
+  const sessionIdPattern = new RegExp(options.sessionIdPattern?.source ?? "^[A-Za-z0-9_-]{32}$", options.sessionIdPattern?.flags.replace(/[gy]/g, "") ?? "");
   const cookiePrefix = options.cookiePrefix ?? "s:";
   if (typeof options.userIdOf !== "function") {
     throw new ConfigError("options.userIdOf is required: the user a stored session belongs to, e.g. (s) => s.userId");
@@ -217,10 +225,17 @@ function sameText(a: string, b: string): boolean {
 }
 
 /**
+ * Options of {@link fastifySessionImport}: those of {@link expressSessionImport}, where
+ * `cookiePrefix` is @fastify/session's own option of that name (default `""`) and `secret` its
+ * `secret`.
+ */
+export type FastifySessionImportOptions = ExpressSessionImportOptions;
+
+/**
  * {@link expressSessionImport} for @fastify/session with connect-redis (or any store keeping its
  * sessions as JSON at `sess:<id>`): its cookie (`sessionId` by default) holds `<id>.<signature>`,
  * signed by @fastify/cookie the same way, with no prefix unless its `cookiePrefix` option set one.
  */
-export function fastifySessionImport(options: ExpressSessionImportOptions): ExpressSessionImport {
+export function fastifySessionImport(options: FastifySessionImportOptions): ExpressSessionImport {
   return expressSessionImport({ ...options, cookiePrefix: options.cookiePrefix ?? "" });
 }

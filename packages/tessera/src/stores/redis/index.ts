@@ -22,6 +22,7 @@ export type {
   ExpressSessionImportResult,
   ExpressSessionSecret,
   ExpressSessionToImport,
+  FastifySessionImportOptions,
 } from "./express-session-import.js";
 export type { SessionConversion, SessionImportOptions } from "./session-import.js";
 export { scanLayout } from "./layout-scan.js";

@@ -22,7 +22,7 @@ const identity = <T>(value: T): T => value;
  * undo marker in Redis. A reply later than this leaves the rotation done, and the failed login's
  * user logged out, rather than bring back a session that long gone.
  */
-export const UNDO_WINDOW_MS = 60_000;
+const UNDO_WINDOW_MS = 60_000;
 
 /** A login's lifetimes, which a session written back after a late reply gets too (see `undoLateCreate`). */
 interface Lifetimes {
