@@ -10,6 +10,8 @@ import session from "express-session";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromExpressSession } from "../../examples/express-session-migration.js";
+import { fromFastifySession } from "../../examples/fastify-session-migration.js";
+import { tesseraSessions } from "../../src/adapters/fastify/index.js";
 import { sessionErrorHandler, sessionMiddleware } from "../../src/adapters/express/index.js";
 import { createSessionManager } from "../../src/core/session.js";
 import { HeaderRecordRequest } from "../../src/core/request-sessions.js";
@@ -318,12 +320,16 @@ describe("@fastify/session sessions", () => {
     await app.listen({ port: 0, host: "127.0.0.1" });
     try {
       const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-      const login = await fetch(`${base}/login`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"user":"fastify-user"}' });
-      const cookie = login.headers
-        .getSetCookie()
-        .find((line) => line.startsWith("sessionId="))!
-        .slice("sessionId=".length)
-        .split(";")[0]!;
+      /** Logs `user` in on the @fastify/session app; its `sessionId` cookie value as sent. */
+      const fastifyLogin = async (user: string) => {
+        const login = await fetch(`${base}/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user }) });
+        return login.headers
+          .getSetCookie()
+          .find((line) => line.startsWith("sessionId="))!
+          .slice("sessionId=".length)
+          .split(";")[0]!;
+      };
+      const cookie = await fastifyLogin("fastify-user");
       const whoami = async () =>
         ((await (await fetch(`${base}/whoami`, { headers: { cookie: `sessionId=${cookie}` } })).json()) as { user: string | null }).user;
       expect(await whoami()).toBe("fastify-user");
@@ -335,6 +341,30 @@ describe("@fastify/session sessions", () => {
       expect(await fastifySessionImport(options).convert(cookie, conversion)).toEqual({ status: "converted", created: 0 });
       expect(created[0]!.userId).toBe("fastify-user");
       expect(await whoami()).toBeNull();
+
+      // The README's hook, in a tessera Fastify app: the next user's first request is signed in.
+      const nextCookie = await fastifyLogin("hooked");
+      const sessions = createSessionManager({ store: createRedisStore({ connection: await connectTo("ioredis", redis.url) }) });
+      const tesseraApp = Fastify();
+      await tesseraApp.register(tesseraSessions, { manager: sessions });
+      tesseraApp.addHook("onRequest", fromFastifySession(sessions, fastifySessionImport(options)));
+      tesseraApp.get("/me", async (request) => ({ user: (await request.sessions.session())?.userId ?? null }));
+      await tesseraApp.listen({ port: 0, host: "127.0.0.1" });
+      try {
+        const me = (cookieHeader: string) =>
+          fetch(`http://127.0.0.1:${(tesseraApp.server.address() as AddressInfo).port}/me`, { headers: { cookie: cookieHeader } });
+        const first = await me(`sessionId=${nextCookie}`);
+        expect(await first.json()).toEqual({ user: "hooked" });
+        const setCookies = first.headers.getSetCookie();
+        expect(
+          setCookies.some((line) => /^sessionId=;/.test(line)),
+          "@fastify/session's cookie is cleared",
+        ).toBe(true);
+        const tessera = setCookies.find((line) => line.startsWith("session_id="))!.split(";")[0]!;
+        expect(await (await me(tessera)).json()).toEqual({ user: "hooked" });
+      } finally {
+        await tesseraApp.close();
+      }
       await connection.close();
     } finally {
       await app.close();
