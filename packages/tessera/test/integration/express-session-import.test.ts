@@ -16,7 +16,7 @@ import { sessionErrorHandler, sessionMiddleware } from "../../src/adapters/expre
 import { createSessionManager } from "../../src/core/session.js";
 import { HeaderRecordRequest } from "../../src/core/request-sessions.js";
 import { createRedisStore, expressSessionImport, type ExpressSessionToImport, fastifySessionImport } from "../../src/stores/redis/index.js";
-import { connectTo, countingConnection, type RedisClientKind } from "../../../../test/support/redis-harness.js";
+import { connectTo, connectToNothing, countingConnection, type RedisClientKind } from "../../../../test/support/redis-harness.js";
 import { racingConversion, recordingConversion as recordingImport } from "../../../../test/support/recording-conversion.js";
 import { startRedisServer, type RedisServer } from "../../../../test/support/redis-server.js";
 
@@ -285,6 +285,28 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("express-session sessi
       const cart = await me({ cookie: `connect.sid=${await expressApp.login()}` });
       expect(await cart.json()).toEqual({ user: null, other: false });
       expect(cart.headers.getSetCookie().filter((line) => line.startsWith("connect.sid="))).toEqual([]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("the migration middleware answers 503 with Retry-After while the old Redis is down, and keeps the old cookie", async () => {
+    const cookie = await expressApp.login("patient");
+    const sessions = createSessionManager({ store: createRedisStore({ connection: await connectTo(kind, redis.url) }) });
+    const importer = expressSessionImport({ connection: await connectToNothing(kind), secret: OLD_SECRET, userIdOf });
+    const app = express();
+    app.use(fromExpressSession(sessions, importer));
+    app.get("/me", (_req, res) => void res.json({ reached: true }));
+    app.use(sessionErrorHandler());
+    const server: Server = await new Promise((resolve) => {
+      const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
+    });
+    try {
+      const answer = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/me`, { headers: { cookie: `connect.sid=${cookie}` } });
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get("retry-after")).not.toBeNull();
+      expect(answer.headers.getSetCookie()).toEqual([]);
+      expect(await expressApp.whoami(cookie), "the old session, still there").toBe("patient");
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
