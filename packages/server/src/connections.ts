@@ -40,13 +40,15 @@ function clientErrorAnswer(code: string | undefined): [number, string, string] {
 const CLIENT_ERROR_STATUS = new WeakMap<Socket, number>();
 
 /**
- * The status the client got on this connection from Node's refusal (see
- * {@link answerClientErrorsAsJson}), if it got one. A request whose body was cut by the request
- * timeout is answered 408 there, while its handler, seeing the body end early, builds an answer
- * that can no longer be sent: metrics and the access log must record the 408.
+ * The status the client got for `request`, answered `status` by the app: Node's own refusal when
+ * it answered the connection itself (see {@link answerClientErrorsAsJson}). A request whose body was
+ * cut by the request timeout is answered 408 there, while its handler, seeing the body end early,
+ * builds an answer that can no longer be sent: metrics and the access log must record the 408.
  */
-export function clientErrorStatusOf(socket: Socket | null | undefined): number | undefined {
-  return socket == null ? undefined : CLIENT_ERROR_STATUS.get(socket);
+export function statusSent(request: IncomingMessage, status: number): number {
+  if (request.complete) return status;
+  const socket = request.socket;
+  return (socket == null ? undefined : CLIENT_ERROR_STATUS.get(socket)) ?? status;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderRecordRequest, RequestSessions, type SessionLookup, type SessionManager } from "tessera";
-import { clientErrorStatusOf } from "./connections.js";
+import { statusSent } from "./connections.js";
 import { answerError } from "./error-answer.js";
 import type { Logger } from "./logger.js";
 import { type JsonAnswer, type JsonTextAnswer, LOGGED_OUT, loggedInText, loginRequestOf, profileText } from "./seed-api.js";
@@ -110,7 +110,7 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
       response.end(text);
       if (recorder.observing) {
         // The status the client got: Node's 408 when the request timeout cut the body.
-        const answered = request.complete ? status : (clientErrorStatusOf(request.socket) ?? status);
+        const answered = statusSent(request, status);
         recorder.finish({ requestId, method: request.method ?? "?", url: request.url ?? route, route, status: answered, isProbe: false }, startedMs);
       }
     };
@@ -118,6 +118,13 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
     const writeFailed = (error: unknown) => {
       logger.error(`${request.method} ${route}: ${(error as Error)?.stack ?? String(error)}`);
       if (!response.headersSent) response.destroy();
+    };
+    const writeAnswer = ({ status, text }: JsonTextAnswer) => {
+      try {
+        write(status, text);
+      } catch (error) {
+        writeFailed(error);
+      }
     };
     const answerFailure = (error: unknown) => {
       try {
@@ -137,11 +144,7 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
         } catch (error) {
           return answerFailure(error);
         }
-        try {
-          write(answer.status, answer.text);
-        } catch (error) {
-          writeFailed(error);
-        }
+        writeAnswer(answer);
       }, answerFailure);
       return;
     }
@@ -151,13 +154,7 @@ export function createNodeLane(options: NodeLaneOptions): NodeLane {
     } catch (error) {
       answer = Promise.reject(error);
     }
-    answer.then(({ status, text }) => {
-      try {
-        write(status, text);
-      } catch (error) {
-        writeFailed(error);
-      }
-    }, answerFailure);
+    answer.then(writeAnswer, answerFailure);
   }
 
   return function nodeLane(request, response) {

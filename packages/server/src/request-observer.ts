@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
-import { clientErrorStatusOf } from "./connections.js";
+import { statusSent } from "./connections.js";
 import { pathForLog } from "./log-path.js";
 import type { Logger } from "./logger.js";
 import { routeLabel, type ServerMetrics } from "./metrics.js";
@@ -82,10 +82,9 @@ export class RequestRecorder {
  * The status the client got: the response's, unless Node answered the connection itself (a body
  * cut by the request timeout gets Node's 408, and the app's answer to the short body is never sent).
  */
-function statusSent(c: Context): number {
+function statusOf(c: Context): number {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (incoming === undefined || incoming.complete) return c.res.status;
-  return clientErrorStatusOf(incoming.socket) ?? c.res.status;
+  return incoming === undefined ? c.res.status : statusSent(incoming, c.res.status);
 }
 
 /**
@@ -97,7 +96,7 @@ function statusSent(c: Context): number {
 export function observeRequests(recorder: RequestRecorder): MiddlewareHandler<{ Variables: { requestId: string } }> {
   const finish = (c: Context<{ Variables: { requestId: string } }>, startedMs: number): void =>
     recorder.finish(
-      { requestId: c.var.requestId, method: c.req.method, url: c.req.url, route: routeLabel(c), status: statusSent(c), isProbe: PROBE_PATHS.has(c.req.path) },
+      { requestId: c.var.requestId, method: c.req.method, url: c.req.url, route: routeLabel(c), status: statusOf(c), isProbe: PROBE_PATHS.has(c.req.path) },
       startedMs,
     );
   // Not async: a plain function returning next()'s promise (with one .then when observing).

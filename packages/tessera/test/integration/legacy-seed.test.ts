@@ -101,15 +101,17 @@ describe.each<RedisClientKind>(["ioredis", "node-redis"])("legacy tutorial sessi
 
   it("a DEL that ran but answered past its deadline: the new session is kept, so the user is not signed out", async () => {
     const sessionId = await tutorialLogin(redis, "late");
-    // Only the DEL's reply is late; the deadline leaves the HGETALL ample time on a busy machine.
-    const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([2]), 1500);
-    const legacy = legacySeedSessions({ connection, commandTimeoutMs: 500 });
+    // Only the DEL's reply is late, held until released; the deadline leaves the HGETALL ample time on a busy machine.
+    const connection = lateReplyConnection(await connectTo(kind, redis.url), new Set([2]), "until-released");
+    const legacy = legacySeedSessions({ connection, commandTimeoutMs: 1000 });
     const { created, discarded, conversion } = recordingConversion();
     expect(await legacy.convert(sessionId, conversion)).toBe(0);
     expect(created).toHaveLength(1);
     expect(discarded).toEqual([]);
     // The DEL ran: discarding the new session here would have left this user with no session at all.
     expect(await exists(redis, `session:${sessionId}`)).toBe(false);
+    connection.release();
+    await connection.idle();
   });
 
   it("a DEL that Redis refuses (it did not run): the new session is discarded, the error reported, the tutorial one kept", async () => {

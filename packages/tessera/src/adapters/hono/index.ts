@@ -99,18 +99,18 @@ class HonoRequestSessions<Data extends SessionData> extends RequestSessions<Data
     // `no-store` itself is taken for Hono's: return `c.redirect`/`c.body` there instead.)
     const present = c.res.headers.getSetCookie();
     if (c.res.headers.get("cache-control") === "no-store" || this.#written.some((cookie) => present.includes(cookie))) return;
-    const missing = this.#written;
-    let response = c.res;
-    try {
-      for (const cookie of missing) response.headers.append("Set-Cookie", cookie);
+    const addTo = (response: Response) => {
+      for (const cookie of this.#written) response.headers.append("Set-Cookie", cookie);
       response.headers.set("Cache-Control", "no-store");
+    };
+    try {
+      addTo(c.res);
     } catch {
       // Immutable headers (`Response.redirect`): a copy in its place. Hono's `res` setter copies
       // the old response's headers onto it, and an immutable one carries no Set-Cookie to restore.
-      response = new Response(c.res.body, c.res);
-      for (const cookie of missing) response.headers.append("Set-Cookie", cookie);
-      response.headers.set("Cache-Control", "no-store");
-      c.res = response;
+      const copy = new Response(c.res.body, c.res);
+      addTo(copy);
+      c.res = copy;
     }
   }
 

@@ -1,3 +1,4 @@
+import { encodeBase64Url } from "../../core/base64url.js";
 import { ConfigError } from "../../core/errors.js";
 import { type SessionConversion, type SessionImportOptions, sessionImportRoundTrips } from "./session-import.js";
 
@@ -209,12 +210,8 @@ export function expressSessionImport(options: ExpressSessionImportOptions): Expr
   };
 }
 
-/** Standard base64 without `=` padding, as cookie-signature writes a signature. */
-function base64WithoutPadding(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/=+$/, "");
-}
+/** Standard base64 without `=` padding, as cookie-signature writes a signature: base64url's other two characters. */
+const base64WithoutPadding = (bytes: Uint8Array): string => encodeBase64Url(bytes).replace(/[-_]/g, (character) => (character === "-" ? "+" : "/"));
 
 /** Compares in time that depends on the lengths only, not on where the texts differ. */
 function sameText(a: string, b: string): boolean {

@@ -67,8 +67,9 @@ local function forget(index, user, digest)
 end
 -- Deletes a session and its digest from its owner's list; returns the value it held. A session
 -- already gone may be one a rotation deleted whose login is still to be undone (its reply came too
--- late): ending it again cancels that undo (its marker, if given), so it never comes back.
-local function destroy_session(key, index, digest, marker)
+-- late): ending it again cancels that undo (its marker, if given), so it never comes back. A
+-- rotation passes the new digest (\`rotated_to\`): the marker then names it for \`window\` ms.
+local function destroy_session(key, index, digest, marker, rotated_to, window)
   local value = redis.call('GETDEL', key)
   if not value then
     if marker then redis.call('DEL', marker) end
@@ -76,7 +77,19 @@ local function destroy_session(key, index, digest, marker)
   end
   local who = owner(value)
   if who then forget(index, who, digest) end
+  if rotated_to then redis.call('SET', marker, rotated_to, 'PX', window) end
   return value
+end
+-- Puts a digest back into its owner's list (the owner read from the session's value), once.
+local function remember(index, value, digest)
+  local who = owner(value)
+  if not who then return end
+  local list = digests(redis.call('HGET', index, who))
+  for i = 1, #list do
+    if list[i] == digest then return end
+  end
+  list[#list + 1] = digest
+  save(index, who, list)
 end
 -- Extends an existing key's TTL to \`ms\`, never shortens it; a key without one gets it. Always
 -- the same two commands (PEXPIRE GT, then NX on failure, would vary with the clock).
@@ -146,11 +159,8 @@ local index, now, user, max, prefix = KEYS[1], tonumber(ARGV[5]), ARGV[6], tonum
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 local replaced, old = 0, nil
 if KEYS[4] then
-  old = destroy_session(KEYS[4], KEYS[5], ARGV[9], KEYS[6])
-  if old then
-    replaced = 1
-    redis.call('SET', KEYS[6], ARGV[1], 'PX', ARGV[13])
-  end
+  old = destroy_session(KEYS[4], KEYS[5], ARGV[9], KEYS[6], ARGV[1], ARGV[13])
+  if old then replaced = 1 end
 end
 adopt_legacy(KEYS[3], index, prefix)
 local expired = {}
@@ -233,9 +243,7 @@ return { evicted, expired, replaced, old or nil }
  * session, if any, is left to the adoption, which skips dead sessions.
  */
 export const DESTROY_SCRIPT = `${LIB}
-local value = destroy_session(KEYS[1], KEYS[2], ARGV[1], KEYS[3])
-if value and ARGV[2] then redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3]) end
-return value
+return destroy_session(KEYS[1], KEYS[2], ARGV[1], KEYS[3], ARGV[2], ARGV[3])
 `;
 
 /**
@@ -253,17 +261,8 @@ if KEYS[4] and not destroy_session(KEYS[4], KEYS[5], ARGV[5]) then return 0 end
 if redis.call('GET', KEYS[3]) ~= ARGV[5] then return 0 end
 redis.call('DEL', KEYS[3])
 if not redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3], 'NX') then return 0 end
-local who = owner(ARGV[2])
-if who then
-  local list = digests(redis.call('HGET', KEYS[2], who))
-  local listed = false
-  for i = 1, #list do if list[i] == ARGV[1] then listed = true end end
-  if not listed then
-    list[#list + 1] = ARGV[1]
-    save(KEYS[2], who, list)
-  end
-  extend_ttl(KEYS[2], tonumber(ARGV[4]))
-end
+remember(KEYS[2], ARGV[2], ARGV[1])
+extend_ttl(KEYS[2], tonumber(ARGV[4]))
 return 1
 `;
 

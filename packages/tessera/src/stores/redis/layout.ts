@@ -41,11 +41,12 @@ export const UNDO_MARKER_SUFFIX = ":r";
 
 export function keyLayout(keyPrefix: string): KeyLayout {
   const bucketPrefix = (bucket: string) => `${keyPrefix}{${bucket}}`;
+  const sessionKey = (sessionId: string) => bucketPrefix(bucketOfSessionId(sessionId)) + sessionId.slice(BUCKET_LENGTH);
   return {
     keyPrefix,
     bucketPrefix,
-    sessionKey: (sessionId) => bucketPrefix(bucketOfSessionId(sessionId)) + sessionId.slice(BUCKET_LENGTH),
-    undoMarkerKey: (sessionId) => bucketPrefix(bucketOfSessionId(sessionId)) + sessionId.slice(BUCKET_LENGTH) + UNDO_MARKER_SUFFIX,
+    sessionKey,
+    undoMarkerKey: (sessionId) => sessionKey(sessionId) + UNDO_MARKER_SUFFIX,
     userIndexKey: (bucket) => bucketPrefix(bucket) + USER_INDEX_SUFFIX,
     legacyIndexKey: (bucket) => bucketPrefix(bucket) + LEGACY_INDEX_SUFFIX,
   };
