@@ -24,7 +24,7 @@ import { PROFILE_END, PROFILE_START, renderProfileBlock, renderReport } from "./
 import { withProfileTargetRow } from "./lib/targets-table.js";
 import { StatsReader } from "./lib/redis-stats.js";
 import { measureRounds, resultKey, summarise, type LoadStep } from "./lib/rounds.js";
-import { LOOPBACK_TARGETS, ROOT, ROUND_GROUPS, startTargets, stopAll, type StartedTarget } from "./lib/targets.js";
+import { HAND_READ, LOOPBACK_TARGETS, REFERENCE_SERVER, ROOT, ROUND_GROUPS, startTargets, stopAll, type StartedTarget, type Target } from "./lib/targets.js";
 import { measureUpstash } from "./lib/upstash.js";
 import { measureWork, type WorkPerRequest } from "./lib/work.js";
 
@@ -99,23 +99,33 @@ async function measureLoopback(redis: RedisServer, generator: LoadGenerator, run
   return { work, throughput };
 }
 
+/**
+ * The reference server profiled `profileRuns` times (the median run by tessera's share), and the
+ * same read written by hand profiled as often beside it (its median by its own code's share).
+ */
 async function profileOnly(redis: RedisServer, generator: LoadGenerator): Promise<ProfileSummary> {
-  const runs: ProfileSummary[] = [];
-  for (let run = 1; run <= profileRuns; run++) {
-    const profile = await profileRead({
-      redisUrl: redis.url,
-      generator,
-      serverCpu: SERVER_CPU,
-      loadCpu: LOAD_CPU,
-      connections,
-      warmupSeconds: 2,
-      durationSeconds: profileSeconds,
-      log,
-    });
-    log(`profile ${run}/${profileRuns}: tessera's own code ${(profile.tesseraShare * 100).toFixed(1)}% of busy CPU over ${profile.requests} reads`);
-    runs.push(profile);
-  }
-  return medianProfile(runs);
+  const profileTarget = async (target: Target, shareOf: (profile: ProfileSummary) => number, what: string) => {
+    const runs: ProfileSummary[] = [];
+    for (let run = 1; run <= profileRuns; run++) {
+      const profile = await profileRead({
+        redisUrl: redis.url,
+        generator,
+        serverCpu: SERVER_CPU,
+        loadCpu: LOAD_CPU,
+        connections,
+        warmupSeconds: 2,
+        durationSeconds: profileSeconds,
+        log,
+        target,
+      });
+      log(`profile ${target.name} ${run}/${profileRuns}: ${what} ${(shareOf(profile) * 100).toFixed(1)}% of busy CPU over ${profile.requests} reads`);
+      runs.push(profile);
+    }
+    return medianProfile(runs, shareOf);
+  };
+  const server = await profileTarget(REFERENCE_SERVER, (profile) => profile.tesseraShare, "tessera's own code");
+  const handWritten = await profileTarget(HAND_READ, (profile) => profile.targetCodeShare, "its own code");
+  return { ...server, handWritten };
 }
 
 async function main(): Promise<void> {

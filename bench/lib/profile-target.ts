@@ -8,13 +8,13 @@ import { cpus } from "node:os";
 import { startRedisServer } from "../../test/support/redis-server.js";
 import { chooseLoadGenerator } from "./load.js";
 import { profileRead, type ProfileBucket } from "./profile.js";
-import { LOOPBACK_TARGETS, REFERENCE_SERVER } from "./targets.js";
+import { HAND_READ, LOOPBACK_TARGETS, REFERENCE_SERVER } from "./targets.js";
 
 const [name = REFERENCE_SERVER.name, seconds = "5", scenario = "read"] = process.argv.slice(2);
 if (scenario !== "read" && scenario !== "login") throw new Error(`scenario must be read or login, got ${scenario}`);
-const target = [...LOOPBACK_TARGETS].find((t) => t.name === name);
+const target = [...LOOPBACK_TARGETS, HAND_READ].find((t) => t.name === name);
 if (!target) {
-  console.error(`unknown target ${name}; one of: ${LOOPBACK_TARGETS.map((t) => t.name).join(", ")}`);
+  console.error(`unknown target ${name}; one of: ${[...LOOPBACK_TARGETS, HAND_READ].map((t) => t.name).join(", ")}`);
   process.exit(2);
 }
 const redis = await startRedisServer();

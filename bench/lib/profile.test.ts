@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { medianProfile, ownerOf, summariseProfile } from "./profile.js";
+import { handWrittenSection } from "./sections.js";
 
 const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0 }, children });
 
@@ -57,5 +58,31 @@ describe("CPU profile summary", () => {
     expect(median.shareOfRuns).toEqual([0.118, 0.124, 0.131]);
     expect(medianProfile(runs.slice(0, 2)).tesseraShare).toBe(0.118);
     expect(() => medianProfile([])).toThrow(RangeError);
+  });
+
+  it("counts a benchmark target's own script as its code, and ranks runs by that share when told to", () => {
+    const handWritten = {
+      ...profile,
+      nodes: profile.nodes.map((node) => (node.id === 3 ? frame(3, "onRequest", "file:///r/bench-dist/bench/targets/hand-read.js", [4]) : node)),
+    };
+    const summary = summariseProfile(handWritten, 10, 0, Number.MAX_SAFE_INTEGER);
+    expect(summary.targetCodeShare).toBeCloseTo(1 / 6);
+    expect(summary.tesseraShare).toBe(0);
+    expect(summariseProfile(profile, 10, 0, Number.MAX_SAFE_INTEGER).targetCodeShare).toBe(0);
+    const runs = [0.14, 0.12, 0.13].map((targetCodeShare, index) => ({ ...summary, requestsPerSecond: 1, targetCodeShare, requests: index }));
+    const median = medianProfile(runs, (run) => run.targetCodeShare);
+    expect(median.requests).toBe(2);
+    expect(median.shareOfRuns).toEqual([0.12, 0.13, 0.14]);
+  });
+
+  it("sets the server's session code beside the hand-written read's, per read and as a share", () => {
+    const base = { ...summariseProfile(profile, 10, 0, Number.MAX_SAFE_INTEGER), requestsPerSecond: 1 };
+    const server = { ...base, requests: 100, busyMs: 4, requestsPerSecond: 19_000, tesseraShare: 0.15, shareOfRuns: [0.14, 0.15, 0.16] };
+    const hand = { ...base, requests: 100, busyMs: 3.6, requestsPerSecond: 20_000, targetCodeShare: 0.09, shareOfRuns: [0.08, 0.09, 0.1] };
+    const lines = handWrittenSection(server, hand).split("\n");
+    expect(lines).toContain("| busy CPU per read (µs) | 40.00 | 36.00 |");
+    expect(lines).toContain("| its session code per read (µs) | 6.00 | 3.24 |");
+    expect(lines).toContain("| its session code's share of busy CPU (median run) | **15.0%** | **9.0%** |");
+    expect(lines).toContain("| that share in each run | 14.0%, 15.0%, 16.0% | 8.0%, 9.0%, 10.0% |");
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoad, type LoadGenerator } from "./load.js";
@@ -41,11 +41,18 @@ export interface ProfileSummary {
   tesseraShare: number;
   /** The same, with the node internals and native calls it makes charged to it. */
   tesseraChargedShare: number;
+  /** Self time in the benchmark target's own script (`bench/targets/`): a hand-written target's "own code". */
+  targetCodeShare: number;
   /**
-   * `tesseraShare` of every profiled run, ascending, when this summary is the median of several
+   * `tesseraShare` (or the share {@link medianProfile} was told to rank by) of every profiled run, ascending, when this summary is the median of several
    * ({@link medianProfile}); one run's share varies by a point or more from run to run.
    */
   shareOfRuns?: number[];
+  /**
+   * The same read written by hand (`bench/targets/hand-read.ts`), profiled the same way, its median
+   * by {@link targetCodeShare}: what a share of "own code" is for code that does only the work.
+   */
+  handWritten?: ProfileSummary;
 }
 
 /**
@@ -53,10 +60,10 @@ export interface ProfileSummary {
  * of every run: one profile of a few seconds moved by more than a point between runs of the same
  * code on the bench machine, so a verdict on one run would say as much about the noise as the code.
  */
-export function medianProfile(runs: readonly ProfileSummary[]): ProfileSummary {
+export function medianProfile(runs: readonly ProfileSummary[], shareOf: (run: ProfileSummary) => number = (run) => run.tesseraShare): ProfileSummary {
   if (runs.length === 0) throw new RangeError("medianProfile needs at least one profiled run");
-  const sorted = [...runs].sort((a, b) => a.tesseraShare - b.tesseraShare);
-  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, shareOfRuns: sorted.map((run) => run.tesseraShare) };
+  const sorted = [...runs].sort((a, b) => shareOf(a) - shareOf(b));
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, shareOfRuns: sorted.map(shareOf) };
 }
 
 /** Who owns a frame: tessera's library, the reference server, an npm package, Node, or V8 itself. */
@@ -160,6 +167,7 @@ export function summariseProfile(
     topFunctions: sorted(functions).slice(0, topFunctionCount),
     tesseraShare: tessera(byOwner),
     tesseraChargedShare: tessera(byCaller),
+    targetCodeShare: byOwner.filter((b) => b.name.includes("/bench/targets/")).reduce((sum, b) => sum + b.share, 0),
   };
 }
 
@@ -205,7 +213,10 @@ export async function profileRead(options: {
     clearTimeout(killLater);
     const file = readdirSync(directory).find((name) => name.endsWith(".cpuprofile"));
     if (!file) throw new Error(`node wrote no .cpuprofile into ${directory} (the server's output: ${server.process.output.slice(-3).join(" | ")})`);
-    const profile = JSON.parse(readFileSync(join(directory, file), "utf8")) as CpuProfile;
+    const text = readFileSync(join(directory, file), "utf8");
+    // For reading a profile in DevTools or by line: TESSERA_KEEP_PROFILE=<file> keeps a copy.
+    if (process.env.TESSERA_KEEP_PROFILE) writeFileSync(process.env.TESSERA_KEEP_PROFILE, text);
+    const profile = JSON.parse(text) as CpuProfile;
     return { ...summariseProfile(profile, result.requests, fromUs, toUs, options.topFunctionCount), requestsPerSecond: result.requestsPerSecond };
   } finally {
     rmSync(directory, { recursive: true, force: true });

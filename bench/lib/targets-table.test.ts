@@ -12,6 +12,7 @@ const profile = (tesseraShare: number, shareOfRuns?: number[]): ProfileSummary =
   topFunctions: [],
   tesseraShare,
   tesseraChargedShare: 0.5,
+  targetCodeShare: 0,
   ...(shareOfRuns ? { shareOfRuns } : {}),
 });
 
@@ -24,6 +25,11 @@ describe("the profile's target row", () => {
     ]);
     expect(profileTargetRow(profile(0.1))[1]).toBe("10.0%");
     expect(profileTargetRow(profile(0.1))[2]).toBe("met");
+  });
+
+  it("names the hand-written read's share beside it, and judges only tessera's", () => {
+    const withHand = { ...profile(0.157, [0.151, 0.157, 0.167]), handWritten: { ...profile(0), targetCodeShare: 0.138 } };
+    expect(profileTargetRow(withHand).slice(1)).toEqual(["15.7% (median of 15.1%, 15.7%, 16.7%); the same read written by hand: 13.8%", "**missed**"]);
   });
 
   it("replaces only that row when --profile rewrites RESULTS.md", () => {

@@ -14,7 +14,9 @@ const PROFILE_TARGET = "CPU profile of a read: tessera's own code ≤ 10% of the
 export function profileTargetRow(profile: BenchResults["profile"]): string[] {
   const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
   const runs = profile.shareOfRuns !== undefined && profile.shareOfRuns.length > 1 ? ` (median of ${profile.shareOfRuns.map(percent).join(", ")})` : "";
-  return [PROFILE_TARGET, `${percent(profile.tesseraShare)}${runs}`, verdict(profile.tesseraShare, (v) => v <= 0.1)];
+  // The yardstick beside it: the same read written by hand, its own code's share (see `handWrittenSection`).
+  const hand = profile.handWritten === undefined ? "" : `; the same read written by hand: ${percent(profile.handWritten.targetCodeShare)}`;
+  return [PROFILE_TARGET, `${percent(profile.tesseraShare)}${runs}${hand}`, verdict(profile.tesseraShare, (v) => v <= 0.1)];
 }
 
 /**

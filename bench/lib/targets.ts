@@ -49,6 +49,15 @@ export const FLOOR_NODE: Target = {
   ready: READY,
   scenarios: BOTH,
 };
+/** The reference server's read written by hand (`bench/targets/hand-read.ts`): profiled beside the server, not in the rounds. */
+export const HAND_READ: Target = {
+  name: "hand-read",
+  label: "the server's read written by hand (node:http + ioredis)",
+  entry: targetScript("hand-read"),
+  runtime: "node",
+  ready: READY,
+  scenarios: ["read"],
+};
 export const SEED_PORT_UPSTASH: Target = {
   name: "seed-port-upstash",
   label: "seed port on @upstash/redis (HGETALL + EXPIRE)",
