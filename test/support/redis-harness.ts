@@ -46,15 +46,23 @@ export async function connectToNothing(kind: RedisClientKind): Promise<RedisConn
 
 /** Counts round trips: each `send` is one. */
 export function countingConnection(inner: RedisConnection): RedisConnection & { roundTrips: number } {
-  const counting = {
+  const counting: RedisConnection & { roundTrips: number } = {
     description: inner.description,
     roundTrips: 0,
-    send(commands: Parameters<RedisConnection["send"]>[0]) {
+    send(commands, options) {
       counting.roundTrips++;
-      return inner.send(commands);
+      return inner.send(commands, options);
     },
     close: () => inner.close(),
   };
+  // The driver's own single-command path, when it has one, so the store contract runs through it.
+  const sendOne = inner.sendOne?.bind(inner);
+  if (sendOne !== undefined) {
+    counting.sendOne = (command, options) => {
+      counting.roundTrips++;
+      return sendOne(command, options);
+    };
+  }
   return counting;
 }
 

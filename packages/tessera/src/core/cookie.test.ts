@@ -45,6 +45,21 @@ describe("readCookie", () => {
     expect(readCookie("junk; session_id=a=b", "session_id")).toBe("a=b");
   });
 
+  it("agrees with readCookieValues' first value on headers mixing names, separators and Unicode whitespace", () => {
+    // Deterministic (a fixed LCG), so a failure names a header that can be replayed.
+    let seed = 12345;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return (seed >>> 16) % n;
+    };
+    const pieces = ["id", "x", "=", ";", ",", " ", "\t", "\u00a0", "\u2028", "\ufeff", '"', "a", "id=", " id ", "xid", "idx"];
+    for (let round = 0; round < 5000; round++) {
+      let header = "";
+      for (let count = next(12); count >= 0; count--) header += pieces[next(pieces.length)];
+      expect(readCookie(header, "id"), JSON.stringify(header)).toBe(readCookieValues(header, "id", 1)[0]);
+    }
+  });
+
   it("stays linear on a hostile 16 KiB header", () => {
     const header = `${"x=1;".repeat(4000)}session_id=found`;
     expect(readCookie(header, "session_id")).toBe("found");

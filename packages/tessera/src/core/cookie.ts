@@ -66,19 +66,34 @@ function pairEndOf(header: string, pairStart: number, end: number): number {
   return comma !== -1 && comma < end && /^\s*[^\s=;,]+=/.test(header.slice(comma + 1, end)) ? comma : end;
 }
 
-/** Looks for `name` in `header[start, end)`, which may still hold comma-joined pairs. */
+/**
+ * Looks for `name` in `header[start, end)`, which may still hold comma-joined pairs. Names are
+ * compared in place and only the wanted value is cut out: this runs on every request.
+ */
 function readPairs(header: string, start: number, end: number, name: string): string | undefined {
   let pairStart = start;
   while (pairStart < end) {
     const pairEnd = pairEndOf(header, pairStart, end);
-    const pair = header.slice(pairStart, pairEnd);
-    const equals = pair.indexOf("=");
-    if (equals !== -1 && pair.slice(0, equals).trim() === name) {
-      return unquote(pair.slice(equals + 1).trim());
+    const equals = header.indexOf("=", pairStart);
+    if (equals !== -1 && equals < pairEnd && isNameAt(header, pairStart, equals, name)) {
+      return unquote(header.slice(equals + 1, pairEnd).trim());
     }
     pairStart = pairEnd + 1;
   }
   return undefined;
+}
+
+/** Whether `header[from, to)` is `name` with only whitespace around it: `header.slice(from, to).trim() === name`, without the copies. */
+function isNameAt(header: string, from: number, to: number, name: string): boolean {
+  while (from < to && isTrimmed(header.charCodeAt(from))) from++;
+  while (to > from && isTrimmed(header.charCodeAt(to - 1))) to--;
+  return to - from === name.length && header.startsWith(name, from);
+}
+
+/** Whether `String.prototype.trim` removes this UTF-16 code unit (ASCII tested directly, the rest by `\s`, which is trim's set). */
+function isTrimmed(code: number): boolean {
+  if (code < 128) return code === 32 || (code >= 9 && code <= 13);
+  return /\s/.test(String.fromCharCode(code));
 }
 
 function unquote(value: string): string {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { nodeSha256 } from "../runtime/node.js";
 import { createMemoryStore } from "../stores/memory/memory-store.js";
 import { HeaderRecordRequest, RequestSessions } from "./request-sessions.js";
-import { createSessionManager } from "./session.js";
+import { createSessionManager, type SessionManager, VALIDATE_TOKEN_THEN } from "./session.js";
+import type { SessionStore } from "./store.js";
 
 describe("HeaderRecordRequest", () => {
   it("reads Node-style headers by lower-case name, joining repeated ones, null when absent", () => {
@@ -55,6 +57,75 @@ describe("RequestSessions.lookup", () => {
     }).not.toThrow();
     await expect(first).rejects.toThrow("headers unavailable");
     expect(sessions.lookup()).toBe(first);
+  });
+});
+
+describe("RequestSessions.lookup through the manager's one-reaction read", () => {
+  class Sessions extends RequestSessions {
+    readonly cookies: string[] = [];
+    protected override writeCookie(setCookie: string): void {
+      this.cookies.push(setCookie);
+    }
+  }
+
+  /** A manager over a memory store whose reads answer only when released, and the same manager without its one-reaction read. */
+  async function managers() {
+    const inner = createMemoryStore();
+    let releases: Array<() => void> = [];
+    const store: SessionStore = {
+      ...inner,
+      readAndExtend: async (sessionId, ttlMs) => {
+        const record = await inner.readAndExtend(sessionId, ttlMs);
+        return new Promise((resolve) => releases.push(() => resolve(record)));
+      },
+    };
+    // A synchronous hash: the store's read then starts within the lookup's own microtasks.
+    const manager = createSessionManager({ store, sha256: nodeSha256 });
+    const { [VALIDATE_TOKEN_THEN]: oneReaction, ...withoutIt } = manager as SessionManager & { [VALIDATE_TOKEN_THEN]?: unknown };
+    expect(oneReaction).toBeTypeOf("function");
+    const { token } = await manager.login(new Request("http://localhost/login"), { userId: "ada" });
+    const release = async () => {
+      // Until the store's read is waiting (the memory store's own read comes first); a lookup that
+      // reads nothing (no cookie, a malformed token) never gets there.
+      for (let turn = 0; releases.length === 0 && turn < 20; turn++) await Promise.resolve();
+      const pending = releases;
+      releases = [];
+      for (const resolve of pending) resolve();
+    };
+    return { manager, withoutIt: withoutIt as SessionManager, token, release };
+  }
+
+  /** Microtask turns from the store's answer to the settled lookup. */
+  async function turnsToLookup(manager: SessionManager, cookie: string, release: () => Promise<void>) {
+    let settled = false;
+    const lookup = new Sessions(manager, new HeaderRecordRequest("http", { cookie })).lookup();
+    void lookup.then(() => (settled = true));
+    await release();
+    let turns = 0;
+    while (!settled && turns < 50) {
+      await null;
+      turns++;
+    }
+    return { turns, lookup: await lookup };
+  }
+
+  it("answers as validateToken does, one promise reaction sooner after the store's answer", async () => {
+    const { manager, withoutIt, token, release } = await managers();
+    const fast = await turnsToLookup(manager, `session_id=${token}`, release);
+    const slow = await turnsToLookup(withoutIt, `session_id=${token}`, release);
+    expect(fast.lookup).toMatchObject({ status: "active", token, session: { userId: "ada" } });
+    expect({ ...slow.lookup, session: undefined }).toEqual({ ...fast.lookup, session: undefined });
+    expect(fast.turns).toBe(slow.turns - 1);
+  });
+
+  it("gives the same invalid and anonymous lookups either way", async () => {
+    const { manager, withoutIt, token, release } = await managers();
+    const unknown = `session_id=${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`;
+    for (const cookie of [unknown, "session_id=not-a-token", "other=1"]) {
+      const fast = await turnsToLookup(manager, cookie, release);
+      const slow = await turnsToLookup(withoutIt, cookie, release);
+      expect(fast.lookup).toEqual(slow.lookup);
+    }
   });
 });
 

@@ -10,6 +10,8 @@ import {
   type SessionManager,
   type SessionRequest,
   type SessionSummary,
+  VALIDATE_TOKEN_THEN,
+  type ValidateTokenThen,
 } from "./session.js";
 
 export type { SessionRequest } from "./session.js";
@@ -135,9 +137,12 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
       const token = readCookie(header, this.#manager.cookieName);
       // An empty first value (a planted `session_id=`) must not hide a live later one either.
       if (!token) return Promise.resolve(this.#laterCookie(header, token));
-      return this.#manager
-        .validateToken(token)
-        .then((session) => (session !== null ? { status: "active", session, token } : this.#laterCookie(header, token)), rethrowWithResponse);
+      const onSession = (session: Session<Data> | null): SessionLookup<Data> | Promise<SessionLookup<Data>> =>
+        session !== null ? { status: "active", session, token } : this.#laterCookie(header, token);
+      const validateTokenThen = (this.#manager as { [VALIDATE_TOKEN_THEN]?: ValidateTokenThen<Data> })[VALIDATE_TOKEN_THEN];
+      return validateTokenThen !== undefined
+        ? validateTokenThen(token, onSession, rethrowWithResponse)
+        : this.#manager.validateToken(token).then(onSession, rethrowWithResponse);
     } catch (error) {
       return Promise.reject(withHttpResponse(error));
     }

@@ -182,6 +182,24 @@ export async function laterLiveCookie<Data extends SessionData>(
 }
 
 /**
+ * The manager's `validateToken(token).then(onSession, onError)` in one promise reaction, for
+ * `RequestSessions` (the adapters' per-request API): a read of every adapter comes through it, and
+ * each promise layer is a reaction and a microtask more per request. Not part of the public
+ * interface; a manager without it (one made some other way) is read through `validateToken`.
+ */
+export const VALIDATE_TOKEN_THEN: unique symbol = Symbol("tessera.validateTokenThen");
+
+/** What {@link VALIDATE_TOKEN_THEN} names on a manager made by {@link createSessionManager}. */
+export type ValidateTokenThen<Data extends SessionData> = <R>(
+  token: string,
+  onSession: (session: Session<Data> | null) => R | PromiseLike<R>,
+  onError?: (error: unknown) => never,
+) => Promise<R>;
+
+const sessionOrNull = <Data extends SessionData>(session: Session<Data> | null) => session;
+const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> => typeof (value as { then?: unknown } | null)?.then === "function";
+
+/**
  * Creates the session manager.
  *
  * @example
@@ -272,20 +290,42 @@ export function createSessionManager<Data extends SessionData = Record<string, u
    * request comes through here, and each async layer is a promise and a microtask more.
    */
   function validateToken(token: string): Promise<Session<Data> | null> {
+    return validateTokenThen(token, sessionOrNull);
+  }
+
+  /**
+   * `validateToken(token).then(onSession, onError)` in one promise reaction: `RequestSessions`
+   * reads every request's session through here (see {@link VALIDATE_TOKEN_THEN}).
+   */
+  function validateTokenThen<R>(
+    token: string,
+    onSession: (session: Session<Data> | null) => R | PromiseLike<R>,
+    onError?: (error: unknown) => never,
+  ): Promise<R> {
     try {
-      if (!isWellFormedToken(token)) return Promise.resolve(null);
+      if (!isWellFormedToken(token)) return Promise.resolve(null).then(onSession);
       // No `await` for a synchronous hash (nodeSha256).
       const derived = sessionIdOf(token, sha256);
-      return typeof derived === "string" ? readSession(derived) : derived.then(readSession);
+      return typeof derived === "string" ? readSessionThen(derived, onSession, onError) : derived.then((id) => readSessionThen(id, onSession, onError));
     } catch (error) {
       // A token that is no string, or a hash or a store that throws instead of rejecting: this
       // rejects, as an async function would.
-      return Promise.reject(error);
+      const rejected = Promise.reject(error);
+      return onError === undefined ? rejected : rejected.catch(onError);
     }
   }
 
-  function readSession(sessionId: string): Promise<Session<Data> | null> {
-    return store.readAndExtend(sessionId, idleTtlMs).then((record) => (record === null ? null : liveSession(sessionId, record)));
+  function readSessionThen<R>(
+    sessionId: string,
+    onSession: (session: Session<Data> | null) => R | PromiseLike<R>,
+    onError: ((error: unknown) => never) | undefined,
+  ): Promise<R> {
+    return store.readAndExtend(sessionId, idleTtlMs).then((record) => {
+      if (record === null) return onSession(null);
+      const live = liveSession(sessionId, record);
+      // A second store call (an absolute deadline passed, a touch due) is the rare case: a reaction more.
+      return isThenable(live) ? live.then(onSession) : onSession(live);
+    }, onError);
   }
 
   /** The session of a record just read, or `null` past its absolute deadline; a promise only when a second store call is due. */
@@ -371,13 +411,14 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     return { ...session, data: outcome.record.data as Data };
   }
 
-  return {
+  const manager: SessionManager<Data> & { [VALIDATE_TOKEN_THEN]: ValidateTokenThen<Data> } = {
     store,
     cookieName,
     idleTimeoutSeconds,
     absoluteTimeoutSeconds,
     clearCookie,
     validateToken,
+    [VALIDATE_TOKEN_THEN]: validateTokenThen,
     patch,
 
     async authenticate(request) {
@@ -474,4 +515,5 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       return revoke(await userRef(userId), {});
     },
   };
+  return manager;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionInputError, StoreUnavailableError } from "../../src/core/errors.js";
 import { createSessionManager } from "../../src/core/session.js";
 import type { SessionStore } from "../../src/core/store.js";
-import { createRedisStore } from "../../src/stores/redis/index.js";
+import { createRedisStore, type RedisConnection } from "../../src/stores/redis/index.js";
 import { DESTROY_FOR_USER_SCRIPT } from "../../src/stores/redis/index-scripts.js";
 import { describeStoreContract } from "../../src/testing/index.js";
 import { sleep } from "../../../../test/support/ports.js";
@@ -209,6 +209,43 @@ describe("redis store on a live server", () => {
     } finally {
       redis.thaw();
     }
+    await store.close();
+  });
+
+  it("reads through the connection's sendOne when it has one, and through send otherwise, with the same answers", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const inner = await connectTo("ioredis", redis.url);
+    expect(inner.sendOne).toBeTypeOf("function");
+    const calls: string[] = [];
+    const withSendOne: RedisConnection = {
+      description: inner.description,
+      send(commands, options) {
+        calls.push("send");
+        return inner.send(commands, options);
+      },
+      sendOne(command, options) {
+        calls.push(`sendOne ${command[0]}`);
+        return inner.sendOne!(command, options);
+      },
+      close: () => inner.close(),
+    };
+    const withoutSendOne: RedisConnection = { description: inner.description, send: withSendOne.send, close: async () => {} };
+    const store = createRedisStore({ connection: withSendOne });
+    await store.create("SOAAAAAAAAAAAAAAAAAAAAAAAA", liveRecord("sendone", now), {
+      ttlMs: 60_000,
+      indexTtlMs: 3_600_000,
+      maxSessionsPerUser: 10,
+      nowSeconds: now,
+    });
+    calls.length = 0;
+    const read = await store.readAndExtend("SOAAAAAAAAAAAAAAAAAAAAAAAA", 60_000);
+    expect(calls).toEqual(["sendOne GETEX"]);
+    calls.length = 0;
+    const fallback = createRedisStore({ connection: withoutSendOne });
+    expect(await fallback.readAndExtend("SOAAAAAAAAAAAAAAAAAAAAAAAA", 60_000)).toEqual(read);
+    expect(calls).toEqual(["send"]);
+    expect(read?.userId).toBe("sendone");
+    expect(await store.readAndExtend("SOBBBBBBBBBBBBBBBBBBBBBBBB", 60_000)).toBeNull();
     await store.close();
   });
 

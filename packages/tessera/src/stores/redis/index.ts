@@ -1,6 +1,6 @@
 export { createRedisStore } from "./redis-store.js";
 export type { RedisStoreOptions } from "./redis-store.js";
-export { redactRedisUrl } from "./connection.js";
+export { isReplyError, redactRedisUrl } from "./connection.js";
 export type { RedisArgument, RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
 export { ioredisConnection, recommendedIoredisOptions } from "./ioredis.js";
 export type { IoredisClient } from "./ioredis.js";

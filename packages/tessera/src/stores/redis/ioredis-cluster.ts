@@ -1,5 +1,5 @@
 import { slotOfRoundTrip } from "./cluster-slot.js";
-import type { RedisCommand, RedisConnection, RedisReply } from "./connection.js";
+import { isReplyError, type RedisCommand, type RedisConnection, type RedisReply } from "./connection.js";
 import { commandSender, type CommandSendingClient, ioredisConnection, refuseClientKeyPrefix, type IoredisClient } from "./ioredis.js";
 
 /**
@@ -131,7 +131,7 @@ export function ioredisClusterConnection(cluster: IoredisClusterClient, options:
         try {
           return [(await sendOne(commands[0]!)) as RedisReply];
         } catch (error) {
-          if ((error as Error)?.name === "ReplyError") return [error as Error];
+          if (isReplyError(error)) return [error];
           throw error;
         }
       }

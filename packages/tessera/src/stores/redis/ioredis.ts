@@ -1,5 +1,5 @@
 import { ConfigError } from "../../core/errors.js";
-import type { RedisArgument, RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
+import { isReplyError, type RedisArgument, type RedisCommand, type RedisConnection, type RedisReply, type SendOptions } from "./connection.js";
 import { firstReadyGate, type ReadyEmitter } from "./first-ready.js";
 import { DEFAULT_KEY_PREFIX } from "./layout.js";
 import { turnCoalescer } from "./turn-coalescer.js";
@@ -84,7 +84,7 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
         (reply) => [reply as RedisReply],
         (error: unknown) => {
           // A reply error (WRONGTYPE, OOM…) belongs to the command; anything else to the round trip.
-          if ((error as Error)?.name === "ReplyError") return [error as Error];
+          if (isReplyError(error)) return [error];
           throw error;
         },
       );
@@ -98,19 +98,33 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
         return results.map(([error, reply]) => (error ? error : (reply as RedisReply)));
       });
   }
+  /** Holds or releases the socket for a command about to be written (see `SendOptions.coalesce`). */
+  const beforeWrite = (sendOptions: SendOptions | undefined) => {
+    if (coalescer === undefined) return;
+    if (sendOptions?.coalesce === true) coalescer.hold();
+    else coalescer.release();
+  };
   return {
     description,
     send(commands: readonly RedisCommand[], sendOptions?: SendOptions): Promise<Array<RedisReply | Error>> {
       const waiting = firstReady();
       if (waiting !== undefined) return waiting.then(() => sendNow(commands));
       try {
-        if (coalescer !== undefined) {
-          if (sendOptions?.coalesce === true) coalescer.hold();
-          else coalescer.release();
-        }
+        beforeWrite(sendOptions);
         return sendNow(commands);
       } catch (error) {
         // A connection's `send` rejects, never throws, as an async function would.
+        return Promise.reject(error);
+      }
+    },
+    // ioredis rejects a command answered with an error with its `ReplyError`: what `sendOne` promises.
+    sendOne(command: RedisCommand, sendOptions?: SendOptions): Promise<RedisReply> {
+      const waiting = firstReady();
+      if (waiting !== undefined) return waiting.then(() => sendOne(command) as Promise<RedisReply>);
+      try {
+        beforeWrite(sendOptions);
+        return sendOne(command) as Promise<RedisReply>;
+      } catch (error) {
         return Promise.reject(error);
       }
     },

@@ -3,7 +3,7 @@ import { decodeSessionRecord, encodeLastSeenOffset, encodeSessionRecord } from "
 import { bucketOfSessionId, type CreateSessionResult, type ExpiredSession, type SessionStore, type StoredSessionSummary } from "../../core/store.js";
 import { isWellFormedSessionHandle } from "../../core/token.js";
 import { assertStorableUserId } from "../../core/user-id.js";
-import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
+import { isReplyError, type RedisCommand, type RedisConnection, type RedisReply, type SendOptions } from "./connection.js";
 import { createDeadlines } from "./deadlines.js";
 import { checkedKeyPrefix } from "./scan-keys.js";
 import { createScriptCache, sendWithScripts } from "./script-cache.js";
@@ -31,7 +31,7 @@ interface Lifetimes {
 }
 
 /** A session read's result from its `GETEX` reply: the record, or `null` for no such key. */
-const decodeGetexReply = ([reply]: RedisReply[]) => (typeof reply === "string" ? decodeSessionRecord(reply) : null);
+const decodeGetexReply = (reply: RedisReply) => (typeof reply === "string" ? decodeSessionRecord(reply) : null);
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -144,30 +144,57 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     }
     return withinDeadline(
       work,
-      () => new StoreUnavailableError("STORE_TIMEOUT", `Redis did not answer ${describe(commands)} within ${commandTimeoutMs} ms`),
+      () => timedOut(commands),
       (replies) => {
         for (let index = 0; index < replies.length; index++) {
           const reply = replies[index];
-          if (reply instanceof Error) {
-            // OOM: `maxmemory` reached under `noeviction`. Nothing was written (see CREATE_SCRIPT).
-            const code = reply.message.startsWith("OOM") ? "STORE_FULL" : "STORE_UNAVAILABLE";
-            throw new StoreUnavailableError(code, `Redis rejected ${describe([commands[index]!])}: ${reply.message}`, { cause: reply });
-          }
+          if (reply instanceof Error) throw rejectedBy(commands[index]!, reply);
         }
         return then === undefined ? (replies as RedisReply[]) : then(replies as RedisReply[]);
       },
-      (error: unknown) => {
-        if (error instanceof StoreUnavailableError) throw error;
-        throw new StoreUnavailableError(
-          "STORE_UNAVAILABLE",
-          `Redis is unavailable (${connection.description}): ${(error as Error)?.message ?? String(error)}`,
-          {
-            cause: error,
-          },
-        );
-      },
+      unavailable,
       onLate,
     );
+  }
+
+  /**
+   * `send([command], options, then)` through the connection's `sendOne` when it has one: the reply
+   * without a list around it, a promise reaction less. Only the `GETEX` of every authenticated read
+   * comes through here.
+   */
+  function sendOne<R>(command: RedisCommand, options: SendOptions, then: (reply: RedisReply) => R): Promise<R> {
+    if (connection.sendOne === undefined) return send([command], options, (replies) => then(replies[0]!));
+    let work: Promise<RedisReply>;
+    try {
+      work = connection.sendOne(command, options);
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    return withinDeadline(
+      work,
+      () => timedOut([command]),
+      then,
+      (error: unknown) => {
+        // An error reply rejects here (see `RedisConnection.sendOne`); it is the command's, not the connection's.
+        throw isReplyError(error) ? rejectedBy(command, error) : unavailable(error);
+      },
+    );
+  }
+
+  const timedOut = (commands: readonly RedisCommand[]) =>
+    new StoreUnavailableError("STORE_TIMEOUT", `Redis did not answer ${describe(commands)} within ${commandTimeoutMs} ms`);
+
+  function rejectedBy(command: RedisCommand, reply: Error): StoreUnavailableError {
+    // OOM: `maxmemory` reached under `noeviction`. Nothing was written (see CREATE_SCRIPT).
+    const code = reply.message.startsWith("OOM") ? "STORE_FULL" : "STORE_UNAVAILABLE";
+    return new StoreUnavailableError(code, `Redis rejected ${describe([command])}: ${reply.message}`, { cause: reply });
+  }
+
+  function unavailable(error: unknown): never {
+    if (error instanceof StoreUnavailableError) throw error;
+    throw new StoreUnavailableError("STORE_UNAVAILABLE", `Redis is unavailable (${connection.description}): ${(error as Error)?.message ?? String(error)}`, {
+      cause: error,
+    });
   }
 
   const script = (source: string, keys: string[], args: Array<string | number>): RedisCommand => ["EVAL", source, keys.length, ...keys, ...args];
@@ -321,7 +348,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
 
     readAndExtend(sessionId, ttlMs) {
       // One key, O(1) in Redis: cheap enough to share a socket write with the turn's other reads.
-      return send([["GETEX", sessionKey(sessionId), "PX", ttlMs]], COALESCE, decodeGetexReply);
+      return sendOne(["GETEX", sessionKey(sessionId), "PX", ttlMs], COALESCE, decodeGetexReply);
     },
 
     async touch(sessionId, { createdAtSeconds, lastSeenAtSeconds }) {
