@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { nodeSha256 } from "../runtime/node.js";
+import { StoreUnavailableError } from "./errors.js";
+import { StoreUnavailableResponseError } from "./http-errors.js";
 import { createMemoryStore } from "../stores/memory/memory-store.js";
 import { HeaderRecordRequest, RequestSessions } from "./request-sessions.js";
 import { createSessionManager, type SessionManager, VALIDATE_TOKEN_THEN } from "./session.js";
+import { webCryptoSha256 } from "./token.js";
 import type { SessionStore } from "./store.js";
 
 describe("HeaderRecordRequest", () => {
@@ -116,6 +119,45 @@ describe("RequestSessions.lookup through the manager's one-reaction read", () =>
     expect(fast.lookup).toMatchObject({ status: "active", token, session: { userId: "ada" } });
     expect({ ...slow.lookup, session: undefined }).toEqual({ ...fast.lookup, session: undefined });
     expect(fast.turns).toBe(slow.turns - 1);
+  });
+
+  it("answers 503 for a store that throws instead of rejecting, on a read or on a touch, with a sync or an async hash", async () => {
+    const down = (): never => {
+      throw new StoreUnavailableError("STORE_UNAVAILABLE", "store down (thrown)");
+    };
+    for (const sha256 of [nodeSha256, webCryptoSha256]) {
+      for (const failing of ["readAndExtend", "touch"] as const) {
+        const inner = createMemoryStore();
+        let nowMs = 1_800_000_000_000;
+        const options = { sha256, now: () => nowMs };
+        const { token } = await createSessionManager({ store: inner, ...options }).login(new Request("http://localhost/login"), { userId: "ada" });
+        // Past the touch interval (60 s), well within the idle timeout: the read is followed by a touch.
+        nowMs += 120_000;
+        const manager = createSessionManager({ store: { ...inner, [failing]: down }, ...options });
+        const lookup = new Sessions(manager, new HeaderRecordRequest("http", { cookie: `session_id=${token}` })).lookup();
+        const error = await lookup.then(
+          (answer) => answer,
+          (rejected: unknown) => rejected,
+        );
+        expect(error, `${failing} with ${sha256 === nodeSha256 ? "sync" : "async"} hash`).toBeInstanceOf(StoreUnavailableResponseError);
+        expect((error as StoreUnavailableResponseError).statusCode).toBe(503);
+      }
+    }
+  });
+
+  it("reads through the manager's own validateToken when a copy of the manager replaced it", async () => {
+    const { manager, token, release } = await managers();
+    const asked: string[] = [];
+    const logged: SessionManager = {
+      ...manager,
+      validateToken(value) {
+        asked.push(value);
+        return manager.validateToken(value);
+      },
+    };
+    const { lookup } = await turnsToLookup(logged, `session_id=${token}`, release);
+    expect(lookup.status).toBe("active");
+    expect(asked).toEqual([token]);
   });
 
   it("gives the same invalid and anonymous lookups either way", async () => {

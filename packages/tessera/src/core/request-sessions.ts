@@ -140,7 +140,7 @@ export abstract class RequestSessions<Data extends SessionData = SessionData> im
       const onSession = (session: Session<Data> | null): SessionLookup<Data> | Promise<SessionLookup<Data>> =>
         session !== null ? { status: "active", session, token } : this.#laterCookie(header, token);
       const validateTokenThen = (this.#manager as { [VALIDATE_TOKEN_THEN]?: ValidateTokenThen<Data> })[VALIDATE_TOKEN_THEN];
-      return validateTokenThen !== undefined
+      return validateTokenThen !== undefined && validateTokenThen.validateToken === this.#manager.validateToken
         ? validateTokenThen(token, onSession, rethrowWithResponse)
         : this.#manager.validateToken(token).then(onSession, rethrowWithResponse);
     } catch (error) {

@@ -189,12 +189,17 @@ export async function laterLiveCookie<Data extends SessionData>(
  */
 export const VALIDATE_TOKEN_THEN: unique symbol = Symbol("tessera.validateTokenThen");
 
-/** What {@link VALIDATE_TOKEN_THEN} names on a manager made by {@link createSessionManager}. */
-export type ValidateTokenThen<Data extends SessionData> = <R>(
+/**
+ * What {@link VALIDATE_TOKEN_THEN} names on a manager made by {@link createSessionManager}, with
+ * the `validateToken` it stands for: a copy of the manager with its own `validateToken`
+ * (`{ ...manager, validateToken: logged }`) carries the symbol along, and must be read through
+ * its own function.
+ */
+export type ValidateTokenThen<Data extends SessionData> = (<R>(
   token: string,
   onSession: (session: Session<Data> | null) => R | PromiseLike<R>,
   onError?: (error: unknown) => never,
-) => Promise<R>;
+) => Promise<R>) & { readonly validateToken: SessionManager<Data>["validateToken"] };
 
 const sessionOrNull = <Data extends SessionData>(session: Session<Data> | null) => session;
 const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> => typeof (value as { then?: unknown } | null)?.then === "function";
@@ -306,7 +311,9 @@ export function createSessionManager<Data extends SessionData = Record<string, u
       if (!isWellFormedToken(token)) return Promise.resolve(null).then(onSession);
       // No `await` for a synchronous hash (nodeSha256).
       const derived = sessionIdOf(token, sha256);
-      return typeof derived === "string" ? readSessionThen(derived, onSession, onError) : derived.then((id) => readSessionThen(id, onSession, onError));
+      return typeof derived === "string"
+        ? readSessionThen(derived, onSession, onError)
+        : derived.then((id) => readSessionThen(id, onSession, onError), onError);
     } catch (error) {
       // A token that is no string, or a hash or a store that throws instead of rejecting: this
       // rejects, as an async function would.
@@ -315,16 +322,33 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     }
   }
 
+  /**
+   * Every failure of the read goes to `onError` (as `validateToken(…).then(onSession, onError)`
+   * would send it there), also from a store that throws instead of rejecting: `onError` is how
+   * `RequestSessions` attaches the 503 response.
+   */
   function readSessionThen<R>(
     sessionId: string,
     onSession: (session: Session<Data> | null) => R | PromiseLike<R>,
     onError: ((error: unknown) => never) | undefined,
   ): Promise<R> {
-    return store.readAndExtend(sessionId, idleTtlMs).then((record) => {
-      if (record === null) return onSession(null);
-      const live = liveSession(sessionId, record);
+    let read: Promise<SessionRecord | null>;
+    try {
+      read = store.readAndExtend(sessionId, idleTtlMs);
+    } catch (error) {
+      read = Promise.reject(error);
+    }
+    return read.then((record) => {
+      let live: ReturnType<typeof liveSession>;
+      try {
+        live = record === null ? null : liveSession(sessionId, record);
+      } catch (error) {
+        // A touch or a destroy that throws instead of rejecting.
+        if (onError === undefined) throw error;
+        return onError(error);
+      }
       // A second store call (an absolute deadline passed, a touch due) is the rare case: a reaction more.
-      return isThenable(live) ? live.then(onSession) : onSession(live);
+      return isThenable(live) ? live.then(onSession, onError) : onSession(live);
     }, onError);
   }
 
@@ -418,7 +442,7 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     absoluteTimeoutSeconds,
     clearCookie,
     validateToken,
-    [VALIDATE_TOKEN_THEN]: validateTokenThen,
+    [VALIDATE_TOKEN_THEN]: Object.assign(validateTokenThen, { validateToken }),
     patch,
 
     async authenticate(request) {

@@ -39,7 +39,9 @@ export interface RedisConnection {
    * without the list around it. The store sends the `GETEX` of every authenticated read through it
    * when it is there: one promise and one reaction less per read. Rejects when the round trip
    * failed, and when Redis answered with an error reply: then with an `Error` named `"ReplyError"`
-   * (ioredis's own; see {@link isReplyError}), so the store can tell the two apart.
+   * (ioredis's own; see {@link isReplyError}), so the store can tell the two apart. A wrapper of
+   * a connection that changes `send` (`{ ...connection, send: traced }`) must change or drop
+   * `sendOne` too, or the reads will not go through its `send`.
    */
   sendOne?(command: RedisCommand, options?: SendOptions): Promise<RedisReply>;
   /** Closes the client if the connection owns it. */
