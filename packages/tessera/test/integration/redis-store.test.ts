@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionInputError, StoreUnavailableError } from "../../src/core/errors.js";
 import { createSessionManager } from "../../src/core/session.js";
 import type { SessionStore } from "../../src/core/store.js";
-import { createRedisStore, type RedisConnection } from "../../src/stores/redis/index.js";
+import { createRedisStore, type RedisConnection, waitForReplicas } from "../../src/stores/redis/index.js";
 import { DESTROY_FOR_USER_SCRIPT } from "../../src/stores/redis/index-scripts.js";
 import { describeStoreContract } from "../../src/testing/index.js";
 import { sleep } from "../../../../test/support/ports.js";
@@ -246,6 +246,39 @@ describe("redis store on a live server", () => {
     expect(calls).toEqual(["send"]);
     expect(read?.userId).toBe("sendone");
     expect(await store.readAndExtend("SOBBBBBBBBBBBBBBBBBBBBBBBB", 60_000)).toBeNull();
+    await store.close();
+  });
+
+  it("waitForReplicas keeps the inner connection's sendOne for reads, without WAIT", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const inner = await connectTo("ioredis", redis.url);
+    await createRedisStore({ connection: inner }).create("WRAAAAAAAAAAAAAAAAAAAAAAAA", liveRecord("replicated", now), {
+      ttlMs: 60_000,
+      indexTtlMs: 3_600_000,
+      maxSessionsPerUser: 10,
+      nowSeconds: now,
+    });
+    const calls: string[] = [];
+    const recorded: RedisConnection = {
+      description: inner.description,
+      send(commands, options) {
+        calls.push(`send ${commands.map((command) => command[0]).join(" ")}`);
+        return inner.send(commands, options);
+      },
+      sendOne(command, options) {
+        calls.push(`sendOne ${command[0]}`);
+        return inner.sendOne!(command, options);
+      },
+      close: () => inner.close(),
+    };
+    const waiting = waitForReplicas(recorded, { replicas: 1 });
+    const store = createRedisStore({ connection: waiting });
+    expect((await store.readAndExtend("WRAAAAAAAAAAAAAAAAAAAAAAAA", 60_000))?.userId).toBe("replicated");
+    expect(calls).toEqual(["sendOne GETEX"]);
+    // Anything else sent on its own still waits (this Redis has no replica: WAIT answers 0).
+    calls.length = 0;
+    await expect(waiting.sendOne!(["SET", "WRkey", "v"])).rejects.toThrow(/only 0 of 1 replica/);
+    expect(calls).toEqual(["send SET WAIT"]);
     await store.close();
   });
 

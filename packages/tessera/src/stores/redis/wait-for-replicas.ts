@@ -62,7 +62,8 @@ export function waitForReplicas(inner: RedisConnection, options: WaitForReplicas
   if (!Number.isInteger(replicas) || replicas < 1) throw new RangeError(`waitForReplicas: replicas must be a whole number ≥ 1, got ${String(replicas)}`);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
     throw new RangeError(`waitForReplicas: timeoutMs must be a whole number of milliseconds ≥ 1, got ${String(timeoutMs)}`);
-  return {
+  const innerSendOne = inner.sendOne?.bind(inner);
+  const connection: RedisConnection = {
     get description() {
       return `${inner.description}, WAIT ${replicas} replica${replicas === 1 ? "" : "s"}`;
     },
@@ -82,4 +83,15 @@ export function waitForReplicas(inner: RedisConnection, options: WaitForReplicas
       await Promise.all([inner.close(), waitingConnection === inner ? undefined : waitingConnection.close()]);
     },
   };
+  if (innerSendOne !== undefined) {
+    // The store's reads (`GETEX`) keep the inner connection's single-command path, without WAIT as in `send`.
+    connection.sendOne = (command, sendOptions) => {
+      if (NO_WAIT_COMMANDS.has(command[0].toUpperCase())) return innerSendOne(command, sendOptions);
+      return connection.send([command], sendOptions).then(([reply]) => {
+        if (reply instanceof Error) throw reply;
+        return reply!;
+      });
+    };
+  }
+  return connection;
 }
