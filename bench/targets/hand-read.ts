@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
 import { Redis } from "ioredis";
 import { HeaderRecordRequest } from "tessera";
@@ -32,7 +32,7 @@ const RECORD_SEPARATOR = "\u001e";
 /** The stored value: a 5-character base36 offset, the separator, then the JSON header `[2, userId, createdAt, absoluteExpiresAt, …]`. */
 const HEADER_START = 6;
 
-const requestIdPrefix = createHash("sha256").update(String(Math.random())).digest("hex").slice(0, 8);
+const requestIdPrefix = randomBytes(4).toString("hex");
 let requestCount = 0;
 
 const BUCKET_BOUNDS_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1];

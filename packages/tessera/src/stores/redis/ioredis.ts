@@ -65,7 +65,7 @@ export const recommendedIoredisOptions = {
 export function ioredisConnection(client: IoredisClient, options: { ownsClient?: boolean | undefined; coalesce?: boolean | undefined } = {}): RedisConnection {
   const ownsClient = options.ownsClient ?? true;
   refuseClientKeyPrefix("the ioredis client", client.options.keyPrefix);
-  const sendOne = commandSender(client);
+  const sendCommand = commandSender(client);
   // Only on a ready client: its socket is the one the commands go to (a client that is
   // reconnecting refuses commands, and its old socket is going away).
   const coalescer = options.coalesce === false ? undefined : turnCoalescer(() => (client.status === "ready" ? client.stream : undefined));
@@ -80,7 +80,7 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
   // request, and each async layer is a promise and a microtask more.
   function sendNow(commands: readonly RedisCommand[]): Promise<Array<RedisReply | Error>> {
     if (commands.length === 1) {
-      return sendOne(commands[0]!).then(
+      return sendCommand(commands[0]!).then(
         (reply) => [reply as RedisReply],
         (error: unknown) => {
           // A reply error (WRONGTYPE, OOM…) belongs to the command; anything else to the round trip.
@@ -120,10 +120,10 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
     // ioredis rejects a command answered with an error with its `ReplyError`: what `sendOne` promises.
     sendOne(command: RedisCommand, sendOptions?: SendOptions): Promise<RedisReply> {
       const waiting = firstReady();
-      if (waiting !== undefined) return waiting.then(() => sendOne(command) as Promise<RedisReply>);
+      if (waiting !== undefined) return waiting.then(() => sendCommand(command) as Promise<RedisReply>);
       try {
         beforeWrite(sendOptions);
-        return sendOne(command) as Promise<RedisReply>;
+        return sendCommand(command) as Promise<RedisReply>;
       } catch (error) {
         return Promise.reject(error);
       }

@@ -32,6 +32,8 @@ interface Lifetimes {
 
 /** A session read's result from its `GETEX` reply: the record, or `null` for no such key. */
 const decodeGetexReply = (reply: RedisReply) => (typeof reply === "string" ? decodeSessionRecord(reply) : null);
+/** The same from `send`'s list of one reply (a connection without `sendOne`). */
+const decodeFirstGetexReply = ([reply]: RedisReply[]) => decodeGetexReply(reply!);
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -158,15 +160,19 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
   }
 
   /**
-   * `send([command], options, then)` through the connection's `sendOne` when it has one: the reply
-   * without a list around it, a promise reaction less. Only the `GETEX` of every authenticated read
-   * comes through here.
+   * `send([command], options, then)` through the connection's `sendOne`, which the caller checked
+   * it has: the reply without a list around it, a promise reaction less. Only the `GETEX` of every
+   * authenticated read comes through here.
    */
-  function sendOne<R>(command: RedisCommand, options: SendOptions, then: (reply: RedisReply) => R): Promise<R> {
-    if (connection.sendOne === undefined) return send([command], options, (replies) => then(replies[0]!));
+  function sendOne<R>(
+    sendOneOf: NonNullable<RedisConnection["sendOne"]>,
+    command: RedisCommand,
+    options: SendOptions,
+    then: (reply: RedisReply) => R,
+  ): Promise<R> {
     let work: Promise<RedisReply>;
     try {
-      work = connection.sendOne(command, options);
+      work = sendOneOf.call(connection, command, options);
     } catch (error) {
       work = Promise.reject(error);
     }
@@ -348,7 +354,9 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
 
     readAndExtend(sessionId, ttlMs) {
       // One key, O(1) in Redis: cheap enough to share a socket write with the turn's other reads.
-      return sendOne(["GETEX", sessionKey(sessionId), "PX", ttlMs], COALESCE, decodeGetexReply);
+      const command: RedisCommand = ["GETEX", sessionKey(sessionId), "PX", ttlMs];
+      const sendOneOf = connection.sendOne;
+      return sendOneOf === undefined ? send([command], COALESCE, decodeFirstGetexReply) : sendOne(sendOneOf, command, COALESCE, decodeGetexReply);
     },
 
     async touch(sessionId, { createdAtSeconds, lastSeenAtSeconds }) {
