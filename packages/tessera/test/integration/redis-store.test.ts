@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
 import { SessionInputError, StoreUnavailableError } from "../../src/core/errors.js";
 import { createSessionManager } from "../../src/core/session.js";
 import type { SessionStore } from "../../src/core/store.js";
-import { createRedisStore, type RedisConnection, waitForReplicas } from "../../src/stores/redis/index.js";
+import { createRedisStore, ioredisConnection, type RedisConnection, recommendedIoredisOptions, waitForReplicas } from "../../src/stores/redis/index.js";
 import { DESTROY_FOR_USER_SCRIPT } from "../../src/stores/redis/index-scripts.js";
 import { describeStoreContract } from "../../src/testing/index.js";
 import { sleep } from "../../../../test/support/ports.js";
@@ -201,14 +202,44 @@ describe("redis store on a live server", () => {
   });
 
   it("a hung Redis (SIGSTOP) fails the call with STORE_TIMEOUT at the store's deadline instead of hanging", async () => {
-    const store = createRedisStore({ connection: await connectTo("ioredis", redis.url), commandTimeoutMs: 300 });
+    // ioredis reads through `sendOne`, whose deadline the driver arms on its command; node-redis through `send`.
+    const stores = [
+      createRedisStore({ connection: await connectTo("ioredis", redis.url), commandTimeoutMs: 300 }),
+      createRedisStore({ connection: await connectTo("node-redis", redis.url), commandTimeoutMs: 300 }),
+    ];
     redis.freeze();
     try {
-      const error = await store.readAndExtend("AAAAAAAAAAAAAAAAAAAAAAAAAB", 1000).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(StoreUnavailableError);
+      for (const store of stores) {
+        const error = await store.readAndExtend("AAAAAAAAAAAAAAAAAAAAAAAAAB", 1000).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect([(error as StoreUnavailableError).code, (error as Error).message]).toEqual(["STORE_TIMEOUT", "Redis did not answer GETEX within 300 ms"]);
+      }
     } finally {
       redis.thaw();
     }
+    for (const store of stores) await store.close();
+  });
+
+  it("a read keeps the ioredis client's own commandTimeout when it is the shorter deadline", async () => {
+    const client = new Redis(redis.url, { ...recommendedIoredisOptions, commandTimeout: 200 });
+    client.on("error", () => undefined);
+    // Far beyond the test's own timeout: only the client's 200 ms can end the read.
+    const store = createRedisStore({ connection: ioredisConnection(client), commandTimeoutMs: 600_000 });
+    await store.readAndExtend("AAAAAAAAAAAAAAAAAAAAAAAAAB", 1000);
+    redis.freeze();
+    try {
+      const error = await store.readAndExtend("AAAAAAAAAAAAAAAAAAAAAAAAAB", 1000).catch((e: unknown) => e);
+      expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");
+    } finally {
+      redis.thaw();
+    }
+    await store.close();
+  });
+
+  it("a read that waits for the client's first connection times out at the store's deadline, the wait included", async () => {
+    const store = createRedisStore({ connection: await connectToNothing("ioredis"), commandTimeoutMs: 300 });
+    const error = await store.readAndExtend("AAAAAAAAAAAAAAAAAAAAAAAAAB", 1000).catch((e: unknown) => e);
+    expect([(error as StoreUnavailableError).code, (error as Error).message]).toEqual(["STORE_TIMEOUT", "Redis did not answer GETEX within 300 ms"]);
     await store.close();
   });
 
@@ -277,7 +308,7 @@ describe("redis store on a live server", () => {
     expect(calls).toEqual(["sendOne GETEX"]);
     // Anything else sent on its own still waits (this Redis has no replica: WAIT answers 0).
     calls.length = 0;
-    await expect(waiting.sendOne!(["SET", "WRkey", "v"])).rejects.toThrow(/only 0 of 1 replica/);
+    await expect(waiting.sendOne!(["SET", "WRkey", "v"], { timeoutMs: 1000 })).rejects.toThrow(/only 0 of 1 replica/);
     expect(calls).toEqual(["send SET WAIT"]);
     await store.close();
   });

@@ -24,6 +24,28 @@ export interface SendOptions {
   readonly coalesce?: boolean;
 }
 
+/** What the store gives {@link RedisConnection.sendOne}: the {@link SendOptions}, and the call's deadline. */
+export interface SendOneOptions extends SendOptions {
+  /**
+   * The driver rejects the call with a {@link commandTimedOut} error when Redis has not answered
+   * within this many milliseconds of it (the store's `commandTimeoutMs`). Why the driver: it can
+   * arm the deadline on its own command (ioredis: `Command#setTimeout`), where the store would wrap
+   * every read in a promise of its own, with its own reaction.
+   */
+  readonly timeoutMs: number;
+}
+
+/** The message of the error a {@link RedisConnection.sendOne} rejects with past its deadline: ioredis's own, which its `commandTimeout` option raises too. */
+export const COMMAND_TIMED_OUT = "Command timed out";
+
+/** The error for a command past its deadline (see {@link SendOneOptions.timeoutMs}). */
+export const commandTimedOut = (): Error => new Error(COMMAND_TIMED_OUT);
+
+/** Whether `error` says a command ran past its deadline ({@link COMMAND_TIMED_OUT}), not that it failed. */
+export function isCommandTimeout(error: unknown): boolean {
+  return (error as Error | null)?.message === COMMAND_TIMED_OUT;
+}
+
 /** Sends commands to Redis. */
 export interface RedisConnection {
   /** For logs, e.g. `"ioredis 127.0.0.1:6379"`. Must never contain a password or token. */
@@ -36,14 +58,16 @@ export interface RedisConnection {
   send(commands: readonly RedisCommand[], options?: SendOptions): Promise<Array<RedisReply | Error>>;
   /**
    * Optional: sends one command and resolves with its reply, as `send([command], options)` does
-   * without the list around it. The store sends the `GETEX` of every authenticated read through it
-   * when it is there: one promise and one reaction less per read. Rejects when the round trip
-   * failed, and when Redis answered with an error reply: then with an `Error` named `"ReplyError"`
-   * (ioredis's own; see {@link isReplyError}), so the store can tell the two apart. A wrapper of
-   * a connection that changes `send` (`{ ...connection, send: traced }`) must change or drop
-   * `sendOne` too, or the reads will not go through its `send`.
+   * without the list around it, and enforces the call's deadline itself
+   * ({@link SendOneOptions.timeoutMs}). The store sends the `GETEX` of every authenticated read
+   * through it when it is there: two promises and a reaction less per read. Rejects when the
+   * round trip failed; when Redis answered with an error reply, with an `Error` named
+   * `"ReplyError"` (ioredis's own; see {@link isReplyError}); and past the deadline, with a
+   * {@link commandTimedOut} error: the store tells the three apart. A wrapper of a connection that
+   * changes `send` (`{ ...connection, send: traced }`) must change or drop `sendOne` too, or the
+   * reads will not go through its `send`.
    */
-  sendOne?(command: RedisCommand, options?: SendOptions): Promise<RedisReply>;
+  sendOne?(command: RedisCommand, options: SendOneOptions): Promise<RedisReply>;
   /** Closes the client if the connection owns it. */
   close(): Promise<void>;
   /**

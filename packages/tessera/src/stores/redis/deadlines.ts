@@ -1,3 +1,5 @@
+import { commandTimedOut } from "./connection.js";
+
 /**
  * Deadlines for in-flight store calls: each call arms its own timer and clears it when it settles,
  * so a call past its deadline is rejected `timeoutMs` after it started, on every runtime.
@@ -76,4 +78,13 @@ export function createDeadlines(timeoutMs: number) {
     });
   }
   return within;
+}
+
+/**
+ * `work`, rejected with a {@link commandTimedOut} error once `timeoutMs` have passed: how a
+ * `RedisConnection.sendOne` keeps its deadline where it cannot arm one on its driver's own
+ * command (a read waiting for the client's first connection, a command sent through `send`).
+ */
+export function commandWithin<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  return createDeadlines(timeoutMs)(work, commandTimedOut);
 }

@@ -1,7 +1,7 @@
 export { createRedisStore } from "./redis-store.js";
 export type { RedisStoreOptions } from "./redis-store.js";
-export { isReplyError, redactRedisUrl } from "./connection.js";
-export type { RedisArgument, RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
+export { commandTimedOut, isCommandTimeout, isReplyError, redactRedisUrl } from "./connection.js";
+export type { RedisArgument, RedisCommand, RedisConnection, RedisReply, SendOneOptions, SendOptions } from "./connection.js";
 export { ioredisConnection, recommendedIoredisOptions } from "./ioredis.js";
 export type { IoredisClient } from "./ioredis.js";
 export { nodeRedisConnection, recommendedNodeRedisOptions } from "./node-redis.js";

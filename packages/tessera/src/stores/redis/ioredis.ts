@@ -1,5 +1,14 @@
 import { ConfigError } from "../../core/errors.js";
-import { isReplyError, type RedisArgument, type RedisCommand, type RedisConnection, type RedisReply, type SendOptions } from "./connection.js";
+import {
+  isReplyError,
+  type RedisArgument,
+  type RedisCommand,
+  type RedisConnection,
+  type RedisReply,
+  type SendOneOptions,
+  type SendOptions,
+} from "./connection.js";
+import { commandWithin } from "./deadlines.js";
 import { firstReadyGate, type ReadyEmitter } from "./first-ready.js";
 import { DEFAULT_KEY_PREFIX } from "./layout.js";
 import { turnCoalescer } from "./turn-coalescer.js";
@@ -65,7 +74,8 @@ export const recommendedIoredisOptions = {
 export function ioredisConnection(client: IoredisClient, options: { ownsClient?: boolean | undefined; coalesce?: boolean | undefined } = {}): RedisConnection {
   const ownsClient = options.ownsClient ?? true;
   refuseClientKeyPrefix("the ioredis client", client.options.keyPrefix);
-  const sendCommand = commandSender(client);
+  const direct = directSender(client);
+  const sendCommand = direct ?? callSender(client);
   // Only on a ready client: its socket is the one the commands go to (a client that is
   // reconnecting refuses commands, and its old socket is going away).
   const coalescer = options.coalesce === false ? undefined : turnCoalescer(() => (client.status === "ready" ? client.stream : undefined));
@@ -104,7 +114,7 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
     if (sendOptions?.coalesce === true) coalescer.hold();
     else coalescer.release();
   };
-  return {
+  const connection: RedisConnection = {
     description,
     send(commands: readonly RedisCommand[], sendOptions?: SendOptions): Promise<Array<RedisReply | Error>> {
       const waiting = firstReady();
@@ -117,17 +127,6 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
         return Promise.reject(error);
       }
     },
-    // ioredis rejects a command answered with an error with its `ReplyError`: what `sendOne` promises.
-    sendOne(command: RedisCommand, sendOptions?: SendOptions): Promise<RedisReply> {
-      const waiting = firstReady();
-      if (waiting !== undefined) return waiting.then(() => sendCommand(command) as Promise<RedisReply>);
-      try {
-        beforeWrite(sendOptions);
-        return sendCommand(command) as Promise<RedisReply>;
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    },
     async close() {
       if (!ownsClient || client.status === "end") return;
       try {
@@ -137,6 +136,30 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
       }
     },
   };
+  // Only where the command is built here: its deadline is armed on it (see `SendOneOptions`).
+  if (direct !== undefined) {
+    // The client's own `commandTimeout`, when shorter, still applies (ioredis arms it only on a
+    // command that has no deadline yet).
+    const clientTimeoutMs = client.options.commandTimeout ?? Number.POSITIVE_INFINITY;
+    // ioredis rejects a command answered with an error with its `ReplyError`: what `sendOne` promises.
+    connection.sendOne = (command: RedisCommand, sendOptions: SendOneOptions): Promise<RedisReply> => {
+      const timeoutMs = Math.min(sendOptions.timeoutMs, clientTimeoutMs);
+      const waiting = firstReady();
+      // The deadline counts from the call, the wait for the first connection included.
+      if (waiting !== undefined)
+        return commandWithin(
+          waiting.then(() => direct(command) as Promise<RedisReply>),
+          timeoutMs,
+        );
+      try {
+        beforeWrite(sendOptions);
+        return direct(command, timeoutMs) as Promise<RedisReply>;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+  }
+  return connection;
 }
 
 /**
@@ -156,6 +179,8 @@ export function refuseClientKeyPrefix(what: string, keyPrefix: string | undefine
 /** The part of ioredis's `Command` this driver uses: its arguments, set after construction. */
 interface IoredisCommand {
   args: RedisArgument[];
+  /** Rejects the command with `Error("Command timed out")` unless it settles within `ms` (what ioredis's `commandTimeout` option does). */
+  setTimeout(ms: number): void;
 }
 
 /** ioredis's `Command` class (v5 and v6). */
@@ -170,6 +195,8 @@ export interface SendingOptions {
   readonly keyPrefix?: string | undefined;
   readonly enableAutoPipelining?: boolean | undefined;
   readonly showFriendlyErrorStack?: boolean | undefined;
+  /** ioredis's own deadline per command, in ms; {@link ioredisConnection}'s reads keep the shorter of it and the store's. */
+  readonly commandTimeout?: number | undefined;
 }
 
 /** What {@link commandSender} needs of a client: an ioredis `Redis` or `Cluster` (v5 or v6). */
@@ -182,13 +209,14 @@ export interface CommandSendingClient {
 
 /** How a driver sends one command: built by {@link directSender} when it can, else through `call`. */
 export function commandSender(client: CommandSendingClient): (command: RedisCommand) => Promise<unknown> {
-  return (
-    directSender(client) ??
-    ((command) => {
-      const [name, ...args] = command;
-      return client.call(name, ...args);
-    })
-  );
+  return directSender(client) ?? callSender(client);
+}
+
+function callSender(client: CommandSendingClient): (command: RedisCommand) => Promise<unknown> {
+  return (command) => {
+    const [name, ...args] = command;
+    return client.call(name, ...args);
+  };
 }
 
 /**
@@ -205,11 +233,11 @@ export function commandSender(client: CommandSendingClient): (command: RedisComm
  * A `Cluster` works the same way: its `sendCommand` routes the command by its keys, read from
  * `args` when it is sent.
  */
-function directSender(client: CommandSendingClient): ((command: RedisCommand) => Promise<unknown>) | undefined {
+function directSender(client: CommandSendingClient): ((command: RedisCommand, timeoutMs?: number) => Promise<unknown>) | undefined {
   if (typeof client.sendCommand !== "function" || client.options?.enableAutoPipelining || client.options?.showFriendlyErrorStack) return undefined;
   const Command = commandClassOf(client);
   if (Command === undefined) return undefined;
-  return (command) => {
+  return (command, timeoutMs) => {
     const built = new Command(command[0], NO_ARGS, TEXT_REPLIES);
     const args: RedisArgument[] = new Array(command.length - 1);
     for (let index = 1; index < command.length; index++) {
@@ -217,6 +245,9 @@ function directSender(client: CommandSendingClient): ((command: RedisCommand) =>
       args[index - 1] = typeof arg === "string" ? arg : String(arg);
     }
     built.args = args;
+    // Before `sendCommand`, which would arm the client's own `commandTimeout` otherwise. ioredis
+    // clears the timer when the command settles, and rejects with `COMMAND_TIMED_OUT`.
+    if (timeoutMs !== undefined) built.setTimeout(timeoutMs);
     // ioredis's `sendCommand` returns the command's promise (typed `unknown`).
     return client.sendCommand!(built as never) as Promise<unknown>;
   };

@@ -3,16 +3,21 @@ import { decodeSessionRecord, encodeLastSeenOffset, encodeSessionRecord } from "
 import { bucketOfSessionId, type CreateSessionResult, type ExpiredSession, type SessionStore, type StoredSessionSummary } from "../../core/store.js";
 import { isWellFormedSessionHandle } from "../../core/token.js";
 import { assertStorableUserId } from "../../core/user-id.js";
-import { isReplyError, type RedisCommand, type RedisConnection, type RedisReply, type SendOptions } from "./connection.js";
+import {
+  isCommandTimeout,
+  isReplyError,
+  type RedisCommand,
+  type RedisConnection,
+  type RedisReply,
+  type SendOneOptions,
+  type SendOptions,
+} from "./connection.js";
 import { createDeadlines } from "./deadlines.js";
 import { checkedKeyPrefix } from "./scan-keys.js";
 import { createScriptCache, sendWithScripts } from "./script-cache.js";
 import { CREATE_SCRIPT, DESTROY_FOR_USER_SCRIPT, DESTROY_SCRIPT, LIST_SCRIPT, RESTORE_SCRIPT } from "./index-scripts.js";
 import { digestOf, keyLayout } from "./layout.js";
 import { PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
-
-/** The hot read's send options: its `GETEX` may share a socket write (see `SendOptions.coalesce`). */
-const COALESCE: SendOptions = { coalesce: true };
 
 const NOTHING: readonly string[] = [];
 const identity = <T>(value: T): T => value;
@@ -161,13 +166,14 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
 
   /**
    * `send([command], options, then)` through the connection's `sendOne`, which the caller checked
-   * it has: the reply without a list around it, a promise reaction less. Only the `GETEX` of every
-   * authenticated read comes through here.
+   * it has: the reply without a list around it, and the deadline armed by the driver, so one
+   * promise reaction from the driver's answer to the result and no promise of the store's own.
+   * Only the `GETEX` of every authenticated read comes through here.
    */
   function sendOne<R>(
     sendOneOf: NonNullable<RedisConnection["sendOne"]>,
     command: RedisCommand,
-    options: SendOptions,
+    options: SendOneOptions,
     then: (reply: RedisReply) => R,
   ): Promise<R> {
     let work: Promise<RedisReply>;
@@ -176,16 +182,14 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     } catch (error) {
       work = Promise.reject(error);
     }
-    return withinDeadline(
-      work,
-      () => timedOut([command]),
-      then,
-      (error: unknown) => {
-        // An error reply rejects here (see `RedisConnection.sendOne`); it is the command's, not the connection's.
-        throw isReplyError(error) ? rejectedBy(command, error) : unavailable(error);
-      },
-    );
+    return work.then(then, (error: unknown) => {
+      // An error reply rejects here (see `RedisConnection.sendOne`); it is the command's, not the connection's.
+      if (isReplyError(error)) throw rejectedBy(command, error);
+      throw isCommandTimeout(error) ? timedOut([command]) : unavailable(error);
+    });
   }
+  /** The hot read's options: its `GETEX` may share a socket write (see `SendOptions.coalesce`). */
+  const readOptions: SendOneOptions = { coalesce: true, timeoutMs: commandTimeoutMs };
 
   const timedOut = (commands: readonly RedisCommand[]) =>
     new StoreUnavailableError("STORE_TIMEOUT", `Redis did not answer ${describe(commands)} within ${commandTimeoutMs} ms`);
@@ -356,7 +360,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       // One key, O(1) in Redis: cheap enough to share a socket write with the turn's other reads.
       const command: RedisCommand = ["GETEX", sessionKey(sessionId), "PX", ttlMs];
       const sendOneOf = connection.sendOne;
-      return sendOneOf === undefined ? send([command], COALESCE, decodeFirstGetexReply) : sendOne(sendOneOf, command, COALESCE, decodeGetexReply);
+      return sendOneOf === undefined ? send([command], readOptions, decodeFirstGetexReply) : sendOne(sendOneOf, command, readOptions, decodeGetexReply);
     },
 
     async touch(sessionId, { createdAtSeconds, lastSeenAtSeconds }) {

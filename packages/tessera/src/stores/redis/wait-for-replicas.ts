@@ -1,4 +1,5 @@
 import type { RedisCommand, RedisConnection, RedisReply, SendOptions } from "./connection.js";
+import { commandWithin } from "./deadlines.js";
 
 /** Options of {@link waitForReplicas}. */
 export interface WaitForReplicasOptions {
@@ -87,10 +88,11 @@ export function waitForReplicas(inner: RedisConnection, options: WaitForReplicas
     // The store's reads (`GETEX`) keep the inner connection's single-command path, without WAIT as in `send`.
     connection.sendOne = (command, sendOptions) => {
       if (NO_WAIT_COMMANDS.has(command[0].toUpperCase())) return innerSendOne(command, sendOptions);
-      return connection.send([command], sendOptions).then(([reply]) => {
+      const sent = connection.send([command], sendOptions).then(([reply]) => {
         if (reply instanceof Error) throw reply;
         return reply!;
       });
+      return commandWithin(sent, sendOptions.timeoutMs);
     };
   }
   return connection;
