@@ -53,6 +53,53 @@ describe("instrumentStore", () => {
     expect(store.description).toBe(inner.description);
   });
 
+  it("a manager's read of an instrumented store is reported once, failed or not, through every way of reading", async () => {
+    const inner = createMemoryStore();
+    const { token } = await createSessionManager({ store: inner }).login(new Request("http://x/"), { userId: "ada" });
+    const cookie = { headers: { cookie: `session_id=${token}` } };
+    let failing = false;
+    const flaky: SessionStore = {
+      ...inner,
+      description: inner.description,
+      readAndExtend: (sessionId, ttlMs) =>
+        failing ? Promise.reject(new StoreUnavailableError("STORE_TIMEOUT", "late")) : inner.readAndExtend(sessionId, ttlMs),
+    };
+    const { store, calls } = recording(flaky);
+    const sessions = createSessionManager({ store });
+    expect((await sessions.validateToken(token))?.userId).toBe("ada");
+    expect((await sessions.authenticate(new Request("http://x/", cookie))).status).toBe("active");
+    failing = true;
+    await expect(sessions.validateToken(token)).rejects.toThrow("late");
+    await expect(sessions.authenticate(new Request("http://x/", cookie))).rejects.toThrow("late");
+    expect(calls).toEqual([
+      ["readAndExtend", 5],
+      ["readAndExtend", 5],
+      ["readAndExtend", 5, "STORE_TIMEOUT"],
+      ["readAndExtend", 5, "STORE_TIMEOUT"],
+    ]);
+  });
+
+  it("a copy of an instrumented store with its own readAndExtend is read through that one", async () => {
+    const { store, calls } = recording(createMemoryStore());
+    const read: string[] = [];
+    const traced: SessionStore = {
+      ...store,
+      description: store.description,
+      readAndExtend: (sessionId, ttlMs) => {
+        read.push(sessionId);
+        return store.readAndExtend(sessionId, ttlMs);
+      },
+    };
+    const sessions = createSessionManager({ store: traced });
+    const { token, session } = await sessions.login(new Request("http://x/"), { userId: "ada" });
+    expect((await sessions.validateToken(token))?.id).toBe(session.id);
+    expect(read).toEqual([session.id]);
+    expect(calls).toEqual([
+      ["create", 5],
+      ["readAndExtend", 5],
+    ]);
+  });
+
   it("a throwing observer does not fail the store call", async () => {
     const store = instrumentStore(createMemoryStore(), {
       onCall() {

@@ -36,6 +36,31 @@ export function storeErrorCode(error: unknown): string {
 }
 
 /**
+ * What a store made by {@link instrumentStore} carries under this symbol: the store it wraps and
+ * how it reports a call, so that the session manager can time its reads in its own promise
+ * reaction, where the wrapper's would be one more promise and one more reaction on every
+ * authenticated read. Not part of the public interface.
+ */
+export const INSTRUMENTED: unique symbol = Symbol("tessera.instrumented");
+
+/** See {@link INSTRUMENTED}. */
+export interface InstrumentedStore {
+  /** The store that was wrapped. */
+  readonly store: SessionStore;
+  /** The wrapper's own `readAndExtend`: a copy of the wrapper with another one (`{ ...store, readAndExtend }`) must be read through that. */
+  readonly readAndExtend: SessionStore["readAndExtend"];
+  readonly nowMs: () => number;
+  /** Reports a call that started at `startedMs` (by `nowMs`), as the wrapper does. */
+  report(operation: StoreOperation, startedMs: number, errorCode?: string): void;
+}
+
+/** The parts of an instrumented store (see {@link INSTRUMENTED}) when its reads may be timed by the caller, else `undefined`. */
+export function instrumentedParts(store: SessionStore): InstrumentedStore | undefined {
+  const parts = (store as { [INSTRUMENTED]?: InstrumentedStore })[INSTRUMENTED];
+  return parts !== undefined && parts.readAndExtend === store.readAndExtend ? parts : undefined;
+}
+
+/**
  * `store`, reporting the duration and outcome of every call to `onCall`. Results and errors pass
  * through unchanged; arguments (ids, records) are never shown to the observer. `close` and
  * `description` are not timed.
@@ -80,13 +105,15 @@ export function instrumentStore(store: SessionStore, options: InstrumentStoreOpt
     };
   };
   const wrapped = Object.fromEntries(OPERATIONS.map((operation) => [operation, timed(operation)])) as unknown as Pick<SessionStore, StoreOperation>;
+  const parts: InstrumentedStore = { store, readAndExtend: wrapped.readAndExtend, nowMs, report };
   return {
     get description() {
       return store.description;
     },
     ...wrapped,
     close: () => store.close(),
-  };
+    [INSTRUMENTED]: parts,
+  } as SessionStore;
 }
 
 /** Labels of a session event for a counter: what happened and why, nothing about whom. */

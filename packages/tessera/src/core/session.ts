@@ -2,6 +2,7 @@ import { readCookie, readCookieValues, serializeClearingCookie, serializeCookieA
 import { describeUserAgent, sanitizeIp } from "./device.js";
 import { SessionInputError } from "./errors.js";
 import { emitter } from "./events.js";
+import { type InstrumentedStore, instrumentedParts, storeErrorCode } from "./instrument.js";
 import { resolveOptions, type SessionManagerOptions } from "./options.js";
 import { encodeDataPatch, encodeSessionRecord, type DataPatch, type SessionData, type SessionRecord } from "./record.js";
 import type { ExpiredSession, SessionStore, UserRef } from "./store.js";
@@ -221,6 +222,8 @@ export function createSessionManager<Data extends SessionData = Record<string, u
   const config = resolveOptions(options);
   const { store, cookieName, idleTimeoutSeconds, absoluteTimeoutSeconds, sha256, now } = config;
   const emit = emitter(config.onEvent);
+  // A store wrapped by `instrumentStore`: reads go to the store inside and are timed here (see `INSTRUMENTED`).
+  const timedReads = instrumentedParts(store);
   const idleTtlMs = idleTimeoutSeconds * 1000;
 
   // The cookie's attributes never change after construction, so every `Set-Cookie` this manager
@@ -332,24 +335,60 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     onSession: (session: Session<Data> | null) => R | PromiseLike<R>,
     onError: ((error: unknown) => never) | undefined,
   ): Promise<R> {
+    if (timedReads !== undefined) return timedReadThen(timedReads, sessionId, onSession, onError);
     let read: Promise<SessionRecord | null>;
     try {
       read = store.readAndExtend(sessionId, idleTtlMs);
     } catch (error) {
       read = Promise.reject(error);
     }
-    return read.then((record) => {
-      let live: ReturnType<typeof liveSession>;
-      try {
-        live = record === null ? null : liveSession(sessionId, record);
-      } catch (error) {
-        // A touch or a destroy that throws instead of rejecting.
+    return read.then((record) => sessionThen(sessionId, record, onSession, onError), onError);
+  }
+
+  /** {@link readSessionThen} from the store an `instrumentStore` wraps, the read reported as the wrapper would. */
+  function timedReadThen<R>(
+    timed: InstrumentedStore,
+    sessionId: string,
+    onSession: (session: Session<Data> | null) => R | PromiseLike<R>,
+    onError: ((error: unknown) => never) | undefined,
+  ): Promise<R> {
+    const startedMs = timed.nowMs();
+    let read: Promise<SessionRecord | null>;
+    try {
+      read = timed.store.readAndExtend(sessionId, idleTtlMs);
+    } catch (error) {
+      read = Promise.reject(error);
+    }
+    return read.then(
+      (record) => {
+        timed.report("readAndExtend", startedMs);
+        return sessionThen(sessionId, record, onSession, onError);
+      },
+      (error: unknown) => {
+        timed.report("readAndExtend", startedMs, storeErrorCode(error));
         if (onError === undefined) throw error;
         return onError(error);
-      }
-      // A second store call (an absolute deadline passed, a touch due) is the rare case: a reaction more.
-      return isThenable(live) ? live.then(onSession, onError) : onSession(live);
-    }, onError);
+      },
+    );
+  }
+
+  /** The rest of a read once the store answered: the session (or `null`) given to `onSession`. */
+  function sessionThen<R>(
+    sessionId: string,
+    record: SessionRecord | null,
+    onSession: (session: Session<Data> | null) => R | PromiseLike<R>,
+    onError: ((error: unknown) => never) | undefined,
+  ): R | PromiseLike<R> {
+    let live: ReturnType<typeof liveSession>;
+    try {
+      live = record === null ? null : liveSession(sessionId, record);
+    } catch (error) {
+      // A touch or a destroy that throws instead of rejecting.
+      if (onError === undefined) throw error;
+      return onError(error);
+    }
+    // A second store call (an absolute deadline passed, a touch due) is the rare case: a reaction more.
+    return isThenable(live) ? live.then(onSession, onError) : onSession(live);
   }
 
   /** The session of a record just read, or `null` past its absolute deadline; a promise only when a second store call is due. */
