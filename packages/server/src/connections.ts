@@ -110,8 +110,14 @@ export class ConnectionGuard {
   #refusedSinceReport = 0;
   #lastReportAtMs = -Infinity;
 
+  /**
+   * Serves `server`'s requests with `listener`, the guard's own bookkeeping first: give the server
+   * no request listener of its own. Why one listener for both: with two, Node's `emit` copies the
+   * list of listeners for every request.
+   */
   constructor(
     server: Server,
+    listener: (request: IncomingMessage, response: ServerResponse) => void,
     private readonly maxConnections: number,
     private readonly logger: Logger,
     private readonly nowMs: () => number = Date.now,
@@ -119,7 +125,10 @@ export class ConnectionGuard {
     // After Node's own connection listener, so a socket closed here is one Node already tracks.
     server.on("connection", (socket: Socket) => this.#opened(socket));
     // Before the app's listener: a synchronous route may write its response within that call.
-    server.prependListener("request", (request: IncomingMessage, response: ServerResponse) => this.#requested(request, response));
+    server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+      this.#requested(request, response);
+      listener(request, response);
+    });
   }
 
   /** Open connections. */

@@ -68,7 +68,9 @@ async function main(): Promise<void> {
   const { config } = tessera;
 
   // The seed's routes straight on node:http (node-lane.ts), the Hono app for the rest.
-  const server = createServer(httpServerOptions(config.http), nodeRequestListener(tessera));
+  const server = createServer(httpServerOptions(config.http));
+  // The guard serves the requests: its bookkeeping, then the seed's routes or the app.
+  const guard = new ConnectionGuard(server, nodeRequestListener(tessera), config.http.maxConnections, logger);
   answerClientErrorsAsJson(server, STATIC_RESPONSE_HEADERS);
   server.listen(config.port, config.host, () => {
     logger.info(
@@ -86,7 +88,6 @@ async function main(): Promise<void> {
     metricsServer.on("error", (error: NodeJS.ErrnoException) => exitOnListenError(error, config.host, metricsPort, "METRICS_PORT"));
   }
 
-  const guard = new ConnectionGuard(server, config.http.maxConnections, logger);
   const shutdown = gracefulShutdown({
     server,
     guard,
