@@ -35,6 +35,9 @@ const LOGGED_OUT_TEXT = textAnswer({ status: 200, body: LOGGED_OUT });
 
 /** What every lane answer starts with: the request id (filled in per request), the static headers, the type. */
 const EARLY_HEADERS: readonly string[] = [REQUEST_ID_HEADER, "", ...Object.entries(STATIC_RESPONSE_HEADERS).flat(), "Content-Type", "application/json"];
+/** The headers of an answer that sets no cookie and adds no header of its own, its length last (filled in per answer). */
+const PLAIN_HEADERS: readonly string[] = [...EARLY_HEADERS, "Content-Length", ""];
+const PLAIN_LENGTH_INDEX = PLAIN_HEADERS.length - 1;
 
 /**
  * The seed's three endpoints served straight on `node:http`, beside the Hono app, for the requests
@@ -63,106 +66,48 @@ const EARLY_HEADERS: readonly string[] = [REQUEST_ID_HEADER, "", ...Object.entri
  * Node only: on Bun the Hono app serves every route (`Bun.serve` has no Hono adapter cost to skip).
  */
 export function createNodeLane(options: NodeLaneOptions): NodeLane {
-  const { sessions, recorder, logger, outageLog, maxBodyBytes, clientIp } = options;
-
-  /** The answer to a read, from its lookup. */
-  function profileAnswer(lookup: SessionLookup<ServerSessionData>): JsonTextAnswer {
-    if (lookup.status === "anonymous") return NO_COOKIE;
-    if (lookup.status === "invalid") return NOT_FOUND;
-    return { status: 200, text: profileText(lookup.token, lookup.session.userId) };
-  }
-
-  async function logoutAnswer(requestSessions: NodeRequestSessions): Promise<JsonTextAnswer> {
-    await requestSessions.logout();
-    return LOGGED_OUT_TEXT;
-  }
-
-  async function loginAnswer(request: IncomingMessage, requestSessions: NodeRequestSessions): Promise<JsonTextAnswer> {
-    const declared = request.headers["content-length"] ?? null;
-    const refused = refuseByHeaders(request.headers["content-type"] ?? null, declared, maxBodyBytes);
-    const bytes = refused === undefined ? await readDeclaredBody(request) : undefined;
-    const login = loginRequestOf(refused ?? (bytes === undefined ? { ok: false, reason: "aborted" } : parseJsonBytes(bytes)));
-    // A body left unread (refused by its headers) ends the connection after the answer (see `write`).
-    if (!login.ok) return textAnswer(login.answer);
-    const { token } = await requestSessions.login({ userId: login.userId });
-    return { status: 200, text: loggedInText(token) };
-  }
-
-  function serve(route: LaneRoute, request: IncomingMessage, response: ServerResponse): void {
-    const startedMs = recorder.observing ? performance.now() : 0;
-    const requestId = recorder.idFor(firstValue(request.headers["x-request-id"]));
-    const requestSessions = new NodeRequestSessions(sessions, request, clientIp);
-    const write = (status: number, text: string, extraHeaders?: Readonly<Record<string, string>>) => {
-      // The Hono app's order: the early headers (request id, static ones), then the answer's own.
-      const headers: Array<string | string[]> = EARLY_HEADERS.slice();
-      headers[1] = requestId;
-      // One entry holding the list: once anything was set with setHeader (the connection guard's
-      // `Connection: close` while draining), Node merges these entries through setHeader, where a
-      // repeated name would keep only its last value.
-      if (requestSessions.cookies.length > 0) headers.push("Set-Cookie", requestSessions.cookies);
-      if (extraHeaders) for (const name in extraHeaders) if (!(name in STATIC_RESPONSE_HEADERS)) headers.push(name, extraHeaders[name]!);
-      headers.push("Content-Length", String(Buffer.byteLength(text)));
-      // A body still arriving (refused by its headers, or one a logout does not read) would be
-      // read to its end by Node, however long: close the connection after the answer instead, as
-      // @hono/node-server does past its drain limits.
-      if (!request.complete) headers.push("Connection", "close");
-      response.writeHead(status, headers);
-      response.end(text);
-      if (recorder.observing) {
-        // The status the client got: Node's 408 when the request timeout cut the body.
-        const answered = statusSent(request, status);
-        recorder.finish({ requestId, method: request.method ?? "?", url: request.url ?? route, route, status: answered, isProbe: false }, startedMs);
-      }
-    };
-    // Not a handler's error (those are answered): writing the answer or recording it failed.
-    const writeFailed = (error: unknown) => {
-      logger.error(`${request.method} ${route}: ${(error as Error)?.stack ?? String(error)}`);
-      if (!response.headersSent) response.destroy();
-    };
-    const writeAnswer = ({ status, text }: JsonTextAnswer) => {
-      try {
-        write(status, text);
-      } catch (error) {
-        writeFailed(error);
-      }
-    };
-    const answerFailure = (error: unknown) => {
-      try {
-        const failure = answerError(error as Error, { requestId, method: request.method ?? "?", url: request.url ?? route }, { logger, outageLog });
-        write(failure.status, JSON.stringify(failure.body), failure.headers);
-      } catch (writing) {
-        writeFailed(writing);
-      }
-    };
-    if (route === "/profile") {
-      // One promise reaction from the session's lookup to the written answer: every authenticated
-      // read of an API client comes through here, and each layer is a promise and a microtask more.
-      requestSessions.lookup().then((lookup) => {
-        let answer: JsonTextAnswer;
-        try {
-          answer = profileAnswer(lookup);
-        } catch (error) {
-          return answerFailure(error);
-        }
-        writeAnswer(answer);
-      }, answerFailure);
-      return;
-    }
-    let answer: Promise<JsonTextAnswer>;
-    try {
-      answer = route === "/login" ? loginAnswer(request, requestSessions) : logoutAnswer(requestSessions);
-    } catch (error) {
-      answer = Promise.reject(error);
-    }
-    answer.then(writeAnswer, answerFailure);
-  }
-
   return function nodeLane(request, response) {
     const route = laneRouteOf(request);
     if (route === undefined) return false;
-    serve(route, request, response);
+    const exchange = new LaneExchange(options, route, request, response);
+    if (route === "/profile") {
+      // One promise reaction from the session's lookup to the written answer: every authenticated
+      // read of an API client comes through here, and each layer is a promise and a microtask more.
+      exchange.lookup().then(
+        (lookup) => exchange.answerLookup(lookup),
+        (error: unknown) => exchange.answerFailure(error),
+      );
+    } else {
+      let answer: Promise<JsonTextAnswer>;
+      try {
+        answer = route === "/login" ? loginAnswer(exchange, options.maxBodyBytes) : logoutAnswer(exchange);
+      } catch (error) {
+        answer = Promise.reject(error);
+      }
+      answer.then(
+        (written) => exchange.answer(written),
+        (error: unknown) => exchange.answerFailure(error),
+      );
+    }
     return true;
   };
+}
+
+async function logoutAnswer(exchange: LaneExchange): Promise<JsonTextAnswer> {
+  await exchange.logout();
+  return LOGGED_OUT_TEXT;
+}
+
+async function loginAnswer(exchange: LaneExchange, maxBodyBytes: number): Promise<JsonTextAnswer> {
+  const { request } = exchange;
+  const declared = request.headers["content-length"] ?? null;
+  const refused = refuseByHeaders(request.headers["content-type"] ?? null, declared, maxBodyBytes);
+  const bytes = refused === undefined ? await readDeclaredBody(request) : undefined;
+  const login = loginRequestOf(refused ?? (bytes === undefined ? { ok: false, reason: "aborted" } : parseJsonBytes(bytes)));
+  // A body left unread (refused by its headers) ends the connection after the answer (see `write`).
+  if (!login.ok) return textAnswer(login.answer);
+  const { token } = await exchange.login({ userId: login.userId });
+  return { status: 200, text: loggedInText(token) };
 }
 
 /** The route a request takes in the lane, or `undefined` for the Hono app (see {@link createNodeLane}). */
@@ -210,25 +155,119 @@ export function firstValue(value: string | string[] | undefined): string | undef
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** A request's sessions on a Node request; cookies are collected for the one `writeHead`. */
-class NodeRequestSessions extends RequestSessions<ServerSessionData> {
-  readonly cookies: string[] = [];
+/**
+ * One request in the lane: its sessions (the cookies they set are collected for the one
+ * `writeHead`), and the writing of its answer. One object per request, with its methods on the
+ * prototype: this runs on every request of the seed's API.
+ */
+class LaneExchange extends RequestSessions<ServerSessionData> {
+  /** `Set-Cookie` values, once a cookie is written. */
+  #cookies: string[] | undefined;
+  readonly #startedMs: number;
+  readonly #requestId: string;
 
   constructor(
-    manager: SessionManager<ServerSessionData>,
-    private readonly request: IncomingMessage,
-    private readonly clientIpOf: (request: IncomingMessage) => string | undefined,
+    private readonly lane: NodeLaneOptions,
+    private readonly route: LaneRoute,
+    readonly request: IncomingMessage,
+    private readonly response: ServerResponse,
   ) {
     // Plain HTTP: the server's own listener never speaks TLS (a TLS proxy in front says so through
     // SESSION_COOKIE_SECURE=true, as with the Hono app, whose URL is http: too).
-    super(manager, new HeaderRecordRequest("http", request.headers));
+    super(lane.sessions, new HeaderRecordRequest("http", request.headers));
+    this.#startedMs = lane.recorder.observing ? performance.now() : 0;
+    this.#requestId = lane.recorder.idFor(firstValue(request.headers["x-request-id"]));
   }
 
   protected override writeCookie(setCookie: string): void {
-    this.cookies.push(setCookie);
+    (this.#cookies ??= []).push(setCookie);
   }
 
   protected override clientIp(): string | undefined {
-    return this.clientIpOf(this.request);
+    return this.lane.clientIp(this.request);
   }
+
+  /** Answers a read from its lookup. */
+  answerLookup(lookup: SessionLookup<ServerSessionData>): void {
+    let answer: JsonTextAnswer;
+    try {
+      answer = profileAnswer(lookup);
+    } catch (error) {
+      this.answerFailure(error);
+      return;
+    }
+    this.answer(answer);
+  }
+
+  answer({ status, text }: JsonTextAnswer): void {
+    try {
+      this.#write(status, text);
+    } catch (error) {
+      this.#writeFailed(error);
+    }
+  }
+
+  /** Answers a handler's error (a store outage: 503), as the Hono app's error handler does. */
+  answerFailure(error: unknown): void {
+    const { request, route, lane } = this;
+    try {
+      const failure = answerError(
+        error as Error,
+        { requestId: this.#requestId, method: request.method ?? "?", url: request.url ?? route },
+        { logger: lane.logger, outageLog: lane.outageLog },
+      );
+      this.#write(failure.status, JSON.stringify(failure.body), failure.headers);
+    } catch (writing) {
+      this.#writeFailed(writing);
+    }
+  }
+
+  #write(status: number, text: string, extraHeaders?: Readonly<Record<string, string>>): void {
+    const { request, response, route } = this;
+    const cookies = this.#cookies;
+    let headers: Array<string | string[]>;
+    if (cookies === undefined && extraHeaders === undefined) {
+      // The common answer (a read): the headers in one copy, nothing appended.
+      headers = PLAIN_HEADERS.slice();
+      headers[PLAIN_LENGTH_INDEX] = String(Buffer.byteLength(text));
+    } else {
+      // The Hono app's order: the early headers (request id, static ones), then the answer's own.
+      headers = EARLY_HEADERS.slice();
+      // One entry holding the list: once anything was set with setHeader (the connection guard's
+      // `Connection: close` while draining), Node merges these entries through setHeader, where a
+      // repeated name would keep only its last value.
+      if (cookies !== undefined) headers.push("Set-Cookie", cookies);
+      if (extraHeaders) for (const name in extraHeaders) if (!(name in STATIC_RESPONSE_HEADERS)) headers.push(name, extraHeaders[name]!);
+      headers.push("Content-Length", String(Buffer.byteLength(text)));
+    }
+    headers[1] = this.#requestId;
+    // A body still arriving (refused by its headers, or one a logout does not read) would be
+    // read to its end by Node, however long: close the connection after the answer instead, as
+    // @hono/node-server does past its drain limits.
+    if (!request.complete) headers.push("Connection", "close");
+    response.writeHead(status, headers);
+    response.end(text);
+    const { recorder } = this.lane;
+    if (recorder.observing) {
+      // The status the client got: Node's 408 when the request timeout cut the body.
+      const answered = statusSent(request, status);
+      recorder.finish(
+        { requestId: this.#requestId, method: request.method ?? "?", url: request.url ?? route, route, status: answered, isProbe: false },
+        this.#startedMs,
+      );
+    }
+  }
+
+  /** Not a handler's error (those are answered): writing the answer or recording it failed. */
+  #writeFailed(error: unknown): void {
+    this.lane.logger.error(`${this.request.method} ${this.route}: ${(error as Error)?.stack ?? String(error)}`);
+    if (!this.response.headersSent) this.response.destroy();
+  }
+}
+
+/** The answer to a read, from its lookup. */
+function profileAnswer(lookup: SessionLookup<ServerSessionData>): JsonTextAnswer {
+  if (lookup.status === "anonymous") return NO_COOKIE;
+  if (lookup.status === "invalid") return NOT_FOUND;
+  return { status: 200, text: profileText(lookup.token, lookup.session.userId) };
 }
