@@ -2,10 +2,10 @@ import { readCookie, readCookieValues, serializeClearingCookie, serializeCookieA
 import { describeUserAgent, sanitizeIp } from "./device.js";
 import { SessionInputError } from "./errors.js";
 import { emitter } from "./events.js";
-import { type InstrumentedStore, instrumentedParts, storeErrorCode } from "./instrument.js";
+import { instrumentedParts, storeErrorCode } from "./instrument.js";
 import { resolveOptions, type SessionManagerOptions } from "./options.js";
 import { encodeDataPatch, encodeSessionRecord, type DataPatch, type SessionData, type SessionRecord } from "./record.js";
-import type { ExpiredSession, SessionStore, UserRef } from "./store.js";
+import { type ExpiredSession, readAndExtendThenOf, type SessionStore, type UserRef } from "./store.js";
 import { generateToken, isWellFormedSessionHandle, isWellFormedToken, sessionIdOf, userBucketOf } from "./token.js";
 import { assertStorableUserId } from "./user-id.js";
 
@@ -202,6 +202,9 @@ export type ValidateTokenThen<Data extends SessionData> = (<R>(
   onError?: (error: unknown) => never,
 ) => Promise<R>) & { readonly validateToken: SessionManager<Data>["validateToken"] };
 
+const rethrow = (error: unknown): never => {
+  throw error;
+};
 const sessionOrNull = <Data extends SessionData>(session: Session<Data> | null) => session;
 const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> => typeof (value as { then?: unknown } | null)?.then === "function";
 
@@ -224,6 +227,9 @@ export function createSessionManager<Data extends SessionData = Record<string, u
   const emit = emitter(config.onEvent);
   // A store wrapped by `instrumentStore`: reads go to the store inside and are timed here (see `INSTRUMENTED`).
   const timedReads = instrumentedParts(store);
+  /** The store reads go to: the one an `instrumentStore` wraps, when its reads are timed here. */
+  const readStore = timedReads?.store ?? store;
+  const readThen = readAndExtendThenOf(readStore);
   const idleTtlMs = idleTimeoutSeconds * 1000;
 
   // The cookie's attributes never change after construction, so every `Set-Cookie` this manager
@@ -335,41 +341,30 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     onSession: (session: Session<Data> | null) => R | PromiseLike<R>,
     onError: ((error: unknown) => never) | undefined,
   ): Promise<R> {
-    if (timedReads !== undefined) return timedReadThen(timedReads, sessionId, onSession, onError);
-    let read: Promise<SessionRecord | null>;
+    // An instrumented store's read is reported here, as its wrapper would (see `INSTRUMENTED`).
+    const timed = timedReads;
+    const startedMs = timed === undefined ? 0 : timed.nowMs();
+    const onRecord = (record: SessionRecord | null) => {
+      if (timed !== undefined) timed.report("readAndExtend", startedMs);
+      return sessionThen(sessionId, record, onSession, onError);
+    };
+    const onFailure =
+      timed === undefined
+        ? (onError ?? rethrow)
+        : (error: unknown): never => {
+            timed.report("readAndExtend", startedMs, storeErrorCode(error));
+            if (onError !== undefined) return onError(error);
+            throw error;
+          };
     try {
-      read = store.readAndExtend(sessionId, idleTtlMs);
+      // The store's answer and the session in one reaction, where the store offers it.
+      return readThen !== undefined
+        ? readThen(sessionId, idleTtlMs, onRecord, onFailure)
+        : readStore.readAndExtend(sessionId, idleTtlMs).then(onRecord, onFailure);
     } catch (error) {
-      read = Promise.reject(error);
+      // A store that throws instead of rejecting.
+      return Promise.reject(error).then(onRecord, onFailure);
     }
-    return read.then((record) => sessionThen(sessionId, record, onSession, onError), onError);
-  }
-
-  /** {@link readSessionThen} from the store an `instrumentStore` wraps, the read reported as the wrapper would. */
-  function timedReadThen<R>(
-    timed: InstrumentedStore,
-    sessionId: string,
-    onSession: (session: Session<Data> | null) => R | PromiseLike<R>,
-    onError: ((error: unknown) => never) | undefined,
-  ): Promise<R> {
-    const startedMs = timed.nowMs();
-    let read: Promise<SessionRecord | null>;
-    try {
-      read = timed.store.readAndExtend(sessionId, idleTtlMs);
-    } catch (error) {
-      read = Promise.reject(error);
-    }
-    return read.then(
-      (record) => {
-        timed.report("readAndExtend", startedMs);
-        return sessionThen(sessionId, record, onSession, onError);
-      },
-      (error: unknown) => {
-        timed.report("readAndExtend", startedMs, storeErrorCode(error));
-        if (onError === undefined) throw error;
-        return onError(error);
-      },
-    );
   }
 
   /** The rest of a read once the store answered: the session (or `null`) given to `onSession`. */

@@ -137,3 +137,28 @@ export interface SessionStore {
   /** Releases connections or timers the store owns. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/**
+ * What a store may carry under this symbol: its `readAndExtend(sessionId, ttlMs).then(onRecord,
+ * onError)` in one promise reaction, for the session manager, through which every authenticated
+ * read goes (the Redis store has it when its connection has `sendOne`). Not part of the public
+ * interface.
+ */
+export const READ_AND_EXTEND_THEN: unique symbol = Symbol("tessera.readAndExtendThen");
+
+/** See {@link READ_AND_EXTEND_THEN}, with the `readAndExtend` it stands for. */
+export type ReadAndExtendThen = (<R>(
+  sessionId: string,
+  ttlMs: number,
+  onRecord: (record: SessionRecord | null) => R | PromiseLike<R>,
+  onError: (error: unknown) => R | PromiseLike<R>,
+) => Promise<R>) & { readonly readAndExtend: SessionStore["readAndExtend"] };
+
+/**
+ * The store's {@link READ_AND_EXTEND_THEN}, unless it has none or is a copy with a
+ * `readAndExtend` of its own (`{ ...store, readAndExtend: traced }`), which must be read through it.
+ */
+export function readAndExtendThenOf(store: SessionStore): ReadAndExtendThen | undefined {
+  const readThen = (store as { [READ_AND_EXTEND_THEN]?: ReadAndExtendThen })[READ_AND_EXTEND_THEN];
+  return readThen !== undefined && readThen.readAndExtend === store.readAndExtend ? readThen : undefined;
+}

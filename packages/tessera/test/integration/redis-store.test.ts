@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { SessionInputError, StoreUnavailableError } from "../../src/core/errors.js";
 import { createSessionManager } from "../../src/core/session.js";
-import type { SessionStore } from "../../src/core/store.js";
+import { readAndExtendThenOf, type SessionStore } from "../../src/core/store.js";
 import { createRedisStore, ioredisConnection, type RedisConnection, recommendedIoredisOptions, waitForReplicas } from "../../src/stores/redis/index.js";
 import { DESTROY_FOR_USER_SCRIPT } from "../../src/stores/redis/index-scripts.js";
 import { describeStoreContract } from "../../src/testing/index.js";
@@ -218,6 +218,57 @@ describe("redis store on a live server", () => {
       redis.thaw();
     }
     for (const store of stores) await store.close();
+  });
+
+  it("a manager reads through the store's sendOne in one reaction, with readAndExtend's answers and errors", async () => {
+    const connection = await connectTo("ioredis", redis.url);
+    const store = createRedisStore({ connection, commandTimeoutMs: 300 });
+    expect(readAndExtendThenOf(store)).toBeDefined();
+    const sessions = createSessionManager({ store });
+    const { token, session } = await sessions.login(new Request("http://x/"), { userId: "fused" });
+    expect((await sessions.validateToken(token))?.userId).toBe("fused");
+    expect((await sessions.authenticate(new Request("http://x/", { headers: { cookie: `session_id=${token}` } }))).status).toBe("active");
+    redis.freeze();
+    try {
+      const error = await sessions.validateToken(token).catch((e: unknown) => e);
+      expect([(error as StoreUnavailableError).code, (error as Error).message]).toEqual(["STORE_TIMEOUT", "Redis did not answer GETEX within 300 ms"]);
+    } finally {
+      redis.thaw();
+    }
+    const key = `ts:{${session.id.slice(0, 2)}}${session.id.slice(2)}`;
+    await redis.command("DEL", key);
+    await redis.command("HSET", key, "f", "v");
+    const wrongType = await sessions.validateToken(token).catch((e: unknown) => e);
+    expect([(wrongType as StoreUnavailableError).code, (wrongType as Error).message]).toEqual([
+      "STORE_UNAVAILABLE",
+      expect.stringMatching(/GETEX.*WRONGTYPE/) as unknown as string,
+    ]);
+    await redis.command("DEL", key);
+    expect(await sessions.validateToken(token)).toBeNull();
+    await store.close();
+  });
+
+  it("a copy of the store with its own readAndExtend, and a store over a connection without sendOne, are read through readAndExtend", async () => {
+    const inner = await connectTo("ioredis", redis.url);
+    const store = createRedisStore({ connection: inner });
+    const read: string[] = [];
+    const traced: SessionStore = {
+      ...store,
+      description: store.description,
+      readAndExtend: (sessionId, ttlMs) => {
+        read.push(sessionId);
+        return store.readAndExtend(sessionId, ttlMs);
+      },
+    };
+    expect(readAndExtendThenOf(traced)).toBeUndefined();
+    const sessions = createSessionManager({ store: traced });
+    const { token, session } = await sessions.login(new Request("http://x/"), { userId: "traced" });
+    expect((await sessions.validateToken(token))?.id).toBe(session.id);
+    expect(read).toEqual([session.id]);
+    expect(
+      readAndExtendThenOf(createRedisStore({ connection: { description: "no sendOne", send: inner.send.bind(inner), close: async () => {} } })),
+    ).toBeUndefined();
+    await store.close();
   });
 
   it("a read keeps the ioredis client's own commandTimeout when it is the shorter deadline", async () => {

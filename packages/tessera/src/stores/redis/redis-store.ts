@@ -1,6 +1,13 @@
 import { ConfigError, StoreUnavailableError } from "../../core/errors.js";
-import { decodeSessionRecord, encodeLastSeenOffset, encodeSessionRecord } from "../../core/record.js";
-import { bucketOfSessionId, type CreateSessionResult, type ExpiredSession, type SessionStore, type StoredSessionSummary } from "../../core/store.js";
+import { decodeSessionRecord, encodeLastSeenOffset, encodeSessionRecord, type SessionRecord } from "../../core/record.js";
+import {
+  bucketOfSessionId,
+  type CreateSessionResult,
+  type ExpiredSession,
+  READ_AND_EXTEND_THEN,
+  type SessionStore,
+  type StoredSessionSummary,
+} from "../../core/store.js";
 import { isWellFormedSessionHandle } from "../../core/token.js";
 import { assertStorableUserId } from "../../core/user-id.js";
 import {
@@ -183,10 +190,15 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       work = Promise.reject(error);
     }
     return work.then(then, (error: unknown) => {
-      // An error reply rejects here (see `RedisConnection.sendOne`); it is the command's, not the connection's.
-      if (isReplyError(error)) throw rejectedBy(command, error);
-      throw isCommandTimeout(error) ? timedOut([command]) : unavailable(error);
+      throw sendOneError(command, error);
     });
+  }
+
+  /** What a `sendOne` of `command` that rejected with `error` failed with, as a `StoreUnavailableError`. */
+  function sendOneError(command: RedisCommand, error: unknown): StoreUnavailableError {
+    // An error reply rejects here (see `RedisConnection.sendOne`); it is the command's, not the connection's.
+    if (isReplyError(error)) return rejectedBy(command, error);
+    return isCommandTimeout(error) ? timedOut([command]) : unavailableError(error);
   }
   /** The hot read's options: its `GETEX` may share a socket write (see `SendOptions.coalesce`). */
   const readOptions: SendOneOptions = { coalesce: true, timeoutMs: commandTimeoutMs };
@@ -201,8 +213,12 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
   }
 
   function unavailable(error: unknown): never {
-    if (error instanceof StoreUnavailableError) throw error;
-    throw new StoreUnavailableError("STORE_UNAVAILABLE", `Redis is unavailable (${connection.description}): ${(error as Error)?.message ?? String(error)}`, {
+    throw unavailableError(error);
+  }
+
+  function unavailableError(error: unknown): StoreUnavailableError {
+    if (error instanceof StoreUnavailableError) return error;
+    return new StoreUnavailableError("STORE_UNAVAILABLE", `Redis is unavailable (${connection.description}): ${(error as Error)?.message ?? String(error)}`, {
       cause: error,
     });
   }
@@ -289,7 +305,35 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       .catch(() => undefined);
   }
 
+  function readAndExtend(sessionId: string, ttlMs: number): Promise<SessionRecord | null> {
+    // One key, O(1) in Redis: cheap enough to share a socket write with the turn's other reads.
+    const command: RedisCommand = ["GETEX", sessionKey(sessionId), "PX", ttlMs];
+    const sendOneOf = connection.sendOne;
+    return sendOneOf === undefined ? send([command], readOptions, decodeFirstGetexReply) : sendOne(sendOneOf, command, readOptions, decodeGetexReply);
+  }
+
+  /** {@link readAndExtend} with the manager's reaction in its own (see `READ_AND_EXTEND_THEN`); only over `sendOne`. */
+  function readAndExtendThen<R>(
+    sessionId: string,
+    ttlMs: number,
+    onRecord: (record: SessionRecord | null) => R | PromiseLike<R>,
+    onError: (error: unknown) => R | PromiseLike<R>,
+  ): Promise<R> {
+    const command: RedisCommand = ["GETEX", sessionKey(sessionId), "PX", ttlMs];
+    let work: Promise<RedisReply>;
+    try {
+      work = connection.sendOne!(command, readOptions);
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    return work.then(
+      (reply) => onRecord(decodeGetexReply(reply)),
+      (error: unknown) => onError(sendOneError(command, error)),
+    );
+  }
+
   return {
+    ...(connection.sendOne === undefined ? {} : { [READ_AND_EXTEND_THEN]: Object.assign(readAndExtendThen, { readAndExtend }) }),
     description: `redis (${connection.description})`,
 
     // Not async, and the reply decoded in the send's own step: a login's only store call.
@@ -356,12 +400,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       }
     },
 
-    readAndExtend(sessionId, ttlMs) {
-      // One key, O(1) in Redis: cheap enough to share a socket write with the turn's other reads.
-      const command: RedisCommand = ["GETEX", sessionKey(sessionId), "PX", ttlMs];
-      const sendOneOf = connection.sendOne;
-      return sendOneOf === undefined ? send([command], readOptions, decodeFirstGetexReply) : sendOne(sendOneOf, command, readOptions, decodeGetexReply);
-    },
+    readAndExtend,
 
     async touch(sessionId, { createdAtSeconds, lastSeenAtSeconds }) {
       const [reply] = await send([script(TOUCH_SCRIPT, [sessionKey(sessionId)], [encodeLastSeenOffset(createdAtSeconds, lastSeenAtSeconds)])]);
