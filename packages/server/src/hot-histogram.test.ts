@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HotHistogram } from "./hot-histogram.js";
+import { ServerMetrics } from "./metrics.js";
 
 describe("HotHistogram", () => {
   it("counts a value into the first bucket whose bound it does not exceed (le is ≤), cumulatively, with +Inf, sum and count", async () => {
@@ -41,5 +42,39 @@ describe("HotHistogram", () => {
     counts.reset();
     histogram.observe(["GET", "/a", "200"], 2);
     expect((await counts.get()).values).toEqual([{ labels: { method: "GET", route: "/a", status: "200" }, value: 1 }]);
+  });
+
+  it("a series handle observes into its series until a reset, and the generation says when it is stale", async () => {
+    const histogram = new HotHistogram("h", "help", ["route"], [1]);
+    const series = histogram.seriesOf(["/a"]);
+    expect(histogram.seriesOf(["/a"])).toBe(series);
+    series.observe(0.5);
+    histogram.observe(["/a"], 2);
+    const counts = histogram.countMetric("c", "help");
+    expect((await counts.get()).values).toEqual([{ labels: { route: "/a" }, value: 2 }]);
+    const generation = histogram.generation;
+    counts.reset();
+    expect(histogram.generation).not.toBe(generation);
+    expect(histogram.seriesOf(["/a"])).not.toBe(series);
+    expect((await counts.get()).values).toEqual([{ labels: { route: "/a" }, value: 0 }]);
+  });
+});
+
+describe("ServerMetrics.routeObserver", () => {
+  it("records a route's requests under the same series as observeRequest, also after the registry is reset", async () => {
+    const metrics = new ServerMetrics({});
+    const observe = metrics.routeObserver("GET", "/profile");
+    const count = async (status: string) => {
+      const text = await metrics.registry.metrics();
+      const line = text.split("\n").find((l) => l.startsWith(`tessera_http_request_duration_seconds_count{method="GET",route="/profile",status="${status}"}`));
+      return line === undefined ? undefined : Number(line.split(" ").pop());
+    };
+    observe(200, 0.001);
+    metrics.observeRequest("GET", "/profile", 200, 0.001);
+    observe(404, 0.001);
+    expect([await count("200"), await count("404")]).toEqual([2, 1]);
+    metrics.registry.resetMetrics();
+    observe(200, 0.001);
+    expect([await count("200"), await count("404")]).toEqual([1, undefined]);
   });
 });

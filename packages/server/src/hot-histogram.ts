@@ -23,13 +23,31 @@ export interface RegistrableMetric {
   reset(): void;
 }
 
-interface Series {
-  labels: Record<string, string>;
+/** One series of a {@link HotHistogram}: the observations under one set of label values. */
+export class HistogramSeries {
   /** Per bucket, not cumulative; the last slot counts values above every bound (`+Inf`). */
-  buckets: number[];
-  sum: number;
-  count: number;
+  readonly buckets: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(
+    readonly labels: Record<string, string>,
+    private readonly upperBounds: readonly number[],
+  ) {
+    this.buckets = new Array<number>(upperBounds.length + 1).fill(0);
+  }
+
+  observe(value: number): void {
+    const { upperBounds } = this;
+    let bucket = 0;
+    while (bucket < upperBounds.length && value > upperBounds[bucket]!) bucket++;
+    this.buckets[bucket]!++;
+    this.sum += value;
+    this.count++;
+  }
 }
+
+type Series = HistogramSeries;
 
 /** One Map level per label: the next level, or the series under the last label. */
 type SeriesTree = Map<string, SeriesTree | Series>;
@@ -55,8 +73,23 @@ export class HotHistogram {
     if (labelNames.length === 0) throw new TypeError(`histogram ${name} needs at least one label`);
   }
 
+  #generation = 0;
+
   /** Records `value` under the given label values (one per label name, in order). */
   observe(labelValues: readonly string[], value: number): void {
+    this.seriesOf(labelValues).observe(value);
+  }
+
+  /** Counts resets: a series handle ({@link seriesOf}) is valid while this has not changed. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * The series of the given label values, made on first use: a caller that observes under the same
+   * labels again and again keeps it and skips the lookup (until the next reset, see {@link generation}).
+   */
+  seriesOf(labelValues: readonly string[]): HistogramSeries {
     let level = this.#tree;
     const last = this.labelNames.length - 1;
     for (let index = 0; index < last; index++) {
@@ -74,22 +107,19 @@ export class HotHistogram {
       series = this.#newSeries(labelValues);
       level.set(lastValue, series);
     }
-    let bucket = 0;
-    while (bucket < this.upperBounds.length && value > this.upperBounds[bucket]!) bucket++;
-    series.buckets[bucket]!++;
-    series.sum += value;
-    series.count++;
+    return series;
   }
 
   #newSeries(labelValues: readonly string[]): Series {
     const labels: Record<string, string> = {};
     for (const [index, labelName] of this.labelNames.entries()) labels[labelName] = labelValues[index] ?? "";
-    const series = { labels, buckets: new Array<number>(this.upperBounds.length + 1).fill(0), sum: 0, count: 0 };
+    const series = new HistogramSeries(labels, this.upperBounds);
     this.#series.push(series);
     return series;
   }
 
   #reset(): void {
+    this.#generation++;
     this.#series.length = 0;
     this.#tree.clear();
   }

@@ -2,7 +2,7 @@ import type { Context, Env, Hono } from "hono";
 import { matchedRoutes } from "hono/route";
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from "prom-client";
 import { sessionEventLabels, type SessionEvent, type StoreCallObserver } from "tessera";
-import { HotHistogram, type RegistrableMetric } from "./hot-histogram.js";
+import { type HistogramSeries, HotHistogram, type RegistrableMetric } from "./hot-histogram.js";
 
 /**
  * The server's Prometheus metrics (docs/operations.md says what each means and what to alert on).
@@ -13,6 +13,7 @@ import { HotHistogram, type RegistrableMetric } from "./hot-histogram.js";
 /** Seconds; a request or a store call on a healthy Redis takes well under a millisecond to a few. */
 const DURATION_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+const methodLabel = (method: string) => (KNOWN_METHODS.has(method) ? method : "other");
 /** The route label of a request no route answered (404, 405): its path could be anything. */
 export const UNMATCHED_ROUTE = "(unmatched)";
 
@@ -89,7 +90,27 @@ export class ServerMetrics {
 
   /** Counts and times one answered request. `route` is a route pattern or {@link UNMATCHED_ROUTE}, never a raw path. */
   observeRequest(method: string, route: string, status: number, durationSeconds: number): void {
-    this.#requestSeconds.observe([KNOWN_METHODS.has(method) ? method : "other", route, String(status)], durationSeconds);
+    this.#requestSeconds.observe([methodLabel(method), route, String(status)], durationSeconds);
+  }
+
+  /**
+   * {@link observeRequest} for the requests of one method and route, each status's series found
+   * once: for the Node lane, whose few routes answer every request of the seed's API.
+   */
+  routeObserver(method: string, route: string): (status: number, durationSeconds: number) => void {
+    const histogram = this.#requestSeconds;
+    const label = methodLabel(method);
+    let byStatus: Array<HistogramSeries | undefined> = [];
+    let generation = histogram.generation;
+    return (status, durationSeconds) => {
+      if (generation !== histogram.generation) {
+        byStatus = [];
+        generation = histogram.generation;
+      }
+      let series = byStatus[status];
+      if (series === undefined) byStatus[status] = series = histogram.seriesOf([label, route, String(status)]);
+      series.observe(durationSeconds);
+    };
   }
 
   /** For `instrumentStore(store, metrics.storeCalls)`. */

@@ -28,6 +28,11 @@ export type NodeLane = (request: IncomingMessage, response: ServerResponse) => b
 
 type LaneRoute = "/profile" | "/login" | "/logout";
 
+/** What every request of a lane shares: its options, and each route's recorder (see `RequestRecorder.routeFinisher`). */
+interface Lane extends NodeLaneOptions {
+  readonly finishers: Readonly<Record<LaneRoute, ReturnType<RequestRecorder["routeFinisher"]>>>;
+}
+
 const textAnswer = ({ status, body }: JsonAnswer): JsonTextAnswer => ({ status, text: JSON.stringify(body) });
 const NO_COOKIE = textAnswer({ status: 403, body: { detail: SESSION_MESSAGES.noCookie } });
 const NOT_FOUND = textAnswer({ status: 404, body: { detail: SESSION_MESSAGES.notFound } });
@@ -66,10 +71,20 @@ const PLAIN_LENGTH_INDEX = PLAIN_HEADERS.length - 1;
  * Node only: on Bun the Hono app serves every route (`Bun.serve` has no Hono adapter cost to skip).
  */
 export function createNodeLane(options: NodeLaneOptions): NodeLane {
+  const { recorder } = options;
+  // A route's method is the one `laneRouteOf` lets through.
+  const lane: Lane = {
+    ...options,
+    finishers: {
+      "/profile": recorder.routeFinisher("GET", "/profile"),
+      "/login": recorder.routeFinisher("POST", "/login"),
+      "/logout": recorder.routeFinisher("POST", "/logout"),
+    },
+  };
   return function nodeLane(request, response) {
     const route = laneRouteOf(request);
     if (route === undefined) return false;
-    const exchange = new LaneExchange(options, route, request, response);
+    const exchange = new LaneExchange(lane, route, request, response);
     if (route === "/profile") {
       // One promise reaction from the session's lookup to the written answer: every authenticated
       // read of an API client comes through here, and each layer is a promise and a microtask more.
@@ -167,7 +182,7 @@ class LaneExchange extends RequestSessions<ServerSessionData> {
   readonly #requestId: string;
 
   constructor(
-    private readonly lane: NodeLaneOptions,
+    private readonly lane: Lane,
     private readonly route: LaneRoute,
     readonly request: IncomingMessage,
     private readonly response: ServerResponse,
@@ -247,14 +262,9 @@ class LaneExchange extends RequestSessions<ServerSessionData> {
     if (!request.complete) headers.push("Connection", "close");
     response.writeHead(status, headers);
     response.end(text);
-    const { recorder } = this.lane;
-    if (recorder.observing) {
+    if (this.lane.recorder.observing) {
       // The status the client got: Node's 408 when the request timeout cut the body.
-      const answered = statusSent(request, status);
-      recorder.finish(
-        { requestId: this.#requestId, method: request.method ?? "?", url: request.url ?? route, route, status: answered, isProbe: false },
-        this.#startedMs,
-      );
+      this.lane.finishers[route](this.#requestId, request.url ?? route, statusSent(request, status), this.#startedMs);
     }
   }
 

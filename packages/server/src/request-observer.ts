@@ -62,7 +62,26 @@ export class RequestRecorder {
     const elapsedMs = performance.now() - startedMs;
     const { method, route, status } = request;
     this.#metrics?.observeRequest(method, route, status, elapsedMs / 1000);
+    this.#log(request, elapsedMs);
+  }
+
+  /**
+   * {@link finish} for the requests of one method and route that are never probes (the Node lane's):
+   * their metric series are found once per status, not per request.
+   */
+  routeFinisher(method: string, route: string): (requestId: string, url: string, status: number, startedMs: number) => void {
+    const observe = this.#metrics?.routeObserver(method, route);
+    return (requestId, url, status, startedMs) => {
+      const elapsedMs = performance.now() - startedMs;
+      observe?.(status, elapsedMs / 1000);
+      if (this.#accessLog !== undefined) this.#log({ requestId, method, url, route, status, isProbe: false }, elapsedMs);
+    };
+  }
+
+  /** The access-log line of an answered request, if there is an access log. */
+  #log(request: AnsweredRequest, elapsedMs: number): void {
     if (this.#accessLog === undefined || (!this.#logProbes && request.isProbe)) return;
+    const { method, route, status } = request;
     // Path only (a query string could carry anything), with token-like parts redacted: this line
     // must never hold a token. (A decoded path loses the trailing slash; log what was asked.)
     const path = pathForLog(request.url);
