@@ -6,7 +6,7 @@ import { instrumentedParts, storeErrorCode } from "./instrument.js";
 import { resolveOptions, type SessionManagerOptions } from "./options.js";
 import { encodeDataPatch, encodeSessionRecord, type DataPatch, type SessionData, type SessionRecord } from "./record.js";
 import { type ExpiredSession, readAndExtendThenOf, type SessionStore, type UserRef } from "./store.js";
-import { generateToken, isWellFormedSessionHandle, isWellFormedToken, sessionIdOf, userBucketOf } from "./token.js";
+import { generateToken, isWellFormedSessionHandle, isWellFormedToken, sessionDigestOf, sessionIdOf, TOKEN_BUCKET_LENGTH, userBucketOf } from "./token.js";
 import { assertStorableUserId } from "./user-id.js";
 
 export type { SessionCookieOptions, SessionManagerOptions } from "./options.js";
@@ -318,11 +318,12 @@ export function createSessionManager<Data extends SessionData = Record<string, u
   ): Promise<R> {
     try {
       if (!isWellFormedToken(token)) return Promise.resolve(null).then(onSession);
-      // No `await` for a synchronous hash (nodeSha256).
-      const derived = sessionIdOf(token, sha256);
-      return typeof derived === "string"
-        ? readSessionThen(derived, onSession, onError)
-        : derived.then((id) => readSessionThen(id, onSession, onError), onError);
+      // No `await` for a synchronous hash (nodeSha256). The session id in its two parts (see `READ_AND_EXTEND_THEN`).
+      const bucket = token.slice(0, TOKEN_BUCKET_LENGTH);
+      const digest = sessionDigestOf(token, sha256);
+      return typeof digest === "string"
+        ? readSessionThen(bucket, digest, onSession, onError)
+        : digest.then((part) => readSessionThen(bucket, part, onSession, onError), onError);
     } catch (error) {
       // A token that is no string, or a hash or a store that throws instead of rejecting: this
       // rejects, as an async function would.
@@ -337,10 +338,12 @@ export function createSessionManager<Data extends SessionData = Record<string, u
    * `RequestSessions` attaches the 503 response.
    */
   function readSessionThen<R>(
-    sessionId: string,
+    bucket: string,
+    digest: string,
     onSession: (session: Session<Data> | null) => R | PromiseLike<R>,
     onError: ((error: unknown) => never) | undefined,
   ): Promise<R> {
+    const sessionId = bucket + digest;
     // An instrumented store's read is reported here, as its wrapper would (see `INSTRUMENTED`).
     const timed = timedReads;
     const startedMs = timed === undefined ? 0 : timed.nowMs();
@@ -359,7 +362,7 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     try {
       // The store's answer and the session in one reaction, where the store offers it.
       return readThen !== undefined
-        ? readThen(sessionId, idleTtlMs, onRecord, onFailure)
+        ? readThen(bucket, digest, idleTtlMs, onRecord, onFailure)
         : readStore.readAndExtend(sessionId, idleTtlMs).then(onRecord, onFailure);
     } catch (error) {
       // A store that throws instead of rejecting.

@@ -141,14 +141,16 @@ export interface SessionStore {
 /**
  * What a store may carry under this symbol: its `readAndExtend(sessionId, ttlMs).then(onRecord,
  * onError)` in one promise reaction, for the session manager, through which every authenticated
- * read goes (the Redis store has it when its connection has `sendOne`). Not part of the public
- * interface.
+ * read goes (the Redis store has it when its connection has `sendOne`). The session id comes in
+ * its two parts, `bucket + digest`: the manager builds them apart, and a store that cuts the
+ * joined id (into its key) makes V8 copy it into one piece first. Not part of the public interface.
  */
 export const READ_AND_EXTEND_THEN: unique symbol = Symbol("tessera.readAndExtendThen");
 
 /** See {@link READ_AND_EXTEND_THEN}, with the `readAndExtend` it stands for. */
 export type ReadAndExtendThen = (<R>(
-  sessionId: string,
+  bucket: string,
+  digest: string,
   ttlMs: number,
   onRecord: (record: SessionRecord | null) => R | PromiseLike<R>,
   onError: (error: unknown) => R | PromiseLike<R>,

@@ -131,10 +131,20 @@ export async function deriveSessionId(token: string, sha256: Sha256 = webCryptoS
  * on every authenticated request, and an `await` costs a microtask even on a plain value.
  */
 export function sessionIdOf(token: string, sha256: Sha256): string | Promise<string> {
-  const digest = sha256(token);
   const bucket = token.slice(0, TOKEN_BUCKET_LENGTH);
+  const digest = sessionDigestOf(token, sha256);
+  return typeof digest === "string" ? bucket + digest : digest.then((part) => bucket + part);
+}
+
+/**
+ * The part of {@link sessionIdOf} after the bucket (the token's first two characters): base64url
+ * of the first 18 bytes of SHA-256(token), 24 characters; without a promise when `sha256` is
+ * synchronous.
+ */
+export function sessionDigestOf(token: string, sha256: Sha256): string | Promise<string> {
+  const digest = sha256(token);
   // 18 bytes fill 24 base64url characters exactly, so the prefix of the whole digest's encoding is theirs.
-  return isPromise(digest) ? digest.then((bytes) => bucket + digestPrefix(bytes, SESSION_ID_BYTES, 24)) : bucket + digestPrefix(digest, SESSION_ID_BYTES, 24);
+  return isPromise(digest) ? digest.then((bytes) => digestPrefix(bytes, SESSION_ID_BYTES, 24)) : digestPrefix(digest, SESSION_ID_BYTES, 24);
 }
 
 /**

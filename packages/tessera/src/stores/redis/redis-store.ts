@@ -305,21 +305,28 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
       .catch(() => undefined);
   }
 
+  // A manager reads with one idle timeout: its text is made once, not per read.
+  let lastTtlMs = Number.NaN;
+  let lastTtlText = "";
+  const ttlText = (ttlMs: number): string => (ttlMs === lastTtlMs ? lastTtlText : (lastTtlText = String((lastTtlMs = ttlMs))));
+
   function readAndExtend(sessionId: string, ttlMs: number): Promise<SessionRecord | null> {
     // One key, O(1) in Redis: cheap enough to share a socket write with the turn's other reads.
-    const command: RedisCommand = ["GETEX", sessionKey(sessionId), "PX", ttlMs];
+    const command: RedisCommand = ["GETEX", sessionKey(sessionId), "PX", ttlText(ttlMs)];
     const sendOneOf = connection.sendOne;
     return sendOneOf === undefined ? send([command], readOptions, decodeFirstGetexReply) : sendOne(sendOneOf, command, readOptions, decodeGetexReply);
   }
 
   /** {@link readAndExtend} with the manager's reaction in its own (see `READ_AND_EXTEND_THEN`); only over `sendOne`. */
   function readAndExtendThen<R>(
-    sessionId: string,
+    bucket: string,
+    digest: string,
     ttlMs: number,
     onRecord: (record: SessionRecord | null) => R | PromiseLike<R>,
     onError: (error: unknown) => R | PromiseLike<R>,
   ): Promise<R> {
-    const command: RedisCommand = ["GETEX", sessionKey(sessionId), "PX", ttlMs];
+    // `sessionKey(bucket + digest)`, from the parts.
+    const command: RedisCommand = ["GETEX", bucketPrefix(bucket) + digest, "PX", ttlText(ttlMs)];
     let work: Promise<RedisReply>;
     try {
       work = connection.sendOne!(command, readOptions);
