@@ -47,8 +47,12 @@ const warmupSeconds = 1;
 /** Remote scenarios are latency-bound: shorter measurements give stable medians there. */
 const remoteDurationSeconds = quick ? 1 : Math.max(1, durationSeconds - 1);
 const profileSeconds = quick ? 2 : 5;
-/** Profiled runs of the reference server; the report shows the median one (see `medianProfile`). */
-const profileRuns = quick ? 1 : 3;
+/**
+ * Profiled runs of the reference server; the report shows the median one (see `medianProfile`).
+ * Five: one run's share moves by up to a point and a half from the next (the JIT inlines
+ * differently from one process to the next), and a median of three still moved by most of a point.
+ */
+const profileRuns = quick ? 1 : 5;
 const connections = Number(options.connections);
 const memorySessions = quick ? 10_000 : Number(options.sessions);
 const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
@@ -101,31 +105,34 @@ async function measureLoopback(redis: RedisServer, generator: LoadGenerator, run
 
 /**
  * The reference server profiled `profileRuns` times (the median run by tessera's share), and the
- * same read written by hand profiled as often beside it (its median by its own code's share).
+ * same read written by hand profiled as often beside it (its median by its own code's share), the
+ * two taking turns so that both see the machine in the same state.
  */
 async function profileOnly(redis: RedisServer, generator: LoadGenerator): Promise<ProfileSummary> {
-  const profileTarget = async (target: Target, shareOf: (profile: ProfileSummary) => number, what: string) => {
-    const runs: ProfileSummary[] = [];
-    for (let run = 1; run <= profileRuns; run++) {
-      const profile = await profileRead({
-        redisUrl: redis.url,
-        generator,
-        serverCpu: SERVER_CPU,
-        loadCpu: LOAD_CPU,
-        connections,
-        warmupSeconds: 2,
-        durationSeconds: profileSeconds,
-        log,
-        target,
-      });
-      log(`profile ${target.name} ${run}/${profileRuns}: ${what} ${(shareOf(profile) * 100).toFixed(1)}% of busy CPU over ${profile.requests} reads`);
-      runs.push(profile);
-    }
-    return medianProfile(runs, shareOf);
+  const serverRuns: ProfileSummary[] = [];
+  const handRuns: ProfileSummary[] = [];
+  const serverShare = (profile: ProfileSummary) => profile.tesseraShare;
+  const handShare = (profile: ProfileSummary) => profile.targetCodeShare;
+  const profileTarget = async (target: Target, run: number, shareOf: (profile: ProfileSummary) => number, what: string) => {
+    const profile = await profileRead({
+      redisUrl: redis.url,
+      generator,
+      serverCpu: SERVER_CPU,
+      loadCpu: LOAD_CPU,
+      connections,
+      warmupSeconds: 2,
+      durationSeconds: profileSeconds,
+      log,
+      target,
+    });
+    log(`profile ${target.name} ${run}/${profileRuns}: ${what} ${(shareOf(profile) * 100).toFixed(1)}% of busy CPU over ${profile.requests} reads`);
+    return profile;
   };
-  const server = await profileTarget(REFERENCE_SERVER, (profile) => profile.tesseraShare, "tessera's own code");
-  const handWritten = await profileTarget(HAND_READ, (profile) => profile.targetCodeShare, "its own code");
-  return { ...server, handWritten };
+  for (let run = 1; run <= profileRuns; run++) {
+    serverRuns.push(await profileTarget(REFERENCE_SERVER, run, serverShare, "tessera's own code"));
+    handRuns.push(await profileTarget(HAND_READ, run, handShare, "its own code"));
+  }
+  return { ...medianProfile(serverRuns, serverShare), handWritten: medianProfile(handRuns, handShare) };
 }
 
 async function main(): Promise<void> {

@@ -178,8 +178,9 @@ node:http and ioredis: the cookie's token checked and hashed into the key, one \
 with the turn's other reads in one socket write (as tessera's store does), the stored header
 parsed and the absolute deadline checked, the answer with the server's headers and JSON, the
 duration counted in a histogram. It does less than the server (no deadline on the Redis call, no
-store-call metrics, no \`lastSeen\` touch, no session object). Profiled the same way, right after
-the server; "session code" is tessera's library and server for the one, that file for the other.
+store-call metrics, no \`lastSeen\` touch, no session object). Profiled the same way, each run
+right after one of the server's; "session code" is tessera's library and server for the one, that
+file for the other.
 
 ${table(["", "tessera reference server", "hand-written read"], rows)}`;
 }
