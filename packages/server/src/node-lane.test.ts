@@ -17,8 +17,10 @@ import { StoreOutageLog } from "./store-outage.js";
  */
 
 class FailingRecorder extends RequestRecorder {
-  override finish(): void {
-    throw new Error("metrics exploded");
+  override routeFinisher(): () => void {
+    return () => {
+      throw new Error("metrics exploded");
+    };
   }
 }
 
