@@ -77,4 +77,21 @@ describe("ServerMetrics.routeObserver", () => {
     observe(200, 0.001);
     expect([await count("200"), await count("404")]).toEqual([1, undefined]);
   });
+
+  it("store calls: each outcome under its series, also after the registry is reset", async () => {
+    const metrics = new ServerMetrics({});
+    const count = async (operation: string, outcome: string) => {
+      const text = await metrics.registry.metrics();
+      const line = text.split("\n").find((l) => l.startsWith(`tessera_store_call_duration_seconds_count{operation="${operation}",outcome="${outcome}"}`));
+      return line === undefined ? undefined : Number(line.split(" ").pop());
+    };
+    metrics.storeCalls.onCall("readAndExtend", 1);
+    metrics.storeCalls.onCall("readAndExtend", 1);
+    metrics.storeCalls.onCall("create", 1);
+    metrics.storeCalls.onCall("readAndExtend", 1, "STORE_TIMEOUT");
+    expect([await count("readAndExtend", "ok"), await count("create", "ok"), await count("readAndExtend", "error")]).toEqual([2, 1, 1]);
+    metrics.registry.resetMetrics();
+    metrics.storeCalls.onCall("readAndExtend", 1);
+    expect([await count("readAndExtend", "ok"), await count("create", "ok")]).toEqual([1, undefined]);
+  });
 });

@@ -113,11 +113,25 @@ export class ServerMetrics {
     };
   }
 
+  /** The `ok` series of each store operation, found once (see `HotHistogram.seriesOf`): a read reports one per request. */
+  #storeOkSeries = new Map<string, HistogramSeries>();
+  #storeOkGeneration = -1;
+
   /** For `instrumentStore(store, metrics.storeCalls)`. */
   readonly storeCalls: StoreCallObserver = {
     onCall: (operation, durationMs, errorCode) => {
-      this.#storeSeconds.observe([operation, errorCode === undefined ? "ok" : "error"], durationMs / 1000);
-      if (errorCode !== undefined) this.#storeErrors.inc({ operation, code: errorCode });
+      if (errorCode !== undefined) {
+        this.#storeSeconds.observe([operation, "error"], durationMs / 1000);
+        this.#storeErrors.inc({ operation, code: errorCode });
+        return;
+      }
+      if (this.#storeOkGeneration !== this.#storeSeconds.generation) {
+        this.#storeOkSeries = new Map();
+        this.#storeOkGeneration = this.#storeSeconds.generation;
+      }
+      let series = this.#storeOkSeries.get(operation);
+      if (series === undefined) this.#storeOkSeries.set(operation, (series = this.#storeSeconds.seriesOf([operation, "ok"])));
+      series.observe(durationMs / 1000);
     },
   };
 

@@ -59,7 +59,20 @@ export const profile = (token: string, userId: string) => ({ session_id: token, 
  * validated (base64url characters, which JSON never escapes); the user id may hold anything.
  */
 export const loggedInText = (token: string) => `{"message":"Logged in successfully","session_id":"${token}"}`;
-export const profileText = (token: string, userId: string) => `{"session_id":"${token}","session_data":{"user":${JSON.stringify(userId)},"status":"active"}}`;
+export const profileText = (token: string, userId: string) => `{"session_id":"${token}","session_data":{"user":${jsonString(userId)},"status":"active"}}`;
+
+/**
+ * `JSON.stringify(text)` for a string: quoted as it is when JSON would escape none of its
+ * characters (most user ids), which costs less than the call; else `JSON.stringify` itself.
+ */
+export function jsonString(text: string): string {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    // What JSON escapes: control characters, `"`, `\`; and a surrogate, which it escapes when lone.
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(text);
+  }
+  return `"${text}"`;
+}
 export const LOGGED_OUT = { message: "Logged out successfully" } as const;
 
 /** A login's body read: the user to log in, or the answer that refuses it. */
