@@ -119,7 +119,7 @@ async function loginAnswer(exchange: LaneExchange, maxBodyBytes: number): Promis
   const refused = refuseByHeaders(request.headers["content-type"] ?? null, declared, maxBodyBytes);
   const bytes = refused === undefined ? await readDeclaredBody(request) : undefined;
   const login = loginRequestOf(refused ?? (bytes === undefined ? { ok: false, reason: "aborted" } : parseJsonBytes(bytes)));
-  // A body left unread (refused by its headers) ends the connection after the answer (see `write`).
+  // A body left unread (refused by its headers) ends the connection after the answer (see `LaneExchange#write`).
   if (!login.ok) return textAnswer(login.answer);
   const { token } = await exchange.login({ userId: login.userId });
   return { status: 200, text: loggedInText(token) };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { nodeSha256 } from "../runtime/node.js";
 import { createMemoryStore } from "../stores/memory/memory-store.js";
 import { StoreUnavailableError } from "./errors.js";
 import type { SessionEvent } from "./events.js";
@@ -79,6 +80,23 @@ describe("instrumentStore", () => {
     ]);
   });
 
+  it("adds no promise reaction to a manager's read: its reads take as many microtask turns as the bare store's", async () => {
+    const inner = createMemoryStore();
+    // A synchronous hash: a read's only waits are promise reactions.
+    const { token } = await createSessionManager({ store: inner, sha256: nodeSha256 }).login(new Request("http://x/"), { userId: "ada" });
+    const bare = createSessionManager({ store: inner, sha256: nodeSha256 });
+    const instrumented = instrumentStore(inner, { onCall() {} });
+    const timed = createSessionManager({ store: instrumented, sha256: nodeSha256 });
+    // A copy with a readAndExtend of its own reads through the wrapper: the count sees that layer.
+    const wrapped = createSessionManager({
+      store: { ...instrumented, description: inner.description, readAndExtend: instrumented.readAndExtend.bind(instrumented) },
+      sha256: nodeSha256,
+    });
+    const bareTurns = await turnsUntilSettled(bare.validateToken(token));
+    expect(await turnsUntilSettled(timed.validateToken(token))).toBe(bareTurns);
+    expect(await turnsUntilSettled(wrapped.validateToken(token))).toBeGreaterThan(bareTurns);
+  });
+
   it("a copy of an instrumented store with its own readAndExtend is read through that one", async () => {
     const { store, calls } = recording(createMemoryStore());
     const read: string[] = [];
@@ -151,3 +169,18 @@ describe("sessionEventLabels", () => {
     expect(JSON.stringify(result)).not.toContain(sessionId.slice(0, 10));
   });
 });
+
+/** Microtask turns until `promise` settles: how many promise reactions lie on its way. */
+async function turnsUntilSettled(promise: Promise<unknown>): Promise<number> {
+  let settled = false;
+  const done = () => {
+    settled = true;
+  };
+  promise.then(done, done);
+  let turns = 0;
+  while (!settled) {
+    await Promise.resolve();
+    if (++turns > 1000) throw new Error("the promise did not settle within 1000 microtask turns");
+  }
+  return turns;
+}

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { SessionInputError, StoreUnavailableError } from "../../src/core/errors.js";
 import { createSessionManager } from "../../src/core/session.js";
+import { nodeSha256 } from "../../src/runtime/node.js";
 import { readAndExtendThenOf, type SessionStore } from "../../src/core/store.js";
 import { createRedisStore, ioredisConnection, type RedisConnection, recommendedIoredisOptions, waitForReplicas } from "../../src/stores/redis/index.js";
 import { DESTROY_FOR_USER_SCRIPT } from "../../src/stores/redis/index-scripts.js";
@@ -248,6 +249,48 @@ describe("redis store on a live server", () => {
     await store.close();
   });
 
+  it("a manager's read takes a promise reaction less from the driver's reply to the session through the store's sendOne", async () => {
+    const inner = await connectTo("ioredis", redis.url);
+    let reply: Promise<unknown> = Promise.resolve();
+    const watched: RedisConnection = {
+      description: inner.description,
+      send: (commands, options) => inner.send(commands, options),
+      sendOne(command, options) {
+        const sent = inner.sendOne!(command, options);
+        reply = sent;
+        return sent;
+      },
+      close: () => inner.close(),
+    };
+    const store = createRedisStore({ connection: watched });
+    // A synchronous hash: the read's command is sent within the call, so `reply` is its reply.
+    const sessions = createSessionManager({ store, sha256: nodeSha256 });
+    const { token } = await sessions.login(new Request("http://x/"), { userId: "turns" });
+    // The same store read through a readAndExtend of a copy: the store's own reaction, then the manager's.
+    const copied = createSessionManager({
+      store: { ...store, description: store.description, readAndExtend: store.readAndExtend.bind(store) },
+      sha256: nodeSha256,
+    });
+    /** Microtask turns from the driver's reply to the manager's answer. */
+    const turnsAfterReply = async (read: Promise<unknown>) => {
+      let settled = false;
+      const done = () => {
+        settled = true;
+      };
+      read.then(done, done);
+      await reply;
+      let turns = 0;
+      while (!settled) {
+        await Promise.resolve();
+        if (++turns > 1000) throw new Error("the read did not settle within 1000 microtask turns");
+      }
+      return turns;
+    };
+    const fused = await turnsAfterReply(sessions.validateToken(token));
+    expect(await turnsAfterReply(copied.validateToken(token))).toBe(fused + 1);
+    await store.close();
+  });
+
   it("a copy of the store with its own readAndExtend, and a store over a connection without sendOne, are read through readAndExtend", async () => {
     const inner = await connectTo("ioredis", redis.url);
     const store = createRedisStore({ connection: inner });
@@ -281,6 +324,12 @@ describe("redis store on a live server", () => {
     try {
       const error = await store.readAndExtend("AAAAAAAAAAAAAAAAAAAAAAAAAB", 1000).catch((e: unknown) => e);
       expect((error as StoreUnavailableError).code).toBe("STORE_TIMEOUT");
+      // A call through `send` (a script) times out on the client's deadline too, and says whose.
+      const touched = await store.touch("AAAAAAAAAAAAAAAAAAAAAAAAAB", { createdAtSeconds: 1, lastSeenAtSeconds: 2 }).catch((e: unknown) => e);
+      expect([(touched as StoreUnavailableError).code, (touched as Error).message]).toEqual([
+        "STORE_TIMEOUT",
+        "Redis did not answer a script within the client's own commandTimeout",
+      ]);
     } finally {
       redis.thaw();
     }

@@ -41,8 +41,10 @@ export interface IoredisClient extends ReadyEmitter, CommandSendingClient {
  * ({@link ioredisConnection} still waits for the client's *first* connection, within the store's
  * deadline, so requests that arrive while the app starts are not refused.)
  *
- * No `commandTimeout`: the store enforces its own deadline on every call, and ioredis's arms a
- * timer per command, which cost about 15% of read throughput in `npm run bench`.
+ * No `commandTimeout`: the store enforces its own deadline on every call (`commandTimeoutMs`), on
+ * a read's command through ioredis's own timer (see `sendOne` below), on other calls with one of
+ * its own; the client's would arm a second timer per command. A `commandTimeout` of the client
+ * that is shorter than the store's still applies to reads.
  */
 export const recommendedIoredisOptions = {
   enableOfflineQueue: false,

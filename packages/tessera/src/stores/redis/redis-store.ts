@@ -166,7 +166,12 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
         }
         return then === undefined ? (replies as RedisReply[]) : then(replies as RedisReply[]);
       },
-      unavailable,
+      (error: unknown) => {
+        // The store's own deadline rejects with `timedOut` above; this one is the client's own (ioredis's `commandTimeout`).
+        throw isCommandTimeout(error)
+          ? new StoreUnavailableError("STORE_TIMEOUT", `Redis did not answer ${describe(commands)} within the client's own commandTimeout`, { cause: error })
+          : unavailableError(error);
+      },
       onLate,
     );
   }
@@ -210,10 +215,6 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     // OOM: `maxmemory` reached under `noeviction`. Nothing was written (see CREATE_SCRIPT).
     const code = reply.message.startsWith("OOM") ? "STORE_FULL" : "STORE_UNAVAILABLE";
     return new StoreUnavailableError(code, `Redis rejected ${describe([command])}: ${reply.message}`, { cause: reply });
-  }
-
-  function unavailable(error: unknown): never {
-    throw unavailableError(error);
   }
 
   function unavailableError(error: unknown): StoreUnavailableError {
