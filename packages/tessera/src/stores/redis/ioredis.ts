@@ -12,6 +12,7 @@ import { commandWithin } from "./deadlines.js";
 import { firstReadyGate, type ReadyEmitter } from "./first-ready.js";
 import { DEFAULT_KEY_PREFIX } from "./layout.js";
 import { turnCoalescer } from "./turn-coalescer.js";
+import { type DeadlineCommand, turnDeadline } from "./turn-deadline.js";
 
 /**
  * The part of an ioredis client (v5 or v6) this driver uses. Structural, so `tessera/redis`'s
@@ -143,19 +144,23 @@ export function ioredisConnection(client: IoredisClient, options: { ownsClient?:
     // The client's own `commandTimeout`, when shorter, still applies (ioredis arms it only on a
     // command that has no deadline yet).
     const clientTimeoutMs = client.options.commandTimeout ?? Number.POSITIVE_INFINITY;
+    // The reads a turn coalesces share one deadline (one socket, answered in order).
+    const deadline = turnDeadline();
     // ioredis rejects a command answered with an error with its `ReplyError`: what `sendOne` promises.
     connection.sendOne = (command: RedisCommand, sendOptions: SendOneOptions): Promise<RedisReply> => {
-      const timeoutMs = Math.min(sendOptions.timeoutMs, clientTimeoutMs);
       const waiting = firstReady();
       // The deadline counts from the call, the wait for the first connection included.
       if (waiting !== undefined)
         return commandWithin(
           waiting.then(() => direct(command) as Promise<RedisReply>),
-          timeoutMs,
+          Math.min(sendOptions.timeoutMs, clientTimeoutMs),
         );
       try {
         beforeWrite(sendOptions);
-        return direct(command, timeoutMs) as Promise<RedisReply>;
+        // A client's own shorter `commandTimeout` is armed by ioredis on each command.
+        if (sendOptions.coalesce === true && sendOptions.timeoutMs <= clientTimeoutMs)
+          return direct(command, deadline, sendOptions.timeoutMs) as Promise<RedisReply>;
+        return direct(command, undefined, Math.min(sendOptions.timeoutMs, clientTimeoutMs)) as Promise<RedisReply>;
       } catch (error) {
         return Promise.reject(error);
       }
@@ -179,7 +184,7 @@ export function refuseClientKeyPrefix(what: string, keyPrefix: string | undefine
 }
 
 /** The part of ioredis's `Command` this driver uses: its arguments, set after construction. */
-interface IoredisCommand {
+interface IoredisCommand extends DeadlineCommand {
   args: RedisArgument[];
   /** Rejects the command with `Error("Command timed out")` unless it settles within `ms` (what ioredis's `commandTimeout` option does). */
   setTimeout(ms: number): void;
@@ -235,11 +240,13 @@ function callSender(client: CommandSendingClient): (command: RedisCommand) => Pr
  * A `Cluster` works the same way: its `sendCommand` routes the command by its keys, read from
  * `args` when it is sent.
  */
-function directSender(client: CommandSendingClient): ((command: RedisCommand, timeoutMs?: number) => Promise<unknown>) | undefined {
+function directSender(
+  client: CommandSendingClient,
+): ((command: RedisCommand, deadline?: ReturnType<typeof turnDeadline>, timeoutMs?: number) => Promise<unknown>) | undefined {
   if (typeof client.sendCommand !== "function" || client.options?.enableAutoPipelining || client.options?.showFriendlyErrorStack) return undefined;
   const Command = commandClassOf(client);
   if (Command === undefined) return undefined;
-  return (command, timeoutMs) => {
+  return (command, deadline, timeoutMs) => {
     const built = new Command(command[0], NO_ARGS, TEXT_REPLIES);
     const args: RedisArgument[] = new Array(command.length - 1);
     for (let index = 1; index < command.length; index++) {
@@ -247,9 +254,11 @@ function directSender(client: CommandSendingClient): ((command: RedisCommand, ti
       args[index - 1] = typeof arg === "string" ? arg : String(arg);
     }
     built.args = args;
-    // Before `sendCommand`, which would arm the client's own `commandTimeout` otherwise. ioredis
-    // clears the timer when the command settles, and rejects with `COMMAND_TIMED_OUT`.
-    if (timeoutMs !== undefined) built.setTimeout(timeoutMs);
+    // The turn's deadline, else the command's own, armed before `sendCommand`, which would arm the
+    // client's own `commandTimeout` otherwise. ioredis clears that timer when the command settles;
+    // both reject with `COMMAND_TIMED_OUT`.
+    const shared = deadline !== undefined && timeoutMs !== undefined && deadline.add(built, timeoutMs);
+    if (!shared && timeoutMs !== undefined) built.setTimeout(timeoutMs);
     // ioredis's `sendCommand` returns the command's promise (typed `unknown`).
     return client.sendCommand!(built as never) as Promise<unknown>;
   };
