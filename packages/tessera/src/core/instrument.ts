@@ -1,6 +1,7 @@
 import { TesseraError } from "./errors.js";
 import type { SessionEvent } from "./events.js";
-import type { SessionStore } from "./store.js";
+import type { SessionRecord } from "./record.js";
+import { READ_AND_EXTEND_THEN, type ReadAndExtendThen, readAndExtendThenOf, type SessionStore } from "./store.js";
 
 /**
  * Hooks for metrics, framework-free: {@link instrumentStore} times every store call, and
@@ -33,31 +34,6 @@ const OPERATIONS: readonly StoreOperation[] = ["create", "readAndExtend", "touch
 /** The code a metrics label may show for `error`: a fixed, short set, never a message. */
 export function storeErrorCode(error: unknown): string {
   return error instanceof TesseraError ? error.code : "UNKNOWN";
-}
-
-/**
- * What a store made by {@link instrumentStore} carries under this symbol: the store it wraps and
- * how it reports a call, so that the session manager can time its reads in its own promise
- * reaction, where the wrapper's would be one more promise and one more reaction on every
- * authenticated read. Not part of the public interface.
- */
-export const INSTRUMENTED: unique symbol = Symbol("tessera.instrumented");
-
-/** See {@link INSTRUMENTED}. */
-export interface InstrumentedStore {
-  /** The store that was wrapped. */
-  readonly store: SessionStore;
-  /** The wrapper's own `readAndExtend`: a copy of the wrapper with another one (`{ ...store, readAndExtend }`) must be read through that. */
-  readonly readAndExtend: SessionStore["readAndExtend"];
-  readonly nowMs: () => number;
-  /** Reports a call that started at `startedMs` (by `nowMs`), as the wrapper does. */
-  report(operation: StoreOperation, startedMs: number, errorCode?: string): void;
-}
-
-/** The parts of an instrumented store (see {@link INSTRUMENTED}) when its reads may be timed by the caller, else `undefined`. */
-export function instrumentedParts(store: SessionStore): InstrumentedStore | undefined {
-  const parts = (store as { [INSTRUMENTED]?: InstrumentedStore })[INSTRUMENTED];
-  return parts !== undefined && parts.readAndExtend === store.readAndExtend ? parts : undefined;
 }
 
 /**
@@ -105,14 +81,42 @@ export function instrumentStore(store: SessionStore, options: InstrumentStoreOpt
     };
   };
   const wrapped = Object.fromEntries(OPERATIONS.map((operation) => [operation, timed(operation)])) as unknown as Pick<SessionStore, StoreOperation>;
-  const parts: InstrumentedStore = { store, readAndExtend: wrapped.readAndExtend, nowMs, report };
+  // The session manager reads through this (see `READ_AND_EXTEND_THEN`): the report and the
+  // manager's reaction in one, where `wrapped.readAndExtend` would be a promise and a reaction more
+  // on every authenticated read. Through the store's own, when it has one.
+  const innerReadThen = readAndExtendThenOf(store);
+  const readThen = <R>(
+    bucket: string,
+    digest: string,
+    ttlMs: number,
+    onRecord: (record: SessionRecord | null) => R | PromiseLike<R>,
+    onError: (error: unknown) => R | PromiseLike<R>,
+  ): Promise<R> => {
+    const startedMs = nowMs();
+    const reported = (record: SessionRecord | null) => {
+      report("readAndExtend", startedMs);
+      return onRecord(record);
+    };
+    const failed = (error: unknown) => {
+      report("readAndExtend", startedMs, storeErrorCode(error));
+      return onError(error);
+    };
+    try {
+      return innerReadThen !== undefined
+        ? innerReadThen(bucket, digest, ttlMs, reported, failed)
+        : store.readAndExtend(bucket + digest, ttlMs).then(reported, failed);
+    } catch (error) {
+      // A store that throws instead of rejecting.
+      return Promise.reject(error).then(reported, failed);
+    }
+  };
   return {
     get description() {
       return store.description;
     },
     ...wrapped,
     close: () => store.close(),
-    [INSTRUMENTED]: parts,
+    [READ_AND_EXTEND_THEN]: Object.assign(readThen, { readAndExtend: wrapped.readAndExtend }) satisfies ReadAndExtendThen,
   } as SessionStore;
 }
 

@@ -2,7 +2,6 @@ import { readCookie, readCookieValues, serializeClearingCookie, serializeCookieA
 import { describeUserAgent, sanitizeIp } from "./device.js";
 import { SessionInputError } from "./errors.js";
 import { emitter } from "./events.js";
-import { instrumentedParts, storeErrorCode } from "./instrument.js";
 import { resolveOptions, type SessionManagerOptions } from "./options.js";
 import { encodeDataPatch, encodeSessionRecord, type DataPatch, type SessionData, type SessionRecord } from "./record.js";
 import { type ExpiredSession, readAndExtendThenOf, type SessionStore, type UserRef } from "./store.js";
@@ -225,11 +224,9 @@ export function createSessionManager<Data extends SessionData = Record<string, u
   const config = resolveOptions(options);
   const { store, cookieName, idleTimeoutSeconds, absoluteTimeoutSeconds, sha256, now } = config;
   const emit = emitter(config.onEvent);
-  // A store wrapped by `instrumentStore`: reads go to the store inside and are timed here (see `INSTRUMENTED`).
-  const timedReads = instrumentedParts(store);
-  /** The store reads go to: the one an `instrumentStore` wraps, when its reads are timed here. */
-  const readStore = timedReads?.store ?? store;
-  const readThen = readAndExtendThenOf(readStore);
+  // The store's read and this manager's reaction in one, where the store offers it (the Redis
+  // store over `sendOne`, `instrumentStore`'s wrapper).
+  const readThen = readAndExtendThenOf(store);
   const idleTtlMs = idleTimeoutSeconds * 1000;
 
   // The cookie's attributes never change after construction, so every `Set-Cookie` this manager
@@ -344,26 +341,13 @@ export function createSessionManager<Data extends SessionData = Record<string, u
     onError: ((error: unknown) => never) | undefined,
   ): Promise<R> {
     const sessionId = bucket + digest;
-    // An instrumented store's read is reported here, as its wrapper would (see `INSTRUMENTED`).
-    const timed = timedReads;
-    const startedMs = timed === undefined ? 0 : timed.nowMs();
-    const onRecord = (record: SessionRecord | null) => {
-      if (timed !== undefined) timed.report("readAndExtend", startedMs);
-      return sessionThen(sessionId, record, onSession, onError);
-    };
-    const onFailure =
-      timed === undefined
-        ? (onError ?? rethrow)
-        : (error: unknown): never => {
-            timed.report("readAndExtend", startedMs, storeErrorCode(error));
-            if (onError !== undefined) return onError(error);
-            throw error;
-          };
+    const onRecord = (record: SessionRecord | null) => sessionThen(sessionId, record, onSession, onError);
+    const onFailure = onError ?? rethrow;
     try {
       // The store's answer and the session in one reaction, where the store offers it.
       return readThen !== undefined
         ? readThen(bucket, digest, idleTtlMs, onRecord, onFailure)
-        : readStore.readAndExtend(sessionId, idleTtlMs).then(onRecord, onFailure);
+        : store.readAndExtend(sessionId, idleTtlMs).then(onRecord, onFailure);
     } catch (error) {
       // A store that throws instead of rejecting.
       return Promise.reject(error).then(onRecord, onFailure);

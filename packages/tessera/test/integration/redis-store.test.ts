@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { SessionInputError, StoreUnavailableError } from "../../src/core/errors.js";
+import { instrumentStore } from "../../src/core/instrument.js";
 import { createSessionManager } from "../../src/core/session.js";
 import { nodeSha256 } from "../../src/runtime/node.js";
 import { readAndExtendThenOf, type SessionStore } from "../../src/core/store.js";
@@ -293,7 +294,10 @@ describe("redis store on a live server", () => {
       }
       return turns;
     };
+    // Wrapped by `instrumentStore` (as the reference server does), the read stays as short.
+    const instrumented = createSessionManager({ store: instrumentStore(store, { onCall() {} }), sha256: nodeSha256 });
     const fused = await turnsAfterReply(sessions.validateToken(token));
+    expect(await turnsAfterReply(instrumented.validateToken(token))).toBe(fused);
     expect(await turnsAfterReply(copied.validateToken(token))).toBe(fused + 1);
     await store.close();
   });
