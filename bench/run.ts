@@ -49,10 +49,11 @@ const remoteDurationSeconds = quick ? 1 : Math.max(1, durationSeconds - 1);
 const profileSeconds = quick ? 2 : 5;
 /**
  * Profiled runs of the reference server; the report shows the median one (see `medianProfile`).
- * Five: one run's share moves by up to a point and a half from the next (the JIT inlines
- * differently from one process to the next), and a median of three still moved by most of a point.
+ * Nine: one run's share moves by up to three points from the next (8.1%, 8.9% and 11.0% in three
+ * runs of the same build; the JIT inlines differently from one process to the next), and the
+ * median of more runs moves less.
  */
-const profileRuns = quick ? 1 : 5;
+const profileRuns = quick ? 1 : 9;
 const connections = Number(options.connections);
 const memorySessions = quick ? 10_000 : Number(options.sessions);
 const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { medianProfile, ownerOf, summariseProfile } from "./profile.js";
+import { codeLinesOf, inlinedFraction, medianProfile, ownerOf, summariseProfile } from "./profile.js";
 import { handWrittenSection } from "./sections.js";
 
 const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0 }, children });
@@ -75,6 +75,58 @@ describe("CPU profile summary", () => {
     expect(median.shareOfRuns).toEqual([0.12, 0.13, 0.14]);
   });
 
+  it("finds the lines of a script that hold code", () => {
+    const script = [
+      "/**",
+      " * A comment.",
+      " */",
+      "export function f(a) {",
+      "",
+      "    // why",
+      "    return a; // trailing",
+      "}",
+      "/* one line */ const b = 1;",
+      "/* one line */",
+    ].join("\n");
+    expect([...codeLinesOf(script)]).toEqual([4, 7, 8, 9]);
+  });
+
+  it("counts a frame's samples at lines holding no code in its file as inlined from elsewhere", () => {
+    const lines = new Set([4, 7, 8]);
+    const node = {
+      ...frame(9, "f", "file:///r/packages/tessera/dist/core/a.js"),
+      positionTicks: [
+        { line: 7, ticks: 6 }, // its own code
+        { line: 2, ticks: 3 }, // a comment line in its file: inlined
+        { line: 300, ticks: 1 }, // past its end: inlined
+      ],
+    };
+    expect(inlinedFraction(node, lines)).toBeCloseTo(0.4);
+    expect(inlinedFraction(node, undefined)).toBe(0);
+    expect(inlinedFraction(frame(9, "f", "x"), lines)).toBe(0);
+
+    // In a summary: the tessera frame (1 of 6 busy samples) is half inlined, the hand-written target's frame a quarter.
+    const ticks = (own: number, elsewhere: number) => [
+      { line: 1, ticks: own },
+      { line: 2, ticks: elsewhere },
+    ];
+    const withTicks = (tesseraUrl: string) => ({
+      ...profile,
+      nodes: profile.nodes.map((n) =>
+        n.id === 3
+          ? { ...frame(3, "validateToken", tesseraUrl, [4]), positionTicks: ticks(1, 1) }
+          : n.id === 2
+            ? { ...frame(2, "onRequest", "file:///r/bench-dist/bench/targets/hand-read.js", [3]), positionTicks: ticks(3, 1) }
+            : n,
+      ),
+    });
+    const summary = summariseProfile(withTicks("file:///r/packages/tessera/dist/core/session.js"), 10, 0, Number.MAX_SAFE_INTEGER, 15, () => new Set([1]));
+    expect(summary.tesseraInlinedShare).toBeCloseTo(1 / 12);
+    expect(summary.targetInlinedShare).toBeCloseTo(1 / 24);
+    // Without sources, nothing is claimed.
+    expect(summariseProfile(withTicks("file:///r/packages/tessera/dist/core/session.js"), 10, 0, Number.MAX_SAFE_INTEGER).tesseraInlinedShare).toBe(0);
+  });
+
   it("sets the server's session code beside the hand-written read's, per read and as a share", () => {
     const base = { ...summariseProfile(profile, 10, 0, Number.MAX_SAFE_INTEGER), requestsPerSecond: 1 };
     const server = { ...base, requests: 100, busyMs: 4, requestsPerSecond: 19_000, tesseraShare: 0.15, shareOfRuns: [0.14, 0.15, 0.16] };
@@ -84,5 +136,6 @@ describe("CPU profile summary", () => {
     expect(lines).toContain("| its session code per read (µs) | 6.00 | 3.24 |");
     expect(lines).toContain("| its session code's share of busy CPU (median run) | **15.0%** | **9.0%** |");
     expect(lines).toContain("| that share in each run | 14.0%, 15.0%, 16.0% | 8.0%, 9.0%, 10.0% |");
+    expect(lines).toContain("| of which reported at lines holding no code in its files (inlined from elsewhere; median run) | 0.0% | 0.0% |");
   });
 });

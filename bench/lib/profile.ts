@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { runLoad, type LoadGenerator } from "./load.js";
 import { login } from "./rounds.js";
 import { REFERENCE_SERVER, startTargets, type Target } from "./targets.js";
@@ -10,6 +11,8 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
+  /** Samples with this node on top, by the 1-based line V8 reported for them (over the whole profile). */
+  positionTicks?: Array<{ line: number; ticks: number }>;
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -43,6 +46,13 @@ export interface ProfileSummary {
   tesseraChargedShare: number;
   /** Self time in the benchmark target's own script (`bench/targets/`): a hand-written target's "own code". */
   targetCodeShare: number;
+  /**
+   * The part of `tesseraShare` (and of `targetCodeShare`) that V8 reported at lines holding no code
+   * in the frame's own file: code it inlined there from another script (see {@link inlinedFraction}).
+   * Zero when the sources could not be read.
+   */
+  tesseraInlinedShare: number;
+  targetInlinedShare: number;
   /**
    * `tesseraShare` (or the share {@link medianProfile} was told to rank by) of every profiled run, ascending, when this summary is the median of several
    * ({@link medianProfile}); one run's share varies by a point or more from run to run.
@@ -104,6 +114,68 @@ function callerOwners(profile: CpuProfile, nodes: Map<number, ProfileNode>): Map
   return charged;
 }
 
+/**
+ * The 1-based lines of a script that hold code: not blank, not a comment. By whole lines, which
+ * fits tsc's output (it keeps comments on lines of their own).
+ */
+export function codeLinesOf(text: string): Set<number> {
+  const lines = new Set<number>();
+  let inComment = false;
+  text.split("\n").forEach((raw, index) => {
+    let line = raw.trim();
+    if (inComment) {
+      const end = line.indexOf("*/");
+      if (end === -1) return;
+      inComment = false;
+      line = line.slice(end + 2).trim();
+    } else if (line.startsWith("/*")) {
+      const end = line.indexOf("*/", 2);
+      if (end === -1) {
+        inComment = true;
+        return;
+      }
+      line = line.slice(end + 2).trim();
+    }
+    if (line !== "" && !line.startsWith("//")) lines.add(index + 1);
+  });
+  return lines;
+}
+
+/** The code lines of a `file://` script, read once per URL; `undefined` for any other script or one that cannot be read. */
+export function fileCodeLines(): (url: string) => ReadonlySet<number> | undefined {
+  const known = new Map<string, Set<number> | undefined>();
+  return (url) => {
+    if (!known.has(url)) {
+      let lines: Set<number> | undefined;
+      try {
+        lines = url.startsWith("file://") ? codeLinesOf(readFileSync(fileURLToPath(url), "utf8")) : undefined;
+      } catch {
+        lines = undefined;
+      }
+      known.set(url, lines);
+    }
+    return known.get(url);
+  };
+}
+
+/**
+ * The fraction of a frame's samples that V8 reported at lines holding no code in the frame's own
+ * file. V8 charges a sample in code it inlined into a function to that function's frame, with the
+ * line number of the script the inlined code came from; such a line may happen to be code in the
+ * frame's file too, so this is the part of the inlined code that shows, not all of it. It may be
+ * node's, a package's, or another file of the same project.
+ */
+export function inlinedFraction(node: ProfileNode, codeLines: ReadonlySet<number> | undefined): number {
+  if (codeLines === undefined || !node.positionTicks?.length) return 0;
+  let all = 0;
+  let elsewhere = 0;
+  for (const { line, ticks } of node.positionTicks) {
+    all += ticks;
+    if (!codeLines.has(line)) elsewhere += ticks;
+  }
+  return elsewhere / all;
+}
+
 const shortFile = (url: string) => url.replace(/^file:\/\//, "").replace(/^.*\/(packages|node_modules)\//, "$1/");
 
 /**
@@ -117,12 +189,21 @@ export function summariseProfile(
   fromUs: number,
   toUs: number,
   topFunctionCount = 15,
+  codeLinesOfUrl: (url: string) => ReadonlySet<number> | undefined = () => undefined,
 ): Omit<ProfileSummary, "requestsPerSecond"> {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const owners = new Map<string, number>();
   const callers = new Map<string, number>();
   const chargedTo = callerOwners(profile, nodes);
   const functions = new Map<string, number>();
+  const isTarget = (url: string) => url.includes("/bench/targets/");
+  const inlined = new Map<number, number>();
+  for (const node of profile.nodes) {
+    const { url } = node.callFrame;
+    if (url !== "" && (ownerOf(node.callFrame).startsWith("tessera") || isTarget(url))) inlined.set(node.id, inlinedFraction(node, codeLinesOfUrl(url)));
+  }
+  let tesseraInlinedUs = 0;
+  let targetInlinedUs = 0;
   let time = profile.startTime;
   let busyUs = 0;
   // Outside the window when the clocks do not line up (then the whole profile counts).
@@ -136,6 +217,11 @@ export function summariseProfile(
     busyUs += delta;
     const owner = ownerOf(frame);
     owners.set(owner, (owners.get(owner) ?? 0) + delta);
+    const fraction = inlined.get(profile.samples[i]!);
+    if (fraction !== undefined) {
+      if (isTarget(frame.url)) targetInlinedUs += delta * fraction;
+      else tesseraInlinedUs += delta * fraction;
+    }
     // GC and (program) belong to no stack; they stay as they are.
     const caller = frame.url === "" && frame.functionName.startsWith("(") ? owner : chargedTo.get(profile.samples[i]!)!;
     callers.set(caller, (callers.get(caller) ?? 0) + delta);
@@ -168,6 +254,8 @@ export function summariseProfile(
     tesseraShare: tessera(byOwner),
     tesseraChargedShare: tessera(byCaller),
     targetCodeShare: byOwner.filter((b) => b.name.includes("/bench/targets/")).reduce((sum, b) => sum + b.share, 0),
+    tesseraInlinedShare: busyUs > 0 ? tesseraInlinedUs / busyUs : 0,
+    targetInlinedShare: busyUs > 0 ? targetInlinedUs / busyUs : 0,
   };
 }
 
@@ -217,7 +305,10 @@ export async function profileRead(options: {
     // For reading a profile in DevTools or by line: TESSERA_KEEP_PROFILE=<file> keeps a copy.
     if (process.env.TESSERA_KEEP_PROFILE) writeFileSync(process.env.TESSERA_KEEP_PROFILE, text);
     const profile = JSON.parse(text) as CpuProfile;
-    return { ...summariseProfile(profile, result.requests, fromUs, toUs, options.topFunctionCount), requestsPerSecond: result.requestsPerSecond };
+    return {
+      ...summariseProfile(profile, result.requests, fromUs, toUs, options.topFunctionCount, fileCodeLines()),
+      requestsPerSecond: result.requestsPerSecond,
+    };
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }

@@ -141,7 +141,7 @@ export function profileSection(profile: ProfileSummary): string {
     runs !== undefined && runs.length > 1
       ? `The server was profiled ${runs.length} times, each a fresh process; tessera's own share in each run: ${runs.map(pct).join(", ")}. Below is the run with the median share. `
       : "";
-  return `${median}${fmt.rps(profile.requests)} reads in ${(profile.windowMs / 1000).toFixed(1)} s (${fmt.rps(profile.requestsPerSecond)} req/s while profiled; the profiler slows the process), ${profile.busyMs.toFixed(0)} ms of busy CPU (${fmt.ms((profile.busyMs * 1000) / Math.max(1, profile.requests))} µs per request); idle time is left out. tessera's own code (library + reference server): **${pct(profile.tesseraShare)}** of self time; **${pct(profile.tesseraChargedShare)}** with the node internals and native calls it makes (hashing, …) charged to it. The library alone: **${pct(profile.byOwner.find((b) => b.name === "tessera library")?.share ?? Number.NaN)}**. The reference server's share includes writing the HTTP answer of the seed's routes, which Hono and @hono/node-server did before the Node lane took those routes (they no longer appear below).
+  return `${median}${fmt.rps(profile.requests)} reads in ${(profile.windowMs / 1000).toFixed(1)} s (${fmt.rps(profile.requestsPerSecond)} req/s while profiled; the profiler slows the process), ${profile.busyMs.toFixed(0)} ms of busy CPU (${fmt.ms((profile.busyMs * 1000) / Math.max(1, profile.requests))} µs per request); idle time is left out. tessera's own code (library + reference server): **${pct(profile.tesseraShare)}** of self time; **${pct(profile.tesseraChargedShare)}** with the node internals and native calls it makes (hashing, …) charged to it. The library alone: **${pct(profile.byOwner.find((b) => b.name === "tessera library")?.share ?? Number.NaN)}**.${inlinedNote(profile)} The reference server's share includes writing the HTTP answer of the seed's routes, which Hono and @hono/node-server did before the Node lane took those routes (they no longer appear below).
 
 Self time, by whose code was on top of the stack:
 
@@ -154,6 +154,17 @@ ${callers}
 Top functions by self time:
 
 ${functions}${profile.handWritten === undefined ? "" : `\n\n${handWrittenSection(profile, profile.handWritten)}`}`;
+}
+
+/**
+ * How much of tessera's self time V8 reported at lines that hold no code in the frame's file. V8
+ * charges code it inlined into a function to that function, with the inlined code's own line
+ * numbers, so these samples ran code of another script; the figure says how loosely "tessera's own
+ * code" is measured, and is not taken off the share.
+ */
+function inlinedNote(profile: ProfileSummary): string {
+  if (profile.tesseraInlinedShare <= 0) return "";
+  return ` Of tessera's self time, **${pct(profile.tesseraInlinedShare)}** of busy CPU was reported at lines that hold no code in the frame's own file (comments, blank lines, past the end): V8 charges code it inlined into a function to that function, with the line numbers of the script the code came from (node's, ioredis's or another tessera file's; an inlined line that happens to be code in the frame's file does not show here). It stays counted in the share above.`;
 }
 
 /**
@@ -170,6 +181,11 @@ export function handWrittenSection(server: ProfileSummary, hand: ProfileSummary)
     ["its session code per read (µs)", fmt.ms(server.tesseraShare * perRead(server)), fmt.ms(hand.targetCodeShare * perRead(hand))],
     ["its session code's share of busy CPU (median run)", `**${pct(server.tesseraShare)}**`, `**${pct(hand.targetCodeShare)}**`],
     ["that share in each run", runs(server), runs(hand)],
+    [
+      "of which reported at lines holding no code in its files (inlined from elsewhere; median run)",
+      pct(server.tesseraInlinedShare),
+      pct(hand.targetInlinedShare),
+    ],
   ];
   return `### The same read written by hand
 

@@ -13,6 +13,8 @@ const profile = (tesseraShare: number, shareOfRuns?: number[]): ProfileSummary =
   tesseraShare,
   tesseraChargedShare: 0.5,
   targetCodeShare: 0,
+  tesseraInlinedShare: 0,
+  targetInlinedShare: 0,
   ...(shareOfRuns ? { shareOfRuns } : {}),
 });
 
