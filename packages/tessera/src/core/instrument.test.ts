@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { microtaskTurnsUntilSettled, withTracedReads } from "../../../../test/support/store-reads.js";
 import { nodeSha256 } from "../runtime/node.js";
 import { createMemoryStore } from "../stores/memory/memory-store.js";
 import { StoreUnavailableError } from "./errors.js";
@@ -92,22 +93,14 @@ describe("instrumentStore", () => {
       store: { ...instrumented, description: inner.description, readAndExtend: instrumented.readAndExtend.bind(instrumented) },
       sha256: nodeSha256,
     });
-    const bareTurns = await turnsUntilSettled(bare.validateToken(token));
-    expect(await turnsUntilSettled(timed.validateToken(token))).toBe(bareTurns);
-    expect(await turnsUntilSettled(wrapped.validateToken(token))).toBeGreaterThan(bareTurns);
+    const bareTurns = await microtaskTurnsUntilSettled(bare.validateToken(token));
+    expect(await microtaskTurnsUntilSettled(timed.validateToken(token))).toBe(bareTurns);
+    expect(await microtaskTurnsUntilSettled(wrapped.validateToken(token))).toBeGreaterThan(bareTurns);
   });
 
   it("a copy of an instrumented store with its own readAndExtend is read through that one", async () => {
     const { store, calls } = recording(createMemoryStore());
-    const read: string[] = [];
-    const traced: SessionStore = {
-      ...store,
-      description: store.description,
-      readAndExtend: (sessionId, ttlMs) => {
-        read.push(sessionId);
-        return store.readAndExtend(sessionId, ttlMs);
-      },
-    };
+    const { store: traced, read } = withTracedReads(store);
     const sessions = createSessionManager({ store: traced });
     const { token, session } = await sessions.login(new Request("http://x/"), { userId: "ada" });
     expect((await sessions.validateToken(token))?.id).toBe(session.id);
@@ -169,18 +162,3 @@ describe("sessionEventLabels", () => {
     expect(JSON.stringify(result)).not.toContain(sessionId.slice(0, 10));
   });
 });
-
-/** Microtask turns until `promise` settles: how many promise reactions lie on its way. */
-async function turnsUntilSettled(promise: Promise<unknown>): Promise<number> {
-  let settled = false;
-  const done = () => {
-    settled = true;
-  };
-  promise.then(done, done);
-  let turns = 0;
-  while (!settled) {
-    await Promise.resolve();
-    if (++turns > 1000) throw new Error("the promise did not settle within 1000 microtask turns");
-  }
-  return turns;
-}

@@ -9,6 +9,7 @@ import { createRedisStore, ioredisConnection, type RedisConnection, recommendedI
 import { DESTROY_FOR_USER_SCRIPT } from "../../src/stores/redis/index-scripts.js";
 import { describeStoreContract } from "../../src/testing/index.js";
 import { sleep } from "../../../../test/support/ports.js";
+import { microtaskTurnsUntilSettled, withTracedReads } from "../../../../test/support/store-reads.js";
 import {
   commandsDuring,
   connectTo,
@@ -280,20 +281,7 @@ describe("redis store on a live server", () => {
       sha256: nodeSha256,
     });
     /** Microtask turns from the driver's reply to the manager's answer. */
-    const turnsAfterReply = async (read: Promise<unknown>) => {
-      let settled = false;
-      const done = () => {
-        settled = true;
-      };
-      read.then(done, done);
-      await reply;
-      let turns = 0;
-      while (!settled) {
-        await Promise.resolve();
-        if (++turns > 1000) throw new Error("the read did not settle within 1000 microtask turns");
-      }
-      return turns;
-    };
+    const turnsAfterReply = (read: Promise<unknown>) => microtaskTurnsUntilSettled(read, reply);
     // Wrapped by `instrumentStore` (as the reference server does), the read stays as short.
     const instrumented = createSessionManager({ store: instrumentStore(store, { onCall() {} }), sha256: nodeSha256 });
     const fused = await turnsAfterReply(sessions.validateToken(token));
@@ -305,15 +293,7 @@ describe("redis store on a live server", () => {
   it("a copy of the store with its own readAndExtend, and a store over a connection without sendOne, are read through readAndExtend", async () => {
     const inner = await connectTo("ioredis", redis.url);
     const store = createRedisStore({ connection: inner });
-    const read: string[] = [];
-    const traced: SessionStore = {
-      ...store,
-      description: store.description,
-      readAndExtend: (sessionId, ttlMs) => {
-        read.push(sessionId);
-        return store.readAndExtend(sessionId, ttlMs);
-      },
-    };
+    const { store: traced, read } = withTracedReads(store);
     expect(readAndExtendThenOf(traced)).toBeUndefined();
     const sessions = createSessionManager({ store: traced });
     const { token, session } = await sessions.login(new Request("http://x/"), { userId: "traced" });
