@@ -35,7 +35,7 @@ try {
   });
   const busyUsPerRequest = (profile.busyMs * 1000) / profile.requests;
   console.log(
-    `${target.name}: ${profile.requests} ${scenario}s, ${profile.requestsPerSecond.toFixed(0)} req/s, busy ${busyUsPerRequest.toFixed(1)} µs/req, tessera self ${(profile.tesseraShare * 100).toFixed(1)}% (charged ${(profile.tesseraChargedShare * 100).toFixed(1)}%; at lines holding no code in its files ${(profile.tesseraInlinedShare * 100).toFixed(1)}%), target's own script ${(profile.targetCodeShare * 100).toFixed(1)}% (no-code lines ${(profile.targetInlinedShare * 100).toFixed(1)}%)`,
+    `${target.name}: ${profile.requests} ${scenario}s, ${profile.requestsPerSecond.toFixed(0)} req/s, busy ${busyUsPerRequest.toFixed(1)} µs/req, tessera self ${(profile.tesseraShare * 100).toFixed(1)}% (charged ${(profile.tesseraChargedShare * 100).toFixed(1)}%; at lines holding no code in its files ${((profile.tesseraInlinedShare ?? Number.NaN) * 100).toFixed(1)} points), target's own script ${(profile.targetCodeShare * 100).toFixed(1)}% (no-code lines ${((profile.targetInlinedShare ?? Number.NaN) * 100).toFixed(1)} points)`,
   );
   console.log("by owner (self):");
   for (const b of profile.byOwner) console.log(row(b));

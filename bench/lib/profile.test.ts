@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { codeLinesOf, inlinedFraction, medianProfile, ownerOf, summariseProfile } from "./profile.js";
-import { handWrittenSection } from "./sections.js";
+import { handWrittenSection, profileSection } from "./sections.js";
 
 const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0 }, children });
 
@@ -87,8 +87,11 @@ describe("CPU profile summary", () => {
       "}",
       "/* one line */ const b = 1;",
       "/* one line */",
+      "/*",
+      " * two",
+      " */ const c = 2;",
     ].join("\n");
-    expect([...codeLinesOf(script)]).toEqual([4, 7, 8, 9]);
+    expect([...codeLinesOf(script)]).toEqual([4, 7, 8, 9, 13]);
   });
 
   it("counts a frame's samples at lines holding no code in its file as inlined from elsewhere", () => {
@@ -123,8 +126,14 @@ describe("CPU profile summary", () => {
     const summary = summariseProfile(withTicks("file:///r/packages/tessera/dist/core/session.js"), 10, 0, Number.MAX_SAFE_INTEGER, 15, () => new Set([1]));
     expect(summary.tesseraInlinedShare).toBeCloseTo(1 / 12);
     expect(summary.targetInlinedShare).toBeCloseTo(1 / 24);
+    // Only samples in the load window count: [1150, 1450] holds the tessera sample, not the target's.
+    const windowed = summariseProfile(withTicks("file:///r/packages/tessera/dist/core/session.js"), 3, 1_150, 1_450, 15, () => new Set([1]));
+    expect(windowed.tesseraInlinedShare).toBeCloseTo(1 / 6);
+    expect(windowed.targetInlinedShare).toBe(0);
     // Without sources, nothing is claimed.
-    expect(summariseProfile(withTicks("file:///r/packages/tessera/dist/core/session.js"), 10, 0, Number.MAX_SAFE_INTEGER).tesseraInlinedShare).toBe(0);
+    const unread = summariseProfile(withTicks("file:///r/packages/tessera/dist/core/session.js"), 10, 0, Number.MAX_SAFE_INTEGER);
+    expect(unread.tesseraInlinedShare).toBeUndefined();
+    expect(unread.targetInlinedShare).toBeUndefined();
   });
 
   it("sets the server's session code beside the hand-written read's, per read and as a share", () => {
@@ -136,6 +145,10 @@ describe("CPU profile summary", () => {
     expect(lines).toContain("| its session code per read (µs) | 6.00 | 3.24 |");
     expect(lines).toContain("| its session code's share of busy CPU (median run) | **15.0%** | **9.0%** |");
     expect(lines).toContain("| that share in each run | 14.0%, 15.0%, 16.0% | 8.0%, 9.0%, 10.0% |");
-    expect(lines).toContain("| of which reported at lines holding no code in its files (inlined from elsewhere; median run) | 0.0% | 0.0% |");
+    expect(lines).toContain("| of which at lines holding no code in its files (estimated, points of busy CPU; median run) | n/a | n/a |");
+    const measured = handWrittenSection({ ...server, tesseraInlinedShare: 0.011 }, { ...hand, targetInlinedShare: 0.006 }).split("\n");
+    expect(measured).toContain("| of which at lines holding no code in its files (estimated, points of busy CPU; median run) | 1.1 | 0.6 |");
+    expect(profileSection({ ...server, tesseraInlinedShare: 0.011 })).toContain("Of tessera's 15.0% self time, an estimated **1.1 points** were reported");
+    expect(profileSection({ ...server, tesseraInlinedShare: undefined })).not.toContain("an estimated");
   });
 });

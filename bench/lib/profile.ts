@@ -47,12 +47,14 @@ export interface ProfileSummary {
   /** Self time in the benchmark target's own script (`bench/targets/`): a hand-written target's "own code". */
   targetCodeShare: number;
   /**
-   * The part of `tesseraShare` (and of `targetCodeShare`) that V8 reported at lines holding no code
-   * in the frame's own file: code it inlined there from another script (see {@link inlinedFraction}).
-   * Zero when the sources could not be read.
+   * An estimate of the part of `tesseraShare` (and of `targetCodeShare`) that V8 reported at lines
+   * holding no code in the frame's own file: code it inlined there from another script (see
+   * {@link inlinedFraction}). Each frame's lines are counted over the whole profile (warm-up
+   * included) and applied to its samples in the load window. `undefined` when no source of those
+   * frames could be read.
    */
-  tesseraInlinedShare: number;
-  targetInlinedShare: number;
+  tesseraInlinedShare: number | undefined;
+  targetInlinedShare: number | undefined;
   /**
    * `tesseraShare` (or the share {@link medianProfile} was told to rank by) of every profiled run, ascending, when this summary is the median of several
    * ({@link medianProfile}); one run's share varies by a point or more from run to run.
@@ -198,9 +200,17 @@ export function summariseProfile(
   const functions = new Map<string, number>();
   const isTarget = (url: string) => url.includes("/bench/targets/");
   const inlined = new Map<number, number>();
+  let tesseraSourcesRead = false;
+  let targetSourcesRead = false;
   for (const node of profile.nodes) {
     const { url } = node.callFrame;
-    if (url !== "" && (ownerOf(node.callFrame).startsWith("tessera") || isTarget(url))) inlined.set(node.id, inlinedFraction(node, codeLinesOfUrl(url)));
+    const target = isTarget(url);
+    if (url === "" || !(target || ownerOf(node.callFrame).startsWith("tessera"))) continue;
+    const codeLines = codeLinesOfUrl(url);
+    if (codeLines === undefined) continue;
+    if (target) targetSourcesRead = true;
+    else tesseraSourcesRead = true;
+    inlined.set(node.id, inlinedFraction(node, codeLines));
   }
   let tesseraInlinedUs = 0;
   let targetInlinedUs = 0;
@@ -254,8 +264,8 @@ export function summariseProfile(
     tesseraShare: tessera(byOwner),
     tesseraChargedShare: tessera(byCaller),
     targetCodeShare: byOwner.filter((b) => b.name.includes("/bench/targets/")).reduce((sum, b) => sum + b.share, 0),
-    tesseraInlinedShare: busyUs > 0 ? tesseraInlinedUs / busyUs : 0,
-    targetInlinedShare: busyUs > 0 ? targetInlinedUs / busyUs : 0,
+    tesseraInlinedShare: tesseraSourcesRead && busyUs > 0 ? tesseraInlinedUs / busyUs : undefined,
+    targetInlinedShare: targetSourcesRead && busyUs > 0 ? targetInlinedUs / busyUs : undefined,
   };
 }
 

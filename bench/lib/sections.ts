@@ -6,6 +6,9 @@ import { resultKey } from "./rounds.js";
 import { ADAPTER_PAIRS } from "./targets.js";
 
 const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+/** A share as percentage points, for a part of another share. */
+const points = (share: number) => (share * 100).toFixed(1);
+const optionalPoints = (share: number | undefined) => (share === undefined ? "n/a" : points(share));
 const notRun = (results: BenchResults, target: string) => `not run: ${skipReason(results, target) ?? "no result"}`;
 
 /** Each adapter beside its bare framework, read only: throughput, and what the server's CPU says about it. */
@@ -157,14 +160,15 @@ ${functions}${profile.handWritten === undefined ? "" : `\n\n${handWrittenSection
 }
 
 /**
- * How much of tessera's self time V8 reported at lines that hold no code in the frame's file. V8
- * charges code it inlined into a function to that function, with the inlined code's own line
- * numbers, so these samples ran code of another script; the figure says how loosely "tessera's own
- * code" is measured, and is not taken off the share.
+ * An estimate of how much of tessera's self time V8 reported at lines that hold no code in the
+ * frame's file. V8 reports a sample in inlined code under the outer function's frame, with the
+ * line number from the inlined function's own script, so these samples ran code of another
+ * script. The figure says how loosely "tessera's own code" is measured; it is not taken off the
+ * share.
  */
 function inlinedNote(profile: ProfileSummary): string {
-  if (profile.tesseraInlinedShare <= 0) return "";
-  return ` Of tessera's self time, **${pct(profile.tesseraInlinedShare)}** of busy CPU was reported at lines that hold no code in the frame's own file (comments, blank lines, past the end): V8 charges code it inlined into a function to that function, with the line numbers of the script the code came from (node's, ioredis's or another tessera file's; an inlined line that happens to be code in the frame's file does not show here). It stays counted in the share above.`;
+  if (profile.tesseraInlinedShare === undefined) return "";
+  return ` Of tessera's ${pct(profile.tesseraShare)} self time, an estimated **${points(profile.tesseraInlinedShare)} points** were reported at lines that hold no code in the frame's own file (comments, blank lines, past the end). V8 reports a sample in inlined code under the outer function's frame, with the line number from the inlined function's own script: node's, ioredis's, or another tessera file's (which is still tessera's). Each frame's line mix over the whole profile, warm-up included, is applied to its samples in the load window. Inlined code that lands on a code line is missed, and tessera code inlined into other packages' frames counts against them. It stays counted in the share above.`;
 }
 
 /**
@@ -182,9 +186,9 @@ export function handWrittenSection(server: ProfileSummary, hand: ProfileSummary)
     ["its session code's share of busy CPU (median run)", `**${pct(server.tesseraShare)}**`, `**${pct(hand.targetCodeShare)}**`],
     ["that share in each run", runs(server), runs(hand)],
     [
-      "of which reported at lines holding no code in its files (inlined from elsewhere; median run)",
-      pct(server.tesseraInlinedShare),
-      pct(hand.targetInlinedShare),
+      "of which at lines holding no code in its files (estimated, points of busy CPU; median run)",
+      optionalPoints(server.tesseraInlinedShare),
+      optionalPoints(hand.targetInlinedShare),
     ],
   ];
   return `### The same read written by hand
