@@ -58,6 +58,26 @@ describe("HotHistogram", () => {
     expect(histogram.seriesOf(["/a"])).not.toBe(series);
     expect((await counts.get()).values).toEqual([{ labels: { route: "/a" }, value: 0 }]);
   });
+
+  it("finds each key's series once, and again after a reset", async () => {
+    const histogram = new HotHistogram("h", "help", ["route", "status"], [1]);
+    const asked: number[] = [];
+    const seriesOf = histogram.seriesByKey((status: number) => {
+      asked.push(status);
+      return ["/a", String(status)];
+    });
+    const ok = seriesOf(200);
+    expect(seriesOf(200)).toBe(ok);
+    expect(ok).toBe(histogram.seriesOf(["/a", "200"]));
+    expect(seriesOf(404)).not.toBe(ok);
+    expect(asked).toEqual([200, 404]);
+    const counts = histogram.countMetric("c", "help");
+    counts.reset();
+    const fresh = seriesOf(200);
+    expect(fresh).not.toBe(ok);
+    expect(fresh).toBe(histogram.seriesOf(["/a", "200"]));
+    expect(asked).toEqual([200, 404, 200]);
+  });
 });
 
 describe("ServerMetrics.routeObserver", () => {

@@ -110,6 +110,24 @@ export class HotHistogram {
     return series;
   }
 
+  /**
+   * {@link seriesOf} for a caller that observes under a few label sets again and again: each key's
+   * series is looked up once (`labelsOf(key)` gives its label values), and again after a reset.
+   */
+  seriesByKey<Key>(labelsOf: (key: Key) => readonly string[]): (key: Key) => HistogramSeries {
+    let known = new Map<Key, HistogramSeries>();
+    let generation = this.#generation;
+    return (key) => {
+      if (generation !== this.#generation) {
+        known = new Map();
+        generation = this.#generation;
+      }
+      let series = known.get(key);
+      if (series === undefined) known.set(key, (series = this.seriesOf(labelsOf(key))));
+      return series;
+    };
+  }
+
   #newSeries(labelValues: readonly string[]): Series {
     const labels: Record<string, string> = {};
     for (const [index, labelName] of this.labelNames.entries()) labels[labelName] = labelValues[index] ?? "";

@@ -2,7 +2,7 @@ import type { Context, Env, Hono } from "hono";
 import { matchedRoutes } from "hono/route";
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from "prom-client";
 import { sessionEventLabels, type SessionEvent, type StoreCallObserver } from "tessera";
-import { type HistogramSeries, HotHistogram, type RegistrableMetric } from "./hot-histogram.js";
+import { HotHistogram, type RegistrableMetric } from "./hot-histogram.js";
 
 /**
  * The server's Prometheus metrics (docs/operations.md says what each means and what to alert on).
@@ -98,40 +98,23 @@ export class ServerMetrics {
    * once: for the Node lane, whose few routes answer every request of the seed's API.
    */
   routeObserver(method: string, route: string): (status: number, durationSeconds: number) => void {
-    const histogram = this.#requestSeconds;
     const label = methodLabel(method);
-    let byStatus: Array<HistogramSeries | undefined> = [];
-    let generation = histogram.generation;
-    return (status, durationSeconds) => {
-      if (generation !== histogram.generation) {
-        byStatus = [];
-        generation = histogram.generation;
-      }
-      let series = byStatus[status];
-      if (series === undefined) byStatus[status] = series = histogram.seriesOf([label, route, String(status)]);
-      series.observe(durationSeconds);
-    };
+    const seriesOf = this.#requestSeconds.seriesByKey((status: number) => [label, route, String(status)]);
+    return (status, durationSeconds) => seriesOf(status).observe(durationSeconds);
   }
 
-  /** The `ok` series of each store operation, found once (see `HotHistogram.seriesOf`): a read reports one per request. */
-  #storeOkSeries = new Map<string, HistogramSeries>();
-  #storeOkGeneration = -1;
+  /** The `ok` series of each store operation, found once: a read reports one per request. */
+  readonly #storeOkSeries = this.#storeSeconds.seriesByKey((operation: string) => [operation, "ok"]);
 
   /** For `instrumentStore(store, metrics.storeCalls)`. */
   readonly storeCalls: StoreCallObserver = {
     onCall: (operation, durationMs, errorCode) => {
-      if (errorCode !== undefined) {
-        this.#storeSeconds.observe([operation, "error"], durationMs / 1000);
-        this.#storeErrors.inc({ operation, code: errorCode });
+      if (errorCode === undefined) {
+        this.#storeOkSeries(operation).observe(durationMs / 1000);
         return;
       }
-      if (this.#storeOkGeneration !== this.#storeSeconds.generation) {
-        this.#storeOkSeries = new Map();
-        this.#storeOkGeneration = this.#storeSeconds.generation;
-      }
-      let series = this.#storeOkSeries.get(operation);
-      if (series === undefined) this.#storeOkSeries.set(operation, (series = this.#storeSeconds.seriesOf([operation, "ok"])));
-      series.observe(durationMs / 1000);
+      this.#storeSeconds.observe([operation, "error"], durationMs / 1000);
+      this.#storeErrors.inc({ operation, code: errorCode });
     },
   };
 

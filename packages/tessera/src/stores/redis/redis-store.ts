@@ -27,6 +27,9 @@ import { digestOf, keyLayout } from "./layout.js";
 import { PATCH_SCRIPT, TOUCH_SCRIPT } from "./scripts.js";
 
 const NOTHING: readonly string[] = [];
+const rethrow = (error: StoreUnavailableError): never => {
+  throw error;
+};
 const identity = <T>(value: T): T => value;
 
 /**
@@ -180,13 +183,15 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
    * `send([command], options, then)` through the connection's `sendOne`, which the caller checked
    * it has: the reply without a list around it, and the deadline armed by the driver, so one
    * promise reaction from the driver's answer to the result and no promise of the store's own.
-   * Only the `GETEX` of every authenticated read comes through here.
+   * A failure goes to `onError` as the store's error (thrown, by default). Only the `GETEX` of
+   * every authenticated read comes through here.
    */
   function sendOne<R>(
     sendOneOf: NonNullable<RedisConnection["sendOne"]>,
     command: RedisCommand,
     options: SendOneOptions,
-    then: (reply: RedisReply) => R,
+    then: (reply: RedisReply) => R | PromiseLike<R>,
+    onError: (error: StoreUnavailableError) => R | PromiseLike<R> = rethrow,
   ): Promise<R> {
     let work: Promise<RedisReply>;
     try {
@@ -194,9 +199,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
     } catch (error) {
       work = Promise.reject(error);
     }
-    return work.then(then, (error: unknown) => {
-      throw sendOneError(command, error);
-    });
+    return work.then(then, (error: unknown) => onError(sendOneError(command, error)));
   }
 
   /** What a `sendOne` of `command` that rejected with `error` failed with, as a `StoreUnavailableError`. */
@@ -328,16 +331,7 @@ export function createRedisStore(options: RedisStoreOptions): SessionStore {
   ): Promise<R> {
     // `sessionKey(bucket + digest)`, from the parts.
     const command: RedisCommand = ["GETEX", bucketPrefix(bucket) + digest, "PX", ttlText(ttlMs)];
-    let work: Promise<RedisReply>;
-    try {
-      work = connection.sendOne!(command, readOptions);
-    } catch (error) {
-      work = Promise.reject(error);
-    }
-    return work.then(
-      (reply) => onRecord(decodeGetexReply(reply)),
-      (error: unknown) => onError(sendOneError(command, error)),
-    );
+    return sendOne(connection.sendOne!, command, readOptions, (reply) => onRecord(decodeGetexReply(reply)), onError);
   }
 
   return {

@@ -1,3 +1,5 @@
+import { realSetImmediate } from "./real-set-immediate.js";
+
 /** The part of a Node stream (a socket) that {@link turnCoalescer} uses. */
 interface Corkable {
   cork(): void;
@@ -6,16 +8,6 @@ interface Corkable {
 
 const isCorkable = (stream: unknown): stream is Corkable =>
   typeof (stream as Partial<Corkable> | undefined)?.cork === "function" && typeof (stream as Partial<Corkable>).uncork === "function";
-
-/**
- * The runtime's own `setImmediate`, taken when this module loads: a test that installs fake
- * timers afterwards (`vi.useFakeTimers()`, Jest's) must not leave a socket corked until someone
- * advances them. `undefined` where there is none (workerd, browsers).
- */
-const realSetImmediate: ((callback: () => void) => unknown) | undefined = (() => {
-  const candidate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-  return typeof candidate === "function" ? candidate.bind(globalThis) : undefined;
-})();
 
 /** What a driver does before each write: {@link TurnCoalescer.hold} for a cheap command, else {@link TurnCoalescer.release}. */
 export interface TurnCoalescer {

@@ -1,19 +1,11 @@
 import { commandTimedOut } from "./connection.js";
+import { realSetImmediate } from "./real-set-immediate.js";
 
 /** The part of a driver's command that {@link turnDeadline} uses: its promise, and how to fail it. */
 export interface DeadlineCommand {
   readonly promise: Promise<unknown>;
   reject(error: Error): void;
 }
-
-/**
- * The runtime's own `setImmediate`, taken when this module loads (a test's fake timers must not
- * hold a deadline back); `undefined` where there is none (workerd, browsers).
- */
-const realSetImmediate: ((callback: () => void) => unknown) | undefined = (() => {
-  const candidate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-  return typeof candidate === "function" ? candidate.bind(globalThis) : undefined;
-})();
 
 /**
  * One deadline for all the commands one connection sends in one event-loop turn, where a timer per
